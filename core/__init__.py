@@ -1,0 +1,1 @@
+"""Shared plumbing for every gate: errors, atomic files, JSONL, model resolution, run metadata."""

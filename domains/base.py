@@ -1,0 +1,102 @@
+"""The contract every domain fulfils, so that gates B to E never know which domain they run.
+
+A domain is data + prompt template + validator + version (see STYLE.md, nanochat's `Task`,
+bigcode-evaluation-harness's task contract):
+
+* `load(path)` reads a JSONL file into normalised items (dicts with at least `id` and `family`), raising
+  `DataError` with file:line on bad input;
+* `messages(item)` the chat messages (system + user) the model sees; `reference(item)` the gold answer
+  text (what training teaches and `check-references` scores); `chat_kwargs(item)` extra arguments for
+  `tokenizer.apply_chat_template` (e.g. `tools=`);
+* `validate(item, completion)` runs the domain's real checker on a raw model completion and returns a
+  `Result`, never a bare bool;
+* `dedup_text(item)` the text the data audit compares between train and eval sets;
+* `toolchains()` what gate A must find for the validators to work;
+* `build(out_dir)` (re)builds the domain's shipped data set deterministically.
+
+`version` changes whenever prompts or validator semantics change; results made under different versions
+are refused by gate E.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Statuses a validator may report. `ok` is the only pass. `tool_missing` is an error in the
+# environment, never a pass: scoring stops when it sees it.
+STATUSES = ("ok", "format_error", "syntax_error", "runtime_error", "timeout", "resource_limit",
+            "wrong_answer", "tool_missing")
+
+
+@dataclass
+class Result:
+    status: str                     # one of STATUSES
+    detail: str = ""                # human-readable reason
+    level: str = ""                 # deepest level reached, e.g. parses / runs / meets_expectations
+    levels: dict = field(default_factory=dict)   # level name -> bool, in order
+    metrics: dict = field(default_factory=dict)  # domain-specific numbers (e.g. parameter F1)
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown validator status {self.status!r}")
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "passed": self.passed, "detail": self.detail, "level": self.level,
+                "levels": self.levels, "metrics": self.metrics}
+
+
+class ToolMissing(RuntimeError):
+    """A validator's toolchain is absent. Raised, never turned into a pass or a scored failure."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    name: str
+    check: object        # callable() -> (ok: bool, detail: str)
+    hint: str            # how to install it
+    required: bool = True
+
+
+class Domain:
+    name: str = ""
+    version: str = "0"
+    families: tuple = ()
+    levels: tuple = ()             # validator levels, in order
+    stop_strings: tuple = ()       # extra stop strings besides EOS
+    default_train: str = ""        # repo-relative paths of the shipped data
+    default_eval: str = ""
+
+    # --- data -------------------------------------------------------------------------------
+    def load(self, path) -> list[dict]:
+        raise NotImplementedError
+
+    def build(self, out_dir: Path) -> dict:
+        raise NotImplementedError
+
+    def dedup_text(self, item: dict) -> str:
+        raise NotImplementedError
+
+    # --- prompting ----------------------------------------------------------------------------
+    def messages(self, item: dict) -> list[dict]:
+        raise NotImplementedError
+
+    def reference(self, item: dict) -> str:
+        raise NotImplementedError
+
+    def chat_kwargs(self, item: dict) -> dict:
+        return {}
+
+    # --- checking -----------------------------------------------------------------------------
+    def validate(self, item: dict, completion: str) -> Result:
+        raise NotImplementedError
+
+    def toolchains(self) -> list[Toolchain]:
+        return []
+
+    def describe(self) -> dict:
+        return {"name": self.name, "version": self.version, "families": list(self.families),
+                "levels": list(self.levels)}
