@@ -1,0 +1,93 @@
+# Gated fine-tuning workbench. `make help` lists the targets. Every target is one command; the logic
+# lives in scripts/ and the Python packages. Stage targets depend on the previous stage's output file.
+
+DOMAIN  ?= luanti
+MODEL   ?= embedded
+STACK   ?= cpu
+DATA    ?=
+TRAIN_DATA ?=
+RUN     ?= $(DOMAIN)-lora
+CONFIG  ?= training/smollm2-135m_$(DOMAIN)_lora.yaml
+SPECIALIST ?=
+ARGS    ?=
+PYTHON  ?= python3
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+ENV_STAMP := $(VENV)/.ready-$(STACK)
+RESULTS := results/$(DOMAIN)
+GATE_A  := $(RESULTS)/gate_a.json
+MODEL_SLUG := $(subst /,_,$(MODEL))
+BASELINE := $(RESULTS)/$(MODEL_SLUG)/baseline/results.json
+RUN_DIR := adapters/$(DOMAIN)/$(RUN)
+DATA_ARG := $(if $(DATA),--data $(DATA),)
+TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)
+
+export DOMAIN MODEL STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
+
+.DEFAULT_GOAL := help
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs
+
+## help: list the targets and the variables they take
+help:
+	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(MODEL) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
+	@echo "           CONFIG=$(CONFIG) SPECIALIST=<mcp specialist> ARGS=\"<extra flags for the script>\""
+
+## env: create .venv from the lock file of STACK (cpu|gpu); a no-op when it is up to date
+env: $(ENV_STAMP)
+$(ENV_STAMP): env/$(STACK).lock env/embedded.lock scripts/bootstrap.sh
+	PYTHON=$(PYTHON) bash scripts/bootstrap.sh $(STACK)
+	@touch $@
+
+## gate-a: gate A, assert Python, locked packages, accelerator, disk/RAM, model, toolchains, data
+gate-a: $(ENV_STAMP)
+	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) --model $(MODEL) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
+
+$(GATE_A): $(ENV_STAMP)
+	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) --model $(MODEL) $(DATA_ARG) $(TRAIN_ARG)
+
+## data: rebuild the domain's shipped data set (Luanti needs Debian's minetest-data; says so if missing)
+data: $(ENV_STAMP)
+	$(PY) scripts/build_data.py --domain $(DOMAIN) $(ARGS)
+
+## check-refs: score the gold answers of DATA with the domain's validator (the gold ceiling)
+check-refs: $(ENV_STAMP)
+	$(PY) scripts/check_references.py --domain $(DOMAIN) $(DATA_ARG) $(ARGS)
+
+## baseline: gate B, data audit then n samples per item from MODEL, unbiased pass@k per family
+baseline: $(GATE_A)
+	$(PY) scripts/baseline.py --domain $(DOMAIN) --model $(MODEL) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
+
+## train: gate C, LoRA/QLoRA SFT with checkpoints under adapters/DOMAIN/RUN (resumes if killed)
+train: $(GATE_A)
+	$(PY) scripts/train.py --config $(CONFIG) --model $(MODEL) --output $(RUN_DIR) $(if $(SPECIALIST),--specialist $(SPECIALIST),) $(TRAIN_ARG) $(ARGS)
+
+## gate-d: every checkpoint of RUN x adapter scales 0.25/0.5/1.0, summary table and heatmap
+gate-d: $(GATE_A)
+	$(PY) scripts/gate_d.py --domain $(DOMAIN) --model $(MODEL) --run $(RUN_DIR) $(DATA_ARG) $(ARGS)
+
+## gate-e: decision, best checkpoint x scale vs baseline, +15pp on pass@k (exit 0 PROCEED, 3 ADJUST)
+gate-e:
+	$(PY) scripts/gate_e.py --domain $(DOMAIN) --baseline $(BASELINE) --run $(RUN_DIR) $(ARGS)
+
+## demo: gates A to E on the embedded model, Luanti domain, CPU only (about 30 minutes on 2 cores)
+demo: $(ENV_STAMP)
+	bash scripts/demo.sh
+
+## test: the test suite (installs the venv and the system packages it needs first)
+test: $(ENV_STAMP)
+	bash scripts/sysdeps.sh ensure
+	$(PY) -m pytest tests -q $(ARGS)
+
+## bench: generation and training throughput vs the seeds' methods, side by side, plus a matmul ceiling
+bench: $(ENV_STAMP)
+	$(PY) bench/run.py $(ARGS)
+
+## report: collect gate results of DOMAIN/RUN into one Markdown report
+report: $(ENV_STAMP)
+	$(PY) scripts/report.py --domain $(DOMAIN) --run $(RUN_DIR) $(ARGS)
+
+## clean: remove results/ and adapters/ outputs (keeps .venv and .cache)
+clean:
+	rm -rf results adapters/*/
