@@ -1,0 +1,1 @@
+"""Gate C: LoRA/QLoRA supervised fine-tuning (config, data, backends, trainer, callbacks)."""

@@ -1,0 +1,101 @@
+"""Base model + LoRA adapter, through PEFT (CPU and GPU) or Unsloth (GPU only).
+
+Both backends return a PEFT model whose `save_pretrained` writes the same adapter format
+(adapter_config.json + adapter_model.safetensors), loadable with `PeftModel.from_pretrained` on the plain
+base model. What this checks: a GPU for QLoRA and Unsloth (a clear `UserError` on a CPU), layer indices
+within the model's depth, that the target modules exist. It does not check that the adapter helps; gates D
+and E do.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+from core import models
+from core.errors import UserError
+
+
+def has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def require_gpu(cfg) -> None:
+    if cfg.backend == "unsloth" and not has_cuda():
+        raise UserError("backend 'unsloth' needs a CUDA GPU and none is visible; use --backend peft on a CPU")
+    if cfg.method == "qlora" and not has_cuda():
+        raise UserError("method 'qlora' loads the base in 4 bits through bitsandbytes, which needs a CUDA GPU; "
+                        "use --method lora on a CPU")
+    if cfg.backend == "unsloth" and importlib.util.find_spec("unsloth") is None:
+        raise UserError("backend 'unsloth' needs the unsloth package (pip install unsloth on the GPU machine); "
+                        "or use --backend peft")
+
+
+def lora_config(cfg, num_layers: int):
+    from peft import LoraConfig
+
+    layers = cfg.layer_list()
+    if layers and max(layers) >= num_layers:
+        raise UserError(f"layers {cfg.layers!r}: the model has {num_layers} decoder layers (0-{num_layers - 1})")
+    return LoraConfig(
+        r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, bias="none",
+        task_type="CAUSAL_LM", target_modules=cfg.target(),
+        # PEFT matches the layer index after `layers_pattern` in the module path (model.layers.<i>.)
+        layers_to_transform=layers, layers_pattern="layers" if layers else None)
+
+
+def count_params(model) -> tuple[int, int]:
+    """(trainable, total), counted from the live parameters, not from a formula."""
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return trainable, total
+
+
+def _check_targets(model, cfg) -> None:
+    wanted = cfg.target()
+    if isinstance(wanted, str):
+        return
+    names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
+    missing = [m for m in wanted if m not in names]
+    if missing:
+        raise UserError(f"target_modules {missing} not found in the model (it has e.g. "
+                        f"{sorted(n for n in names if 'proj' in n)[:8]})")
+
+
+def load_peft(cfg):
+    """(ref, tokenizer, peft_model) through PEFT."""
+    from peft import get_peft_model, prepare_model_for_kbit_training
+
+    if cfg.model == models.EMBEDDED:
+        models.ensure_embedded_converted()
+    ref = models.resolve(cfg.model)
+    tok = models.load_tokenizer(ref, padding_side="right")
+    base = models.load_model(ref, load_in_4bit=cfg.method == "qlora")
+    if cfg.method == "qlora":
+        base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
+    _check_targets(base, cfg)
+    model = get_peft_model(base, lora_config(cfg, base.config.num_hidden_layers))
+    return ref, tok, model
+
+
+def load_unsloth(cfg):  # pragma: no cover - needs a CUDA GPU
+    """(ref, tokenizer, peft_model) through Unsloth; imported only here because it needs a GPU."""
+    from unsloth import FastLanguageModel
+
+    ref = models.resolve(cfg.model)
+    model, _ = FastLanguageModel.from_pretrained(ref.path, max_seq_length=cfg.max_length, dtype=None,
+                                                 load_in_4bit=cfg.method == "qlora")
+    _check_targets(model, cfg)
+    layers = cfg.layer_list()
+    lc = lora_config(cfg, model.config.num_hidden_layers)
+    model = FastLanguageModel.get_peft_model(
+        model, r=lc.r, lora_alpha=lc.lora_alpha, lora_dropout=lc.lora_dropout, target_modules=lc.target_modules,
+        layers_to_transform=layers, bias="none", random_state=cfg.seed,
+        use_gradient_checkpointing="unsloth" if cfg.gradient_checkpointing else False)
+    # The workbench tokenizer keeps pad distinct from EOS so EOS is learnt; Unsloth's may not.
+    return ref, models.load_tokenizer(ref, padding_side="right"), model
+
+
+def load(cfg):
+    require_gpu(cfg)
+    return load_unsloth(cfg) if cfg.backend == "unsloth" else load_peft(cfg)

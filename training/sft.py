@@ -1,0 +1,181 @@
+"""Gate C: supervised LoRA/QLoRA fine-tuning of a base model on a domain's chat data, with TRL.
+
+Run layout (the checkpoint contract gate D reads):
+
+    <output_dir>/<domain>/<run_name>/
+        run.json                     config, status running|finished|failed, step, wall time (atomic)
+        log.jsonl                    one line per logged step: loss, lr, tokens/s, label tokens/s, ETA
+        tensorboard/                 TensorBoard events (default logger)
+        checkpoint-<step>/           PEFT adapter (adapter_config.json, adapter_model.safetensors),
+                                     workbench.json (self-description, written last = complete),
+                                     optimizer/scheduler/rng/trainer_state.json for resuming
+
+What it guarantees: the loss is on the completion only (the share of labelled tokens is measured on the
+prepared data, logged and recorded, and zero fails loudly, as does an unlabelled closing EOS); a killed run
+restarted with the same command resumes from its last complete checkpoint and continues the step count and
+the loss curve; the trainable-parameter count recorded is counted from the live model. What it does not do:
+judge the adapter (gates D and E).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from core import meta
+from core.errors import UserError
+from core.files import atomic_write_json, read_json
+from training import backends, config as config_mod
+from training.callbacks import META_FILE, CheckpointMeta, SaveAtEnd, ThroughputMixin, open_metrics_log
+from training.data import build_dataset, label_stats, require_labels
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def run_dir(cfg) -> Path:
+    return Path(cfg.output_dir) / cfg.domain / cfg.run_name
+
+
+def checkpoints(path: Path, complete_only: bool = True) -> list[Path]:
+    """Checkpoint folders sorted by step; complete ones have workbench.json and trainer_state.json."""
+    found = []
+    for p in Path(path).glob("checkpoint-*"):
+        suffix = p.name.split("-", 1)[1]
+        if not suffix.isdigit():
+            continue
+        done = (p / META_FILE).is_file() and (p / "trainer_state.json").is_file()
+        if done or not complete_only:
+            found.append((int(suffix), p))
+    return [p for _, p in sorted(found)]
+
+
+def find_resume(cfg, out: Path) -> str | None:
+    """The checkpoint to resume from, after checking it was made with the same settings."""
+    done = checkpoints(out)
+    if not done:
+        return None
+    if not cfg.resume:
+        raise UserError(f"{out} already holds checkpoints and resume is off; choose another --run-name or "
+                        "delete that folder")
+    last = done[-1]
+    changed = config_mod.diff(read_json(last / META_FILE).get("config", {}), cfg.to_dict())
+    if changed:
+        raise UserError(f"{last} was trained with different settings ({', '.join(changed)}); resume with the "
+                        "same config or choose another --run-name")
+    if is_main_process():
+        # A checkpoint newer than the last complete one was cut by a kill; the Trainer rewrites it.
+        for p in checkpoints(out, complete_only=False):
+            if int(p.name.split("-")[1]) > int(last.name.split("-")[1]):
+                shutil.rmtree(p, ignore_errors=True)
+    return str(last)
+
+
+def sft_args(cfg, out: Path):
+    from trl import SFTConfig
+
+    reporters = [r.strip() for r in cfg.report_to.split(",") if r.strip()]
+    batching = {
+        "packed": {"packing": True, "packing_strategy": "bfd"},   # padding-free bins of max_length
+        "padded": {"packing": False},
+        "max_length": {"packing": False, "pad_to_multiple_of": cfg.max_length},  # every batch padded full
+    }[cfg.batching]
+    return SFTConfig(
+        output_dir=str(out), run_name=f"{cfg.domain}/{cfg.run_name}", seed=cfg.seed, data_seed=cfg.seed,
+        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, warmup_steps=cfg.warmup_ratio,
+        weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
+        per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.grad_accum,
+        max_steps=cfg.max_steps or -1, num_train_epochs=cfg.num_epochs,
+        max_length=cfg.max_length, completion_only_loss=True, **batching,
+        bf16=cfg.bf16, use_cpu=not backends.has_cuda(), gradient_checkpointing=cfg.gradient_checkpointing,
+        save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
+        logging_steps=cfg.logging_steps, logging_first_step=True,
+        report_to=[] if reporters == ["none"] else reporters,
+        ddp_find_unused_parameters=False, dataloader_pin_memory=backends.has_cuda(), disable_tqdm=False)
+
+
+def make_trainer(cfg, model, tok, dataset, out: Path):
+    from trl import SFTTrainer
+
+    base = SFTTrainer
+    if cfg.backend == "unsloth":  # pragma: no cover - GPU only
+        from unsloth import UnslothTrainer as base  # noqa: N813
+
+    class WorkbenchTrainer(ThroughputMixin, base):
+        pass
+
+    # TensorBoard under the run dir, one folder for every restart so the curve continues in one place
+    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(out / "tensorboard"))
+    return WorkbenchTrainer(model=model, args=sft_args(cfg, out), train_dataset=dataset, processing_class=tok,
+                            callbacks=[SaveAtEnd()])
+
+
+def _write_run(out: Path, record: dict) -> None:
+    if is_main_process():
+        atomic_write_json(out / "run.json", {**record, "updated": meta.now()})
+
+
+def prepare(cfg):
+    """Everything before the first step: data, model, trainer, label checks, the checkpoint description."""
+    import domains
+
+    domain = domains.get(cfg.domain)
+    data_path = cfg.train_data or domain.default_train
+    if not data_path:
+        raise UserError(f"domain {cfg.domain!r} has no default training file; pass --train-data")
+    dataset, data_info = build_dataset(domain, data_path, cfg.max_items)
+    out = run_dir(cfg)
+    resume = find_resume(cfg, out)
+    ref, tok, model = backends.load(cfg)
+    trainable, total = backends.count_params(model)
+    trainer = make_trainer(cfg, model, tok, dataset, out)
+    stats = label_stats(trainer.train_dataset, tok.convert_tokens_to_ids(tok.eos_token))
+    require_labels(stats, data_info["items"])
+    description = {
+        "base_model": ref.describe(), "domain": domain.describe(), "train_data": data_info,
+        "config": cfg.to_dict(), "method": cfg.method, "backend": cfg.backend,
+        "trainable_params": trainable, "total_params": total,
+        "label_token_share": round(stats["label_token_share"], 6), "label_stats": stats, **meta.run_info()}
+    trainer.add_callback(CheckpointMeta(description))
+    return trainer, description, out, resume
+
+
+def _report_start(d: dict, resume) -> None:
+    if is_main_process():
+        s = d["label_stats"]
+        print(f"[train] {d['domain']['name']}: {d['train_data']['items']} items, {s['sequences']} sequences, "
+              f"{s['tokens']} tokens, label share {s['label_token_share']:.3f}, closing EOS labelled "
+              f"{s['eos_labelled']}x; LoRA trainable {d['trainable_params']:,} of {d['total_params']:,} "
+              f"params" + (f"; resuming from {resume}" if resume else ""), flush=True)
+
+
+def train(cfg) -> dict:
+    """Run (or resume) training for a resolved TrainConfig; return the final run.json record."""
+    trainer, description, out, resume = prepare(cfg)
+    _report_start(description, resume)
+    previous = read_json(out / "run.json") if (resume and (out / "run.json").is_file()) else {}
+    wall0 = float(previous.get("wall_time_s", 0.0))
+    record = {"status": "running", "config": cfg.to_dict(), "step": 0, "wall_time_s": wall0,
+              "started": previous.get("started", meta.now()), "resumed_from": resume,
+              "label_token_share": description["label_token_share"],
+              "trainable_params": description["trainable_params"], **meta.run_info()}
+    _write_run(out, record)
+    t0 = time.perf_counter()
+    if is_main_process():
+        trainer.metrics_log = open_metrics_log(out)
+    try:
+        trainer.train(resume_from_checkpoint=resume)
+    except BaseException as exc:
+        _write_run(out, {**record, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                         "step": trainer.state.global_step, "wall_time_s": wall0 + time.perf_counter() - t0})
+        raise
+    finally:
+        if trainer.metrics_log is not None:
+            trainer.metrics_log.close()
+    record.update(status="finished", step=trainer.state.global_step,
+                  wall_time_s=round(wall0 + time.perf_counter() - t0, 2),
+                  checkpoints=[p.name for p in checkpoints(out)])
+    _write_run(out, record)
+    return record
