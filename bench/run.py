@@ -1,0 +1,108 @@
+"""One benchmark command: our methods against the seeds' methods, side by side in one run.
+
+    python bench/run.py [--quick] [--out results/bench/bench.json]      (make bench)
+
+Measures on the embedded model, on this machine, in this order:
+1. the ceiling: a large float32 (and bfloat16) matmul, in FLOP/s;
+2. gate B generation: our batched, stop-aware sampler vs the seed's one `generate` call per sample
+   (tokens/s each, ratio, model FLOP/s as a fraction of the ceiling, peak memory);
+3. gate C training: packed / padding-free completion-only batches vs padding every sequence to the
+   maximum length (label tokens/s each, ratio, FLOP/s fraction, peak memory).
+Prints a table and writes JSON (atomically). Figures are only ever quoted from this output.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def matmul_ceiling(n: int = 2048, repeats: int = 10) -> dict:
+    """Sustained FLOP/s of an n x n matmul: what this CPU can do at best, per dtype."""
+    import torch
+
+    out = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        a = torch.randn(n, n, dtype=dtype)
+        b = torch.randn(n, n, dtype=dtype)
+        a @ b  # warm-up
+        t = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        dt = time.perf_counter() - t
+        out[str(dtype).replace("torch.", "")] = 2 * n**3 * repeats / dt
+    return {"n": n, "flops": out, "threads": torch.get_num_threads()}
+
+
+def model_flops_per_token(n_params: int) -> dict:
+    # The usual estimate: 2 FLOPs per parameter per token forward, 6 for forward + backward.
+    return {"forward": 2 * n_params, "train": 6 * n_params}
+
+
+def fmt(x, unit=""):
+    return f"{x:,.1f}{unit}" if isinstance(x, (int, float)) else str(x)
+
+
+def table(rows: list[tuple]) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows)
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default=os.environ.get("MODEL", "embedded"))
+    p.add_argument("--quick", action="store_true", help="fewer items and steps (a smoke run, noisier)")
+    p.add_argument("--out", default=str(ROOT / "results" / "bench" / "bench.json"))
+    p.add_argument("--skip", nargs="*", default=[], choices=["generate", "train"])
+    return p
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    from core.files import atomic_write_json
+    from core.meta import run_info
+
+    t0 = time.perf_counter()
+    ceiling = matmul_ceiling()
+    print(f"ceiling: float32 {ceiling['flops']['float32'] / 1e9:.0f} GFLOP/s, "
+          f"bfloat16 {ceiling['flops']['bfloat16'] / 1e9:.0f} GFLOP/s ({ceiling['threads']} threads)", flush=True)
+    result = {"ceiling": ceiling, "model": args.model, "quick": args.quick}
+    if "generate" not in args.skip:
+        from bench import bench_generate
+        result["generate"] = bench_generate.run(model=args.model, quick=args.quick)
+    if "train" not in args.skip:
+        from bench import bench_train
+        result["train"] = bench_train.run(model=args.model, quick=args.quick)
+    result["wall_s"] = time.perf_counter() - t0
+    result["peak_rss_mb"] = peak_rss_mb()
+    result.update(run_info())
+
+    rows = [("step", "ours tok/s", "seed tok/s", "ratio", "target", "ours FLOP/s / f32 ceiling", "peak MB")]
+    targets = {"generate": 8.0, "train": 1.5}
+    for step in ("generate", "train"):
+        r = result.get(step)
+        if not r:
+            continue
+        frac = r.get("ours_flops", 0) / ceiling["flops"]["float32"]
+        rows.append((step, fmt(r["ours_tokens_per_s"]), fmt(r["seed_tokens_per_s"]), f"{r['ratio']:.2f}x",
+                     f">= {targets[step]}x", f"{frac:.1%}", fmt(r.get("peak_rss_mb", 0))))
+    print(table(rows))
+    print(f"wall time {result['wall_s']:.0f} s; written to {args.out}")
+    atomic_write_json(args.out, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
