@@ -1,0 +1,27 @@
+"""Check-references: score every item's gold answer with its domain's own validator ("gold ceiling").
+
+A reference that fails means either the data or the validator is wrong; both must be fixed before a
+model is scored against them. This checks nothing about models, only the items and the validator.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from domains.base import Result
+
+
+def check_references(domain, items, **validate_kwargs) -> list[tuple[str, Result]]:
+    """(item id, Result) for every item, in order; validate_kwargs go to domain.validate (e.g. server=True)."""
+    return [(item["id"], domain.validate(item, domain.reference(item), **validate_kwargs)) for item in items]
+
+
+def summary(items, results: list[tuple[str, Result]]) -> dict:
+    """Counts overall and per family: {"passed", "total", "by_family": {fam: [passed, total]}, "statuses"}."""
+    fam = {item["id"]: item.get("family", "") for item in items}
+    by_family: dict = {}
+    for item_id, res in results:
+        p_t = by_family.setdefault(fam.get(item_id, ""), [0, 0])
+        p_t[0] += int(res.passed)
+        p_t[1] += 1
+    return {"passed": sum(r.passed for _, r in results), "total": len(results), "by_family": by_family,
+            "statuses": dict(Counter(r.status for _, r in results))}

@@ -1,0 +1,214 @@
+"""The Luanti (Minetest) mod domain: scaffold / repair / doc tasks scored by running the code.
+
+Validation levels, in order (repair adds "applies" after "extracts"):
+  extracts            a ```lua block (or a ```diff block for repair) is found in the completion
+  applies             (repair) the diff parses, touches only init.lua and applies to the input
+  parses              LuaJIT's parser accepts the code
+  runs                the load-time code runs in the sandbox against the mock Luanti API
+  meets_expectations  the recorded API calls deep-contain the item's `expect` (see expect.py)
+  server_loads        (optional, validate(..., server=True)) a real headless Luanti server loads it
+What it does not check: behaviour after load (callbacks are recorded, not run), textures, game feel.
+
+Item schema and expectation semantics: data/luanti/README.md and expect.py.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from core.errors import DataError
+from core.files import iter_jsonl
+from domains.base import Domain, Result, Toolchain, ToolMissing
+
+FAMILIES = ("scaffold", "repair", "doc")
+LEVELS = ("extracts", "parses", "runs", "meets_expectations")
+REPAIR_LEVELS = ("extracts", "applies", "parses", "runs", "meets_expectations")
+MAX_CODE_BYTES = 200_000
+_REQUIRED = {"family": str, "instruction": str, "input": str, "output": str}
+_OPTIONAL = {"id": str, "expect": dict, "source": str, "license": str}
+
+
+def _lupa_ok() -> tuple[bool, str]:
+    try:
+        from lupa import luajit21
+    except ImportError as exc:
+        return False, f"lupa's LuaJIT 2.1 runtime is not importable ({exc}); pip install lupa"
+    return True, f"lupa.luajit21 {luajit21.LuaRuntime().eval('jit.version')}"
+
+
+def _check_expect(path, lineno, expect: dict):
+    calls = expect.get("calls")
+    if not isinstance(calls, list):
+        raise DataError(path, lineno, "field 'expect' must be an object with a list 'calls'")
+    for i, e in enumerate(calls):
+        if not isinstance(e, dict) or not isinstance(e.get("api"), str) or not e["api"]:
+            raise DataError(path, lineno, f"expect.calls[{i}] must be an object with a string 'api'")
+        for key, typ in (("name", str), ("fields", dict), ("args", list)):
+            if key in e and not isinstance(e[key], typ):
+                raise DataError(path, lineno, f"expect.calls[{i}].{key} must be a {typ.__name__}, "
+                                              f"got {type(e[key]).__name__}")
+
+
+def derive_id(item: dict) -> str:
+    digest = hashlib.sha1((item["instruction"] + "\0" + item["input"]).encode("utf-8")).hexdigest()
+    return f"{item['family']}-{digest[:10]}"
+
+
+class LuantiDomain(Domain):
+    name = "luanti"
+    version = "luanti-v1"
+    families = FAMILIES
+    levels = LEVELS
+    default_train = "data/luanti/train.jsonl"
+    default_eval = "data/luanti/eval.jsonl"
+
+    # --- data -------------------------------------------------------------------------------
+    def load(self, path) -> list[dict]:
+        items, seen = [], {}
+        for lineno, obj in iter_jsonl(path):
+            item = self._check_item(path, lineno, obj)
+            if item["id"] in seen:
+                raise DataError(path, lineno, f"duplicate id {item['id']!r} (first on line {seen[item['id']]})")
+            seen[item["id"]] = lineno
+            if "expect" not in item:
+                item["expect"] = self._derive_expect(path, lineno, item)
+                item["expect_derived"] = True
+            items.append(item)
+        return items
+
+    def _check_item(self, path, lineno, obj: dict) -> dict:
+        for key, typ in _REQUIRED.items():
+            if key not in obj:
+                raise DataError(path, lineno, f"missing field {key!r}; expected {sorted(_REQUIRED)}")
+            if not isinstance(obj[key], typ):
+                raise DataError(path, lineno, f"field {key!r} must be a string, got {type(obj[key]).__name__}")
+        if obj["family"] not in FAMILIES:
+            raise DataError(path, lineno, f"unknown family {obj['family']!r}; expected one of {list(FAMILIES)}")
+        for key in ("instruction", "output"):
+            if not obj[key].strip():
+                raise DataError(path, lineno, f"field {key!r} is empty")
+        for key, typ in _OPTIONAL.items():
+            if key in obj and not isinstance(obj[key], typ):
+                raise DataError(path, lineno, f"field {key!r} must be a {'string' if typ is str else 'JSON object'}"
+                                              f", got {type(obj[key]).__name__}")
+        if "expect" in obj:
+            _check_expect(path, lineno, obj["expect"])
+        item = dict(obj)
+        if not item.get("id"):
+            item["id"] = derive_id(item)
+        return item
+
+    def _derive_expect(self, path, lineno, item: dict) -> dict:
+        from domains.luanti import expect, sandbox
+        from domains.luanti.patch import PatchError, patch_text
+
+        code = item["output"]
+        if item["family"] == "repair":
+            try:
+                code = patch_text(item["input"], item["output"])
+            except PatchError as exc:
+                raise DataError(path, lineno, f"no 'expect' and the reference diff does not apply: {exc}")
+        res = sandbox.get_pool().run(code, "mymod")
+        if res["status"] != "ok":
+            raise DataError(path, lineno, f"no 'expect' and the reference does not run in the sandbox "
+                                          f"({res['status']}: {res['detail']}); add an 'expect' object")
+        return expect.derive_expect(res["calls"])
+
+    def build(self, out_dir: Path) -> dict:
+        from domains.luanti.build import build   # the data builder needs the Debian packages
+
+        return build(Path(out_dir))
+
+    def dedup_text(self, item: dict) -> str:
+        return item["instruction"] + "\n" + item["input"]
+
+    # --- prompting ----------------------------------------------------------------------------
+    def modname(self, item: dict) -> str:
+        from domains.luanti.expect import modname_for
+
+        return modname_for(item.get("expect"))
+
+    def messages(self, item: dict) -> list[dict]:
+        from prompts import luanti as prompt
+
+        return [{"role": "system", "content": prompt.system_prompt(item["family"])},
+                {"role": "user", "content": prompt.user_message(item["family"], item["instruction"],
+                                                                item["input"], self.modname(item))}]
+
+    def reference(self, item: dict) -> str:
+        return item["output"]
+
+    # --- checking -----------------------------------------------------------------------------
+    def levels_for(self, item: dict) -> tuple:
+        return REPAIR_LEVELS if item.get("family") == "repair" else LEVELS
+
+    def validate(self, item: dict, completion: str, server: bool = False) -> Result:
+        ok, why = _lupa_ok() if not getattr(self, "_lupa_checked", False) else (True, "")
+        if not ok:
+            raise ToolMissing(why)
+        self._lupa_checked = True
+        levels = dict.fromkeys(self.levels_for(item) + (("server_loads",) if server else ()), False)
+        code, fail = self._code_from(item, completion, levels)
+        if fail is not None:
+            return fail
+        return self._run_checks(item, code, levels, server)
+
+    def _code_from(self, item, completion, levels):
+        from domains.luanti.extract import extract
+        from domains.luanti.patch import HunkFailed, PatchError, patch_text
+
+        repair = item["family"] == "repair"
+        code = extract(completion or "", "diff" if repair else "lua")
+        if code is None:
+            what = "a unified diff of init.lua" if repair else "Lua code"
+            return None, _result("format_error", f"no {what} found in the completion", levels)
+        levels["extracts"] = True
+        if repair:
+            try:
+                code = patch_text(item["input"], code)
+            except HunkFailed as exc:
+                return None, _result("wrong_answer", f"diff does not apply: {exc}", levels)
+            except PatchError as exc:
+                return None, _result("format_error", f"bad diff: {exc}", levels)
+            levels["applies"] = True
+        if len(code.encode("utf-8")) > MAX_CODE_BYTES:
+            return None, _result("resource_limit", f"code is over {MAX_CODE_BYTES:,} bytes", levels)
+        return code, None
+
+    def _run_checks(self, item, code, levels, server):
+        from domains.luanti import expect, sandbox
+
+        modname = self.modname(item)
+        res = sandbox.get_pool().run(code, modname)
+        metrics = {"sandbox_seconds": res.get("seconds", 0.0), "calls": len(res["calls"])}
+        if res["status"] == "syntax_error":
+            return _result("syntax_error", res["detail"], levels, metrics)
+        levels["parses"] = True
+        if res["status"] != "ok":
+            return _result(res["status"], res["detail"], levels, metrics)
+        levels["runs"] = True
+        matched, why = expect.match_calls(item.get("expect"), res["calls"])
+        if not matched:
+            return _result("wrong_answer", why, levels, metrics)
+        levels["meets_expectations"] = True
+        if server:
+            from domains.luanti import server as real
+
+            srv = real.load_mod(code, modname)
+            metrics.update(srv.metrics)
+            if not srv.passed:
+                return _result(srv.status, srv.detail, levels, metrics)
+            levels["server_loads"] = True
+        return _result("ok", "", levels, metrics)
+
+    def toolchains(self) -> list[Toolchain]:
+        from domains.luanti import server
+
+        return [Toolchain("lupa-luajit21", _lupa_ok, "pip install lupa (pinned in env/cpu.lock)"),
+                Toolchain("luanti-server", server.available, server.INSTALL_HINT, required=False)]
+
+
+def _result(status: str, detail: str, levels: dict, metrics: dict | None = None) -> Result:
+    reached = [name for name, ok in levels.items() if ok]
+    return Result(status, detail, level=reached[-1] if reached else "", levels=dict(levels),
+                  metrics=metrics or {})

@@ -1,0 +1,187 @@
+"""Match recorded mock-API calls against an item's `expect`, and derive `expect` from a gold run.
+
+Semantics (shared with the data builder, see data/luanti/README.md): every expected entry must be matched
+by a DISTINCT recorded call with the same api (`minetest.`/`core.` prefix dropped), the same first string
+argument when "name" is given (a leading ":" stripped on both sides), and
+* "fields": the first table argument deep-contains them: dict keys are a subset (values matched
+  recursively), lists equal element-wise (recursively), numbers equal within 1e-9, strings exact,
+  "<function>" = any Lua function, "<table>" = any table;
+* "args": positional prefix match of the arguments, each compared the same way.
+Extra calls and extra fields are allowed. Distinctness is a bipartite matching (augmenting paths), so
+the order of expected entries never matters.
+
+What it does not check: anything the mod does outside the recorded calls (e.g. plain assignments to
+its own globals), and values the expectation does not name.
+"""
+from __future__ import annotations
+
+from domains.luanti.sandbox import LuaFunction
+
+EPS = 1e-9
+
+
+def _api(name: str) -> str:
+    for prefix in ("minetest.", "core."):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def values_match(expected, actual) -> bool:
+    """Deep containment of `expected` in a converted Lua value (see module docstring)."""
+    if expected == "<function>":
+        return isinstance(actual, LuaFunction)
+    if expected == "<table>":
+        return isinstance(actual, (dict, list))
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    if isinstance(expected, (int, float)):
+        return isinstance(actual, (int, float)) and abs(expected - actual) <= EPS
+    if isinstance(expected, str):
+        return isinstance(actual, str) and expected == actual
+    if expected is None:
+        return actual is None
+    if isinstance(expected, list):
+        if actual == {} and not expected:   # an empty Lua table is both {} and []
+            return True
+        return isinstance(actual, list) and len(actual) == len(expected) and \
+            all(values_match(e, a) for e, a in zip(expected, actual))
+    if isinstance(expected, dict):
+        if actual == [] or (isinstance(actual, list) and not expected):
+            return not expected
+        if isinstance(actual, list):   # {"1": x} style keys against a Lua sequence
+            actual = {str(i + 1): v for i, v in enumerate(actual)}
+        return isinstance(actual, dict) and all(
+            k in actual and values_match(v, actual[k]) for k, v in expected.items())
+    return False
+
+
+def _first_table(args):
+    for a in args:
+        if isinstance(a, (dict, list)):
+            return a
+    return None
+
+
+def entry_matches(entry: dict, call: dict) -> bool:
+    if _api(entry.get("api", "")) != call["api"]:
+        return False
+    args = call["args"]
+    if "name" in entry:
+        got = args[0] if args and isinstance(args[0], str) else None
+        if got is None and args and isinstance(args[0], dict):   # register_lbm/abm carry name inside
+            got = args[0].get("name") if isinstance(args[0].get("name"), str) else None
+        if got is None or got.lstrip(":") != str(entry["name"]).lstrip(":"):
+            return False
+    if "fields" in entry:
+        table = _first_table(args)
+        if table is None or not values_match(entry["fields"], table):
+            return False
+    if "args" in entry:
+        want = entry["args"]
+        if len(args) < len(want) or not all(values_match(w, a) for w, a in zip(want, args)):
+            return False
+    return True
+
+
+def _describe(entry: dict) -> str:
+    name = f" {entry['name']!r}" if "name" in entry else ""
+    return f"{_api(entry.get('api', '?'))}{name}"
+
+
+def match_calls(expect: dict | None, calls: list[dict]) -> tuple[bool, str]:
+    """(True, "") when every expected entry has its own matching call, else (False, what is missing)."""
+    entries = list((expect or {}).get("calls", []))
+    cands = [[j for j, c in enumerate(calls) if entry_matches(e, c)] for e in entries]
+    owner: dict[int, int] = {}   # call index -> entry index
+
+    def assign(i: int, seen: set) -> bool:
+        for j in cands[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in owner or assign(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    missing = [i for i in range(len(entries)) if not assign(i, set())]
+    if not missing:
+        return True, ""
+    first = entries[missing[0]]
+    same_api = [c for c in calls if c["api"] == _api(first.get("api", ""))]
+    why = _near_miss(first, same_api)
+    return False, (f"{len(missing)} of {len(entries)} expected call(s) not matched; first: "
+                   f"{_describe(first)}{why}")
+
+
+def _near_miss(entry: dict, same_api: list[dict]) -> str:
+    """A short hint why the closest call failed (helps a user read a wrong_answer)."""
+    if not same_api:
+        return " (no such call was made)"
+    for c in same_api:
+        args = c["args"]
+        if "name" in entry and (not args or not isinstance(args[0], str)
+                                or args[0].lstrip(":") != str(entry["name"]).lstrip(":")):
+            continue
+        table = _first_table(args)
+        for k, v in (entry.get("fields") or {}).items():
+            got = table.get(k, "<missing>") if isinstance(table, dict) else "<no table>"
+            if not values_match(v, got):
+                return f" (field {k!r}: expected {v!r}, got {got!r})"[:300]
+        return " (arguments differ)"
+    names = sorted({str(c["args"][0]) for c in same_api if c["args"] and isinstance(c["args"][0], str)})
+    return f" (calls made with names {names[:5]})"
+
+
+# ------------------------------------------------------------------ deriving ------------------
+_ADDED = {"name", "type", "mod_origin", "__index"}   # fields the engine/mock adds on registration
+_SKIP_APIS = {"get_translator", "get_modpath", "get_current_modname", "get_worldpath", "log",
+              "get_mod_storage", "get_meta", "translate"}
+
+
+def _plain(v, depth: int = 0):
+    """A JSON-able expectation value: functions -> "<function>", tables kept to 4 levels."""
+    if isinstance(v, LuaFunction):
+        return "<function>"
+    if isinstance(v, dict):
+        return {k: _plain(x, depth + 1) for k, x in v.items()} if depth < 4 else "<table>"
+    if isinstance(v, list):
+        return [_plain(x, depth + 1) for x in v] if depth < 4 else "<table>"
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return "<table>"
+
+
+def derive_expect(calls: list[dict]) -> dict:
+    """Expectations from a gold run: every register_* call with its name and definition fields.
+
+    Used only for seed files that carry no `expect`; hand-written or built expectations are better
+    because they name only what the instruction states.
+    """
+    out = []
+    for c in calls:
+        api, args = c["api"], c["args"]
+        if not api.startswith("register_") or api in _SKIP_APIS:
+            continue
+        entry: dict = {"api": api}
+        if args and isinstance(args[0], str):
+            entry["name"] = args[0].lstrip(":")
+        table = _first_table(args)
+        if isinstance(table, dict):
+            entry["fields"] = {k: _plain(v) for k, v in table.items() if k not in _ADDED}
+        elif not isinstance(table, list):
+            entry["args"] = [_plain(a) for a in args if not isinstance(a, (dict, list))]
+        out.append(entry)
+    return {"calls": out}
+
+
+def modname_for(expect: dict | None, default: str = "mymod") -> str:
+    """The mod name the sandbox runs as: the prefix of the expected registered names."""
+    for entry in (expect or {}).get("calls", []):
+        name = entry.get("name")
+        if isinstance(name, str) and ":" in name.lstrip(":"):
+            prefix = name.lstrip(":").split(":", 1)[0]
+            if prefix and prefix.replace("_", "").isalnum():
+                return prefix
+    return default

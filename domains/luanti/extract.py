@@ -1,0 +1,85 @@
+"""Pull the Lua code or the unified diff out of a raw model completion.
+
+The rule, in order (the same for training references, which are plain code/diffs and pass through):
+1. Fenced blocks (``` with an optional language tag; a block left open at the end of the text, as a
+   truncated generation leaves it, runs to the end). For kind "lua": the first block tagged lua/luau
+   (or untagged, or any other tag) whose body is not a diff. For kind "diff": the first block tagged
+   diff/patch/udiff, else the first block whose body looks like a diff (a `--- `/`+++ `/`@@` line).
+2. No fence: kind "lua": the text from the first Lua-looking line (a statement keyword, a comment, an
+   assignment or a call such as `minetest.register_node(`) to the end, with anything after a stray
+   closing fence dropped; kind "diff": from the first `--- `, `diff ` or `@@` line, up to the last line
+   that can belong to a diff.
+3. Nothing found, or only whitespace: None (the caller scores format_error).
+
+What it does not do: judge the code (the sandbox does), join several blocks, or repair broken fences.
+"""
+from __future__ import annotations
+
+import re
+
+FENCE_RE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S)
+LUA_START_RE = re.compile(
+    r"^\s*(local\s|function[\s(]|if\s|for\s|while\s|repeat\b|return\b|do\b|--|"
+    r"(minetest|core|default|vector)\s*[.:\[]|[A-Za-z_][\w.]*\s*(=[^=]|\(|:\w+\s*\())")
+DIFF_LINE_RE = re.compile(r"^(--- |\+\+\+ |@@|[ +\-]|diff |index |\\ No newline|$)")
+DIFF_TAGS = {"diff", "patch", "udiff"}
+
+
+def _looks_like_diff(body: str) -> bool:
+    return bool(re.search(r"^(--- |\+\+\+ |@@ )", body, re.M)) and "@@" in body
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(tag, body) of every fenced block, in order."""
+    return [(m.group(1).lower(), m.group(2)) for m in FENCE_RE.finditer(text)]
+
+
+def _unfenced_lua(text: str) -> str | None:
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if LUA_START_RE.match(line):
+            body = lines[i:]
+            for j, rest in enumerate(body):
+                if rest.strip().startswith("```"):
+                    body = body[:j]
+                    break
+            return "\n".join(body)
+    return None
+
+
+def _unfenced_diff(text: str) -> str | None:
+    lines = text.split("\n")
+    start = next((i for i, ln in enumerate(lines)
+                  if ln.startswith("--- ") or ln.startswith("diff ") or ln.startswith("@@")), None)
+    if start is None:
+        return None
+    end = start
+    for j in range(start, len(lines)):
+        if lines[j].strip().startswith("```"):
+            break
+        if DIFF_LINE_RE.match(lines[j]):
+            end = j
+        else:
+            break
+    return "\n".join(lines[start:end + 1]) + "\n"
+
+
+def extract(text: str, kind: str = "lua") -> str | None:
+    """The code (kind="lua") or diff (kind="diff") in `text`, or None when there is none."""
+    if kind not in ("lua", "diff"):
+        raise ValueError(f"kind must be 'lua' or 'diff', got {kind!r}")
+    blocks = fenced_blocks(text)
+    found = None
+    if kind == "diff":
+        found = next((b for t, b in blocks if t in DIFF_TAGS), None)
+        if found is None:
+            found = next((b for _, b in blocks if _looks_like_diff(b)), None)
+        if found is None and not blocks:
+            found = _unfenced_diff(text)
+    else:
+        found = next((b for t, b in blocks if t not in DIFF_TAGS and not _looks_like_diff(b)), None)
+        if found is None and not blocks:
+            found = _unfenced_lua(text)
+    if found is None or not found.strip():
+        return None
+    return found

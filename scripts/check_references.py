@@ -1,0 +1,62 @@
+"""Score the gold answers of a data file with the domain's validator (the "gold ceiling" audit).
+
+    .venv/bin/python scripts/check_references.py --data data/luanti/eval.jsonl [--domain luanti] [--server]
+
+Prints the ceiling N/M (and per family), then each failing item with its status, level and reason.
+Exit 0 when every reference passes, 1 when any fails, 2 on bad input or a missing toolchain.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import domains  # noqa: E402
+from core.errors import UserError  # noqa: E402
+from domains.base import ToolMissing  # noqa: E402
+from domains.check import check_references, summary  # noqa: E402
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True, help="JSONL data file to check")
+    p.add_argument("--domain", default="luanti", help=f"domain name ({', '.join(domains.names())})")
+    p.add_argument("--server", action="store_true",
+                   help="also load each reference in a real headless Luanti server (luanti only; slow)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        domain = domains.get(args.domain)
+        items = domain.load(args.data)
+        t0 = time.monotonic()
+        kwargs = {"server": True} if args.server else {}
+        results = check_references(domain, items, **kwargs)
+    except ToolMissing as exc:
+        print(f"error: missing toolchain: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    s = summary(items, results)
+    pct = 100.0 * s["passed"] / max(s["total"], 1)
+    print(f"gold ceiling {s['passed']}/{s['total']} ({pct:.1f}%) for {args.data} "
+          f"[{domain.name} {domain.version}{', real server' if args.server else ''}] "
+          f"in {time.monotonic() - t0:.1f} s")
+    for fam, (passed, total) in sorted(s["by_family"].items()):
+        print(f"  {fam}: {passed}/{total}")
+    family = {it["id"]: it.get("family", "") for it in items}
+    for item_id, res in results:
+        if not res.passed:
+            print(f"FAIL {item_id} [{family[item_id]}] {res.status} at level "
+                  f"{res.level or '-'}: {res.detail}")
+    return 0 if s["passed"] == s["total"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
