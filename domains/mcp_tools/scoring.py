@@ -83,7 +83,10 @@ _REASON = {"required": "missing_required", "additionalProperties": "unexpected_a
 
 def schema_errors(args: dict, schema: dict) -> list[tuple[str, str]]:
     """[(reason, message)] for the raw arguments against the tool's schema."""
-    errs = sorted(_validator(schema).iter_errors(args), key=lambda e: (list(e.path), e.validator))
+    rank = list(_REASON)  # the most basic problem first: a missing argument before its wrong format
+    errs = sorted(_validator(schema).iter_errors(args),
+                  key=lambda e: (rank.index(e.validator) if e.validator in rank else len(rank),
+                                 [str(p) for p in e.path]))
     return [(_REASON.get(e.validator, "schema_invalid"),
              f"{'/'.join(map(str, e.path)) or 'arguments'}: {e.message[:160]}") for e in errs]
 
