@@ -159,7 +159,10 @@ return function(code, modname, limit, print_cap, max_calls)
     math = math, vector = vector, dump = H.dump, dump2 = H.dump, print = print_, _VERSION = _VERSION,
     os = {time = os.time, clock = os.clock, date = os.date, difftime = os.difftime},
     pcall = function(f, ...) return guard(G_pcall(f, ...)) end,
-    xpcall = function(f, h, ...) return guard(G_xpcall(f, h, ...)) end,
+    -- LuaJIT runs message handlers with hooks off: after the limit the mod's handler is skipped
+    xpcall = function(f, h, ...)
+      return guard(G_xpcall(f, function(e) if state.exhausted then return e end return h(e) end, ...))
+    end,
     rawset = function(t, k, v)
       if libs[t] then G_error("rawset on a sandbox library table is not allowed", 2) end
       return G_rawset(t, k, v)

@@ -281,6 +281,10 @@ def get_pool() -> SandboxPool:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        _worker_main(int(sys.argv[2]))
+        # run the importable module's copy, so pickled markers are domains.luanti.sandbox.LuaFunction
+        # (not __main__.LuaFunction, which the parent cannot unpickle)
+        from domains.luanti import sandbox as _module
+
+        _module._worker_main(int(sys.argv[2]))
     else:
         sys.exit("usage: python -m domains.luanti.sandbox --worker MEMORY_MB (started by SandboxPool)")
