@@ -1,0 +1,213 @@
+"""Doc items: an excerpt of the real Lua API reference (lua_api.txt) plus a task that uses that API.
+
+* `ApiDoc` parses lua_api.txt: function bullets ("* `minetest.register_abm(abm definition)`") with
+  their sub-bullets, and definition sections ("ABM (ActiveBlockModifier) definition") split into one
+  block per field, so an excerpt holds exactly the fields the task needs.
+* `doc_from_registration` states a real registration's values (as scaffold does) under an excerpt of
+  its API; `doc_callbacks` writes tasks for the global callback registrations (register_on_joinplayer,
+  after, ...), whose expectation is that the right API received a function.
+
+Not checked: what a callback does when the engine calls it (the sandbox only loads the mod).
+"""
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+from domains.luanti.build_items import describe, expect_for, rng_for, stated_fields, callback_field
+from domains.luanti.build_render import lua_string, render_call
+
+DEF_SECTIONS = {
+    "register_node": ["Node definition", "Item definition"],
+    "register_tool": ["Item definition", "Tool capabilities definition"],
+    "register_craftitem": ["Item definition"],
+    "register_abm": ["ABM (ActiveBlockModifier) definition"],
+    "register_chatcommand": ["Chat command definition"],
+    "register_privilege": ["Privilege definition"],
+    "register_ore": ["Ore definition"],
+    "register_decoration": ["Decoration definition"],
+    "register_biome": ["Biome definition"],
+}
+CRAFT_SUBSECTION = {None: "Shaped", "shapeless": "Shapeless", "cooking": "Cooking", "fuel": "Furnace fuel"}
+DOC_TEMPLATES = [
+    "Using the API documented above, register {a_kind} named \"{name}\" with {props}.",
+    "Read this excerpt of the Luanti Lua API. Then write code that registers the {kind} `{name}` with:\n"
+    "{bullets}",
+    "Following the documentation, call minetest.{short} for `{name}`; {semi}.",
+]
+DOC_NAMELESS = [
+    "Using the API documented above, register {a_kind} with {props}.",
+    "Read this excerpt of the Luanti Lua API. Then register {a_kind} with:\n{bullets}",
+    "Following the documentation, call minetest.{short} with {props}.",
+]
+
+
+class ApiDoc:
+    def __init__(self, path: Path):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            self.lines = fh.read().split("\n")
+        self.name = path.name[:-3] if path.suffix == ".gz" else path.name
+        self.headings = {}
+        for i in range(len(self.lines) - 1):
+            nxt = self.lines[i + 1]
+            if self.lines[i].strip() and re.fullmatch(r"-{3,}|={3,}", nxt) and len(nxt) >= len(self.lines[i]) - 2:
+                self.headings.setdefault(self.lines[i].strip(), i)
+        self._starts = sorted(self.headings.values())
+
+    def bullet(self, func: str):
+        """(text, first_line, last_line) of the '* `minetest.func(...)`' bullet and its sub-bullets."""
+        for i, ln in enumerate(self.lines):
+            if ln.startswith(f"* `minetest.{func}("):
+                j = i + 1
+                while j < len(self.lines) and self.lines[j].startswith("  ") and self.lines[j].strip():
+                    j += 1
+                return "\n".join(self.lines[i:j]), i + 1, j
+        raise KeyError(func)
+
+    def section(self, title: str):
+        start = self.headings[title]
+        end = next((s for s in self._starts if s > start), len(self.lines))
+        return start, end
+
+    def field_blocks(self, title: str) -> dict:
+        """Field name -> the block documenting it (code lines between blank lines) of a section."""
+        start, end = self.section(title)
+        blocks, cur = {}, []
+        for ln in self.lines[start:end] + [""]:
+            if ln.strip() and ln.startswith("        "):
+                cur.append(ln)
+                continue
+            for b in [cur] if cur else []:
+                for x in b:
+                    m = re.match(r"^        (\w+) = ", x)
+                    if m:
+                        blocks.setdefault(m.group(1), "\n".join(b))
+            cur = []
+        return blocks
+
+    def excerpt(self, api: str, fields, craft_type=None):
+        """(excerpt text, source 'lua_api.txt:a-b') for a registration API and the fields it uses."""
+        text, a, b = self.bullet(api)
+        parts, ranges = [text], [(a, b)]
+        if api == "register_craft":
+            start, end = self.section("Crafting recipes")
+            sub = "### " + CRAFT_SUBSECTION.get(craft_type, "Shaped")
+            i = next(k for k in range(start, end) if self.lines[k] == sub)
+            j = next((k for k in range(i + 1, end) if self.lines[k].startswith("### ")), end)
+            parts.append("\n".join(self.lines[i:j]).strip())
+            ranges.append((i + 1, j))
+        for title in DEF_SECTIONS.get(api, []):
+            blocks = self.field_blocks(title)
+            chosen = [blocks[f] for f in fields if f in blocks]
+            if chosen:
+                start, end = self.section(title)
+                parts.append(f"{title}\n{'-' * len(title)}\n\n    {{\n" + "\n\n".join(chosen) + "\n    }")
+                ranges.append((start + 1, end))
+        return "\n\n".join(parts) + "\n", f"{self.name}:" + ",".join(f"{x}-{y}" for x, y in ranges)
+
+
+def doc_from_registration(reg, doc: ApiDoc) -> dict | None:
+    if reg.api not in DEF_SECTIONS and reg.api not in ("register_craft",):
+        return None
+    fields = stated_fields(reg)
+    callback = callback_field(reg)
+    if len(fields) < 2:
+        return None
+    nameless = reg.api in ("register_craft", "register_abm", "register_ore", "register_decoration",
+                           "register_biome")
+    if reg.api == "register_biome":
+        if not reg.fields.get("name"):
+            return None
+        fields = {"name": reg.fields["name"], **fields}
+    name = None if nameless else reg.name
+    rng = rng_for("doc", reg.source, reg.api, reg.name)
+    excerpt, src = doc.excerpt(reg.api, list(fields) + ([callback] if callback else []),
+                               fields.get("type") if reg.api == "register_craft" else None)
+    instruction = describe(reg.api, name, fields, callback, rng, DOC_NAMELESS if nameless else DOC_TEMPLATES)
+    out_fields = dict(fields)
+    if callback:
+        out_fields[callback] = "<function>"
+    return {"family": "doc", "instruction": instruction, "input": excerpt,
+            "output": render_call(reg.api, name, out_fields),
+            "expect": expect_for(reg.api, name, fields, callback), "doc_source": src}
+
+
+MESSAGES = ["Welcome to the server!", "Have fun.", "Server restarts at midnight.", "Mind the lava.",
+            "Read the rules at spawn.", "Good luck!"]
+# api -> (function parameters, [(task wording, body)]); {msg} is filled with one of MESSAGES.
+CALLBACKS = {
+    "register_on_joinplayer": ("player, last_login", [
+        ("greets each player who joins with the chat message \"{msg}\"",
+         "minetest.chat_send_player(player:get_player_name(), {q})"),
+        ("writes \"{msg}\" to the server log (level \"action\") whenever a player joins",
+         "minetest.log(\"action\", {q})")]),
+    "register_on_leaveplayer": ("player, timed_out", [
+        ("tells everyone \"{msg}\" when a player leaves", "minetest.chat_send_all({q})"),
+        ("logs \"{msg}\" at level \"action\" when a player leaves", "minetest.log(\"action\", {q})")]),
+    "register_on_newplayer": ("player", [
+        ("sends \"{msg}\" to players joining for the first time",
+         "minetest.chat_send_player(player:get_player_name(), {q})")]),
+    "register_on_dieplayer": ("player, reason", [
+        ("sends \"{msg}\" to a player who dies", "minetest.chat_send_player(player:get_player_name(), {q})")]),
+    "register_on_respawnplayer": ("player", [
+        ("sends \"{msg}\" to a player who respawns",
+         "minetest.chat_send_player(player:get_player_name(), {q})\n\treturn false")]),
+    "register_on_placenode": ("pos, newnode, placer, oldnode, itemstack, pointed_thing", [
+        ("logs \"{msg}\" (level \"action\") every time a node is placed", "minetest.log(\"action\", {q})")]),
+    "register_on_dignode": ("pos, oldnode, digger", [
+        ("logs \"{msg}\" (level \"action\") every time a node is dug", "minetest.log(\"action\", {q})")]),
+    "register_on_punchnode": ("pos, node, puncher, pointed_thing", [
+        ("tells the puncher \"{msg}\" whenever a node is punched",
+         "minetest.chat_send_player(puncher:get_player_name(), {q})")]),
+    "register_on_chat_message": ("name, message", [
+        ("answers every chat message with \"{msg}\" sent to its author and lets it through",
+         "minetest.chat_send_player(name, {q})\n\treturn false")]),
+    "register_on_mods_loaded": ("", [
+        ("logs \"{msg}\" (level \"info\") once all mods are loaded", "minetest.log(\"info\", {q})")]),
+    "register_on_shutdown": ("", [
+        ("tells everyone \"{msg}\" when the server shuts down", "minetest.chat_send_all({q})")]),
+    "register_globalstep": ("dtime", [
+        ("accumulates dtime and sends \"{msg}\" to everyone every 60 seconds",
+         "timer = timer + dtime\n\tif timer >= 60 then\n\t\ttimer = 0\n\t\tminetest.chat_send_all({q})\n\tend")]),
+    "register_on_player_receive_fields": ("player, formname, fields", [
+        ("sends \"{msg}\" to the player when a formspec named \"mymod:menu\" is submitted",
+         "if formname ~= \"mymod:menu\" then\n\t\treturn false\n\tend\n"
+         "\tminetest.chat_send_player(player:get_player_name(), {q})\n\treturn true")]),
+}
+CB_TEMPLATES = ["Using the API above, register a function that {task}.",
+                "Read this part of the Luanti API reference, then write mod code that {task}.",
+                "Write a Luanti mod snippet that {task}, using the callback documented above."]
+
+
+def doc_callbacks(doc: ApiDoc) -> list[dict]:
+    items = []
+    for api, (params, tasks) in sorted(CALLBACKS.items()):
+        excerpt, a, b = doc.bullet(api)
+        for t, (task, body) in enumerate(tasks):
+            for m in range(3 if len(tasks) == 1 else 2):
+                rng = rng_for("doc-cb", api, t, m)
+                msg = MESSAGES[(t * 2 + m * 3 + len(api)) % len(MESSAGES)]
+                q = lua_string(msg)
+                pre = "local timer = 0\n\n" if "timer" in body else ""
+                code = f"{pre}minetest.{api}(function({params})\n\t{body.format(q=q)}\nend)\n"
+                items.append({"family": "doc", "group": f"lua_api/{api}",
+                              "instruction": rng.choice(CB_TEMPLATES).format(task=task.format(msg=msg)),
+                              "input": excerpt + "\n", "output": code,
+                              "expect": {"calls": [{"api": api, "args": ["<function>"]}]},
+                              "doc_source": f"{doc.name}:{a}-{b}"})
+    excerpt, a, b = doc.bullet("after")
+    for k, secs in enumerate([1, 2, 5, 10]):
+        msg = MESSAGES[k]
+        rng = rng_for("doc-after", secs)
+        items.append({"family": "doc", "group": "lua_api/after",
+                      "instruction": rng.choice(CB_TEMPLATES).format(
+                          task=f"runs a function {secs} seconds after the mod loads, sending \"{msg}\" to "
+                               f"all players"),
+                      "input": excerpt + "\n",
+                      "output": f"minetest.after({secs}, function()\n\tminetest.chat_send_all({lua_string(msg)})\n"
+                                f"end)\n",
+                      "expect": {"calls": [{"api": "after", "args": [secs, "<function>"]}]},
+                      "doc_source": f"{doc.name}:{a}-{b}"})
+    return items

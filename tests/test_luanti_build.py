@@ -1,0 +1,180 @@
+"""Tests of the Luanti data builder (domains/luanti/build*.py) and of the shipped data/luanti files.
+
+Unit tests run everywhere. The end-to-end tests need Debian's minetest-server + minetest-data: they
+skip with the reason when the files are absent, unless WB_REQUIRE_SERVER=1 (CI), where they fail.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from core.errors import UserError
+from domains.luanti import build_source
+from domains.luanti.build_check import apply_unified_diff, check_item, near_duplicates
+from domains.luanti.build_lua import Evaluator, compiles, matches
+from domains.luanti.build_render import Registration, lua_value, render_call
+from domains.luanti.build_repair import repair_item
+from domains.luanti.build_source import SourceFile, copyright_stanzas, license_for, mask_lua, scan_calls
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data" / "luanti"
+HAVE_SOURCES = build_source.LUA_API.exists() and build_source.COPYRIGHT.exists()
+needs_debian = pytest.mark.skipif(
+    not HAVE_SOURCES and os.environ.get("WB_REQUIRE_SERVER") != "1",
+    reason="Debian minetest-data/minetest-server not installed (apt-get install -y minetest-server minetest-data)")
+
+REAL_SNIPPET = '''local S = minetest.get_translator("default")
+-- minetest.register_node("fake:commented", {})
+minetest.register_node("default:stone", {
+	description = S("Stone"),
+	tiles = {"default_stone.png"},
+	groups = {cracky = 3, stone = 1},
+	sounds = default.node_sound_stone_defaults(),
+	on_construct = function(pos) local s = "a)b" end,
+})
+for i = 1, 3 do minetest.register_craft({output = "default:x" .. i, recipe = {{"a"}}}) end
+'''
+
+
+def rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_scan_calls_skips_comments_and_strings():
+    calls = scan_calls(REAL_SNIPPET)
+    assert [c.api for c in calls] == ["register_node", "register_craft"]
+    assert calls[0].line_start == 3 and calls[0].line_end == 9
+    assert calls[0].text.endswith("})")
+    masked = mask_lua('x = "a(b" -- (c\ny = [[ ( ]]')
+    assert "(" not in masked and len(masked) == len('x = "a(b" -- (c\ny = [[ ( ]]')
+
+
+def test_evaluator_keeps_literals_and_flags_computed_fields():
+    ev = Evaluator()
+    (api, args, bad), = ev.evaluate(scan_calls(REAL_SNIPPET)[0].text)[0]
+    assert api == "register_node" and args[0] == "default:stone"
+    assert args[1]["description"] == "Stone" and args[1]["groups"] == {"cracky": 3, "stone": 1}
+    assert args[1]["on_construct"] == "<function>"
+    assert bad == ["sounds"] and "sounds" not in args[1]
+    calls, poisoned = ev.evaluate(scan_calls(REAL_SNIPPET)[1].text)
+    assert poisoned and calls[0][2] == ["output"]  # "default:x" .. i depends on the loop
+
+
+def test_license_from_copyright_file(tmp_path):
+    cp = tmp_path / "copyright"
+    cp.write_text("Files: *\nCopyright: x\nLicense: LGPL-2.1+\n\nFiles: mtg/mods/dye/*\n mtg/mods/tnt/*\n"
+                  "License: MIT\n\nFiles: mtg/mods/default/*\nLicense: CC-BY-SA-3.0\n\n"
+                  "Files: mtg/mods/sfinv/*\nLicense: Expat\n", encoding="utf-8")
+    st = copyright_stanzas(cp)
+    assert license_for("mtg/mods/tnt/init.lua", st) == "MIT"
+    assert license_for("mtg/mods/sfinv/api.lua", st) == "MIT"
+    assert license_for("mtg/mods/default/nodes.lua", st) == "LGPL-2.1-or-later"  # CC stanza = media only
+    assert license_for("builtin/game/chat.lua", st) == "LGPL-2.1-or-later"
+
+
+def test_render_is_valid_lua_and_meets_its_expectation():
+    fields = {"description": "Lamp \"x\"\n", "light_source": 14, "groups": {"cracky": 3, "oddly_breakable_by_hand": 1},
+              "walkable": False, "on_construct": "<function>"}
+    code = render_call("register_node", "mymod:lamp", fields)
+    assert compiles(code) is None
+    calls, err = Evaluator().record(code, "mymod")
+    assert err is None
+    assert matches({"calls": [{"api": "register_node", "name": "mymod:lamp", "fields": fields}]}, calls) is None
+    assert matches({"calls": [{"api": "register_node", "fields": {"light_source": 13}}]}, calls)
+    assert lua_value([1, 2.5, True]) == "{1, 2.5, true}"
+
+
+def test_strict_record_enforces_name_prefix():
+    calls, err = Evaluator().record('minetest.register_node("other:x", {})\n', "mymod")
+    assert calls is None and "naming conventions" in err
+
+
+def _reg(text, fields, name="mymod:lamp", api="register_node"):
+    src = SourceFile(Path("/x/init.lua"), "devtest/mods/mymod/init.lua", "devtest/mymod", "MIT")
+    return Registration(api, name, fields, [], text, True, src, 1, text.count("\n") + 1, {"indent": ""})
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_repair_items_fail_before_and_pass_after(index):
+    text = ('minetest.register_node("mymod:lamp", {\n\tdescription = "Lamp",\n\tlight_source = 14,\n'
+            '\tgroups = {cracky = 3},\n\ton_punch = function(pos, node, puncher)\n\t\treturn\n\tend,\n})')
+    reg = _reg(text, {"description": "Lamp", "light_source": 14, "groups": {"cracky": 3}, "on_punch": "<function>"})
+    item = repair_item(reg, index)
+    assert item is not None
+    assert item["output"].startswith("--- a/init.lua\n+++ b/init.lua\n@@ ")
+    assert apply_unified_diff(item["input"], item["output"]) == item["fixed"]
+    assert check_item(item, Evaluator()) is None
+    # an anti-gold: the unrepaired input must not pass as its own fix
+    broken = {**item, "output": "--- a/init.lua\n+++ b/init.lua\n"}
+    assert check_item(broken, Evaluator()) is not None
+
+
+def test_apply_diff_refuses_wrong_context():
+    with pytest.raises(ValueError):
+        apply_unified_diff("a\nb\n", "--- a/init.lua\n+++ b/init.lua\n@@ -1,2 +1,2 @@\n a\n-x\n+y\n")
+
+
+def test_near_duplicates_flags_only_close_pairs():
+    train = ["Register a node named \"a:b\" with description = \"Stone\" and groups = {cracky = 3}.",
+             "Write a chat command hello that greets the player."]
+    evals = ["Register a node named \"a:b\" with description = \"Stone\" and groups = {cracky = 2}.",
+             "Using minetest.register_ore, add an ore of type scatter in default:stone."]
+    hits, worst = near_duplicates(evals, train, 0.75)
+    assert [h[0] for h in hits] == [0] and worst >= 0.75
+
+
+def test_missing_debian_packages_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(build_source, "SHARE", tmp_path / "nope")
+    with pytest.raises(UserError, match="apt-get install -y minetest-server minetest-data"):
+        build_source.find_sources()
+
+
+# --- the shipped data ---------------------------------------------------------------------------
+def test_shipped_data_is_complete_split_and_licensed():
+    train, evals = rows(DATA / "train.jsonl"), rows(DATA / "eval.jsonl")
+    assert len(train) >= 600 and len(evals) >= 60
+    for fam in ("scaffold", "repair", "doc"):
+        assert sum(r["family"] == fam for r in evals) >= 20
+        assert sum(r["family"] == fam for r in train) >= 150
+    keys = {"id", "family", "instruction", "input", "output", "expect", "source", "license"}
+    ids = [r["id"] for r in train + evals]
+    assert len(ids) == len(set(ids))
+    assert all(set(r) == keys and r["expect"]["calls"] for r in train + evals)
+
+    def mod(r):  # the registration's mod; doc callback items (no registration) are split by section
+        src = r["source"].split("; ")[-1]
+        if src.startswith("lua_api.txt"):
+            return src
+        parts = src.split(":")[0].split("/")
+        return "/".join(parts[:2] if parts[0] == "builtin" else parts[:3])
+
+    def bullet(r):  # the API bullet a doc excerpt quotes first
+        return r["source"].split("; ")[0].split(",")[0]
+    assert not {mod(r) for r in train} & {mod(r) for r in evals}
+    assert not {bullet(r) for r in train if r["family"] == "doc"} & \
+        {bullet(r) for r in evals if r["family"] == "doc"}
+    for split in ("train", "eval"):
+        mit, cl = rows(DATA / "mit" / f"{split}.jsonl"), rows(DATA / "copyleft" / f"{split}.jsonl")
+        assert all(r["license"] == "MIT" for r in mit) and all(r["license"] != "MIT" for r in cl)
+        assert len(mit) + len(cl) == len(rows(DATA / f"{split}.jsonl"))
+    assert all(r["output"].startswith("--- a/init.lua\n+++ b/init.lua\n") for r in train if r["family"] == "repair")
+
+
+def test_shipped_references_pass_the_builder_check():
+    ev = Evaluator()
+    bad = [(r["id"], p) for r in rows(DATA / "train.jsonl") + rows(DATA / "eval.jsonl")
+           if (p := check_item(r, ev))]
+    assert bad == []
+
+
+@needs_debian
+def test_build_is_deterministic_and_matches_shipped_data(tmp_path):
+    from domains.luanti.build import build
+
+    stats = build(tmp_path / "a")
+    assert stats["mods_in_both_splits"] == []
+    for name in ("train.jsonl", "eval.jsonl", "mit/train.jsonl", "copyleft/eval.jsonl", "stats.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (DATA / name).read_bytes(), name
