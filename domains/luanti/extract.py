@@ -5,7 +5,7 @@ The rule, in order (the same for training references, which are plain code/diffs
    truncated generation leaves it, runs to the end). For kind "lua": the first block tagged lua/luau
    (or untagged, or any other tag) whose body is not a diff. For kind "diff": the first block tagged
    diff/patch/udiff, else the first block whose body looks like a diff (a `--- `/`+++ `/`@@` line).
-2. No fence: kind "lua": the text from the first Lua-looking line (a statement keyword, a comment, an
+2. No fence (or only a bare ``` that closes code that was never opened): kind "lua": the text from the first Lua-looking line (a statement keyword, a comment, an
    assignment or a call such as `minetest.register_node(`) to the end, with anything after a stray
    closing fence dropped; kind "diff": from the first `--- `, `diff ` or `@@` line, up to the last line
    that can belong to a diff.
@@ -43,7 +43,7 @@ def _unfenced_lua(text: str) -> str | None:
                 if rest.strip().startswith("```"):
                     body = body[:j]
                     break
-            return "\n".join(body)
+            return "\n".join(body).rstrip("\n") + "\n"
     return None
 
 
@@ -69,6 +69,12 @@ def extract(text: str, kind: str = "lua") -> str | None:
     if kind not in ("lua", "diff"):
         raise ValueError(f"kind must be 'lua' or 'diff', got {kind!r}")
     blocks = fenced_blocks(text)
+    first = re.search(r"^[ \t]*```[ \t]*(\S*)", text, re.M)
+    if first and not first.group(1):
+        # a bare ``` after code that was never opened is a stray closing fence, not an opening one
+        before = text[:first.start()]
+        if (_unfenced_lua(before) if kind == "lua" else _unfenced_diff(before)) is not None:
+            blocks = []
     found = None
     if kind == "diff":
         found = next((b for t, b in blocks if t in DIFF_TAGS), None)
