@@ -1,7 +1,7 @@
 """Gate C: LoRA/QLoRA fine-tuning of a base model on a domain's chat data (TRL SFT, completion-only loss).
 
     .venv/bin/python scripts/train.py --config training/smollm2-135m_luanti_demo.yaml [--lora-r 64 ...]
-    accelerate launch --config_file training/accelerate/cpu_ddp.yaml scripts/train.py --config X.yaml
+    .venv/bin/python -m accelerate.commands.launch --config_file training/accelerate/cpu_ddp.yaml scripts/train.py --config X.yaml
 
 The YAML gives the defaults, every flag overrides the key of the same name (--lora-r -> lora_r). Writes
 adapters/<domain>/<run_name>/checkpoint-<step>/ (PEFT adapter + workbench.json) and run.json; rerunning a
@@ -10,6 +10,7 @@ killed run with the same command resumes from its last checkpoint.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -44,8 +45,9 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"[train] {record['status']} at step {record['step']} in {record['wall_time_s']:.1f} s; "
-          f"checkpoints: {', '.join(record['checkpoints'])}")
+    if int(os.environ.get("RANK", "0")) == 0:  # one summary line, not one per DDP process
+        print(f"[train] {record['status']} at step {record['step']} in {record['wall_time_s']:.1f} s; "
+              f"checkpoints: {', '.join(record['checkpoints'])}")
     return 0
 
 

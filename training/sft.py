@@ -151,9 +151,12 @@ def _report_start(d: dict, resume) -> None:
               f"params" + (f"; resuming from {resume}" if resume else ""), flush=True)
 
 
-def train(cfg) -> dict:
-    """Run (or resume) training for a resolved TrainConfig; return the final run.json record."""
+def train(cfg, on_ready=None) -> dict:
+    """Run (or resume) training for a resolved TrainConfig; return the final run.json record.
+    `on_ready(trainer)` is called just before the first step (tests use it to snapshot the weights)."""
     trainer, description, out, resume = prepare(cfg)
+    if on_ready is not None:
+        on_ready(trainer)
     _report_start(description, resume)
     previous = read_json(out / "run.json") if (resume and (out / "run.json").is_file()) else {}
     wall0 = float(previous.get("wall_time_s", 0.0))

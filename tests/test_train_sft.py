@@ -1,0 +1,164 @@
+"""Training on a tiny random Llama: adapter files, weights that change (LoRA) and don't (base), layer
+restriction and the true trainable count, completion-only labels, loud failures, the backends' guards."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from core.errors import UserError
+from training import config, sft
+from training.data import label_stats, require_labels
+from train_toy_domain import register, write_toy_data
+
+ADAPTER_FILES = {"adapter_config.json", "adapter_model.safetensors", "workbench.json", "trainer_state.json",
+                 "optimizer.pt", "scheduler.pt", "rng_state.pth"}
+
+
+@pytest.fixture()
+def toy(monkeypatch, tmp_path):
+    register(monkeypatch)
+    return write_toy_data(tmp_path / "toy.jsonl")
+
+
+@pytest.fixture(scope="module")
+def deep_model_dir(tokenizer, tmp_path_factory):
+    from core.tiny import make_tiny_model_dir
+
+    return make_tiny_model_dir(tokenizer, tmp_path_factory.mktemp("tiny4"), layers=4)
+
+
+def _cfg(tmp_path, model_dir, data, **kw):
+    base = {"domain": "toy", "model": str(model_dir), "train_data": str(data), "output_dir": str(tmp_path / "ad"),
+            "run_name": "t", "max_steps": 4, "save_steps": 2, "logging_steps": 1, "batch_size": 4,
+            "max_length": 128, "learning_rate": 1e-2, "report_to": "none", "warmup_ratio": 0.0}
+    return config.resolve(None, {**base, **kw})
+
+
+def test_train_writes_adapters_and_changes_only_lora(tmp_path, tiny_model_dir, toy):
+    seen = {}
+
+    def snapshot(trainer):
+        seen["trainer"] = trainer
+        seen["before"] = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, report_to="tensorboard")
+    record = sft.train(cfg, on_ready=snapshot)
+    after = dict(seen["trainer"].model.named_parameters())
+    lora = [n for n in after if "lora_" in n]
+    assert lora and all(not n.startswith("lora_") for n in after)
+    assert any(not torch.equal(seen["before"][n], after[n]) for n in lora if "lora_B" in n), "LoRA B moved"
+    frozen = [n for n in after if "lora_" not in n]
+    assert all(torch.equal(seen["before"][n], after[n].detach()) for n in frozen), "base weights unchanged"
+
+    out = sft.run_dir(cfg)
+    assert record["status"] == "finished" and record["step"] == 4
+    assert [p.name for p in sft.checkpoints(out)] == ["checkpoint-2", "checkpoint-4"]
+    ckpt = out / "checkpoint-4"
+    assert ADAPTER_FILES <= {p.name for p in ckpt.iterdir()}
+    meta = json.loads((ckpt / "workbench.json").read_text())
+    assert meta["step"] == 4 and meta["method"] == "lora" and meta["backend"] == "peft"
+    assert meta["train_data"]["items"] == 24 and len(meta["train_data"]["sha256"]) == 64
+    assert meta["config"]["lora_r"] == 16 and meta["base_model"]["kind"] == "local"
+    assert 0 < meta["label_token_share"] < 1 and meta["git_commit"] and meta["versions"]["trl"]
+    assert meta["trainable_params"] == sum(after[n].numel() for n in lora)
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "finished" and run["step"] == 4 and run["wall_time_s"] > 0
+    logged = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged] == [1, 2, 3, 4]
+    assert all(r["label_tokens_per_s"] > 0 and r["tokens_per_s"] >= r["label_tokens_per_s"] for r in logged)
+    assert logged[-1]["eta_s"] == 0
+    assert list((out / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_adapter_loads_with_peft_and_differs_from_base(tmp_path, tiny_model_dir, toy):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, max_steps=3)
+    sft.train(cfg)
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    ids = torch.tensor([[1, 2, 3, 4, 5]])
+    ref = base(ids).logits.detach()
+    tuned = PeftModel.from_pretrained(base, sft.run_dir(cfg) / "checkpoint-3")
+    assert not torch.allclose(tuned(ids).logits, ref)
+
+
+def test_layer_restriction_and_true_trainable_count(tmp_path, deep_model_dir, toy):
+    seen = {}
+    cfg = _cfg(tmp_path, deep_model_dir, toy, layers="1-2", target_modules="attention", max_steps=1)
+    sft.train(cfg, on_ready=lambda t: seen.update(model=t.model))
+    model = seen["model"]
+    lora_modules = {n.split(".lora_")[0] for n, _ in model.named_parameters() if ".lora_" in n}
+    layers = {int(n.split(".layers.")[1].split(".")[0]) for n in lora_modules}
+    assert layers == {1, 2}
+    assert {n.rsplit(".", 1)[-1] for n in lora_modules} == {"q_proj", "k_proj", "v_proj", "o_proj"}
+    lora_total = sum(p.numel() for n, p in model.named_parameters() if ".lora_" in n)
+    meta = json.loads((sft.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
+    # r=16, hidden 64, kv width 32: q,o = 16*(64+64), k,v = 16*(64+32); two layers
+    assert meta["trainable_params"] == lora_total == 2 * (2 * 16 * 128 + 2 * 16 * 96)
+
+
+def test_layer_beyond_model_depth_is_a_user_error(tmp_path, tiny_model_dir, toy):
+    with pytest.raises(UserError, match="has 2 decoder layers"):
+        sft.train(_cfg(tmp_path, tiny_model_dir, toy, layers="19-23"))
+
+
+def test_closing_eos_carries_a_label(tmp_path, tiny_model_dir, toy, tokenizer):
+    seen = {}
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, batching="padded", max_steps=1)
+    sft.train(cfg, on_ready=lambda t: seen.update(ds=t.train_dataset))
+    eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token != tokenizer.eos_token
+    for ids, labels in zip(seen["ds"]["input_ids"], seen["ds"]["labels"]):
+        last = max(i for i, tok in enumerate(ids) if tok == eos)
+        assert labels[last] == eos, "the assistant turn's closing <|im_end|> is learnt"
+        first_label = next(i for i, lab in enumerate(labels) if lab != -100)
+        assert eos in ids[:first_label], "system/user turns are not labelled"
+    stats = label_stats(seen["ds"], eos)
+    assert stats["eos_labelled"] == 24 and 0 < stats["label_token_share"] < 1
+
+
+def test_zero_label_share_fails_loudly(tmp_path, tiny_model_dir, toy):
+    # 16 tokens hold only the system prompt: every completion is truncated away.
+    with pytest.raises(UserError, match="label share 0|no training|truncated"):
+        sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_length=16))
+    assert not list((tmp_path / "ad").rglob("checkpoint-*")), "no partial output"
+
+
+def test_require_labels_messages():
+    stats = {"label_tokens": 0, "eos_labelled": 0}
+    with pytest.raises(UserError, match="label share 0"):
+        require_labels(stats, 10)
+    with pytest.raises(UserError, match="closing EOS never carries a label"):
+        require_labels({"label_tokens": 5, "eos_labelled": 0}, 10)
+
+
+def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
+    sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2))
+    with pytest.raises(UserError, match=r"different settings \(lora_r\)"):
+        sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, lora_r=4))
+
+
+@pytest.mark.parametrize("overrides, message", [({"backend": "unsloth"}, "needs a CUDA GPU"),
+                                                ({"method": "qlora"}, "needs a CUDA GPU")])
+def test_gpu_only_paths_refuse_cleanly_on_cpu(tmp_path, tiny_model_dir, toy, overrides, message):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(UserError, match=message):
+        sft.train(_cfg(tmp_path, tiny_model_dir, toy, **overrides))
+
+
+def test_gpu_paths_import():
+    from training import backends
+
+    assert callable(backends.load_unsloth) and callable(backends.load_peft)
+    import peft  # noqa: F401  (QLoRA's prepare_model_for_kbit_training lives here)
+    assert hasattr(peft, "prepare_model_for_kbit_training")
+
+
+@pytest.mark.gpu
+def test_qlora_trains_on_gpu(tmp_path, tiny_model_dir, toy):
+    record = sft.train(_cfg(tmp_path, tiny_model_dir, toy, method="qlora", bf16=True, max_steps=2))
+    assert record["step"] == 2
