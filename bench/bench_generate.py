@@ -1,0 +1,154 @@
+"""Generation throughput: gate B's batched generation vs the seed's method, same items, same run.
+
+    .venv/bin/python bench/bench_generate.py --model embedded --items 8 --max-new-tokens 300
+
+`run(model="embedded", items=8, ...) -> dict` is what the bench command calls. Both methods generate
+for the same prompts with the same sampling settings:
+
+* seed method: one `model.generate` call per sample, batch of 1, fp32, no stop criteria (it runs to
+  max_new_tokens: min_new_tokens = max_new_tokens keeps EOS out), as the seed project did;
+* ours: eval.backends.hf.HFBackend as gate B runs it (length-sorted batches of `batch_size` prompts x n
+  sequences, KV cache, stop at EOS/stop strings, bf16 autocast).
+
+Fair count: tokens/s counts only the tokens each method actually generated (ours stops at EOS; padding
+rows riding along after their EOS are not counted). The seed method runs `seed_samples` samples per item
+(its per-token rate does not depend on how many it runs, and it is ~10x slower). Peak memory is the
+process's max RSS after each phase. What it does not measure: scoring time, model load time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.errors import UserError  # noqa: E402
+
+# Generic code requests, used when no domain data is given (the bench must not depend on a domain).
+BUILTIN = [
+    "Write a Python function that returns the n-th Fibonacci number.",
+    "Write a Lua function that reverses a table in place.",
+    "Write a JavaScript function that debounces another function.",
+    "Write a SQL query that lists the ten customers with the most orders.",
+    "Write a Python class for a stack with push, pop and peek.",
+    "Write a Bash script that counts lines in all .py files under a folder.",
+    "Write a C function that checks whether a string is a palindrome.",
+    "Write a Python function that merges two sorted lists.",
+    "Write a Go function that returns the maximum of a slice of ints.",
+    "Write a Rust function that sums the even numbers in a vector.",
+    "Write a Python script that reads a CSV file and prints the column names.",
+    "Write a TypeScript interface for a user with name, email and age.",
+]
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _prompts(tok, items, domain, data):
+    if domain:
+        import domains
+        from eval.generate import build_prompt
+
+        dom = domains.get(domain)
+        rows = dom.load(data or dom.default_eval)[:items]
+        return [build_prompt(tok, dom, it) for it in rows], list(dom.stop_strings)
+    if items > len(BUILTIN):
+        raise UserError(f"--items {items}: the built-in prompt set has {len(BUILTIN)}; pass --domain")
+    msgs = [[{"role": "user", "content": p}] for p in BUILTIN[:items]]
+    return [tok.apply_chat_template(m, add_generation_prompt=True, tokenize=False) for m in msgs], []
+
+
+def seed_method(backend, prompts, settings, samples: int) -> dict:
+    """One generate() per sample, batch 1, fp32, no stop criteria, to max_new_tokens."""
+    import torch
+
+    tok, model = backend.tokenizer, backend.model
+    tokens, t0 = 0, time.perf_counter()
+    for i, p in enumerate(prompts):
+        enc = tok(p, return_tensors="pt", add_special_tokens=False)
+        for s in range(samples):
+            torch.manual_seed(1000 * i + s)
+            with torch.no_grad():
+                out = model.generate(**enc, do_sample=settings.temperature > 0, temperature=settings.temperature,
+                                     top_p=settings.top_p, max_new_tokens=settings.max_new_tokens,
+                                     min_new_tokens=settings.max_new_tokens, pad_token_id=tok.pad_token_id)
+            tokens += out.shape[1] - enc["input_ids"].shape[1]
+    secs = time.perf_counter() - t0
+    return {"samples": len(prompts) * samples, "tokens": int(tokens), "seconds": round(secs, 2),
+            "tokens_per_s": round(tokens / secs, 2), "peak_rss_mb": _rss_mb()}
+
+
+def our_method(backend, prompts, settings) -> dict:
+    from eval.generate import make_batches
+
+    lengths = {i: backend.count_tokens(p) for i, p in enumerate(prompts)}
+    tokens, t0 = 0, time.perf_counter()
+    finish = {}
+    for ids in make_batches(dict(enumerate(prompts)), lengths, settings.batch_size):
+        for samples in backend.generate([prompts[i] for i in ids], seed=settings.seed):
+            for s in samples:
+                tokens += s["n_tokens"]
+                finish[s["finish"]] = finish.get(s["finish"], 0) + 1
+    secs = time.perf_counter() - t0
+    return {"samples": len(prompts) * settings.n, "tokens": int(tokens), "seconds": round(secs, 2),
+            "tokens_per_s": round(tokens / secs, 2), "finish": finish, "peak_rss_mb": _rss_mb()}
+
+
+def run(model="embedded", items=8, n=5, max_new_tokens=300, temperature=0.2, top_p=0.9, batch_size=8,
+        seed_samples=1, precision="auto", domain=None, data=None) -> dict:
+    from eval.backends.hf import HFBackend
+    from eval.settings import GenSettings
+
+    settings = GenSettings(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                           batch_size=batch_size, precision=precision).check()
+    backend = HFBackend(settings, model)
+    prompts, stops = _prompts(backend.tokenizer, items, domain, data)
+    if stops:
+        backend = HFBackend(settings, model, stop_strings=stops,
+                            loaded=(backend.ref, backend.tokenizer, backend.model))
+    ours = our_method(backend, prompts, settings)
+    seed = seed_method(backend, prompts, settings, seed_samples)
+    return {"model": backend.ref.name, "items": len(prompts), "threads": os.cpu_count(),
+            "settings": settings.resume_key(), "seed_method": seed, "ours": ours,
+            "ratio": round(ours["tokens_per_s"] / seed["tokens_per_s"], 2), "peak_rss_mb": _rss_mb()}
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default="embedded")
+    p.add_argument("--items", type=int, default=8)
+    p.add_argument("--n", type=int, default=5)
+    p.add_argument("--max-new-tokens", type=int, default=300)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--seed-samples", type=int, default=1)
+    p.add_argument("--precision", default="auto")
+    p.add_argument("--domain", default=None)
+    p.add_argument("--data", default=None)
+    p.add_argument("--out", default=None, help="also write the numbers to this JSON file")
+    return p
+
+
+def main(argv=None) -> int:
+    a = make_parser().parse_args(argv)
+    try:
+        res = run(a.model, a.items, a.n, a.max_new_tokens, batch_size=a.batch_size, seed_samples=a.seed_samples,
+                  precision=a.precision, domain=a.domain, data=a.data)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if a.out:
+        from core.files import atomic_write_json
+
+        atomic_write_json(a.out, res)
+    print(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

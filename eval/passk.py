@@ -1,0 +1,92 @@
+"""The unbiased pass@k estimator and bootstrap intervals over items.
+
+pass@k for one item with n samples of which c pass is 1 - C(n-c, k) / C(n, k) (Chen et al. 2021): the
+chance that at least one of k samples drawn without replacement passes. The set's pass@k is the mean over
+items. Intervals resample items (not samples), because items are the unit the eval set was drawn in.
+
+Checks: k in 1..n, c in 0..n. Does not check that samples are independent (the generator's job).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.errors import UserError
+
+DEFAULT_BOOTSTRAP = 2000
+CI_LEVEL = 0.95
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k of one item; the product form avoids huge binomials."""
+    if not 1 <= k <= n:
+        raise UserError(f"k={k} is out of range: k must be between 1 and n={n} (samples per item)")
+    if not 0 <= c <= n:
+        raise ValueError(f"c={c} passing samples is outside 0..n={n}")
+    if n - c < k:
+        return 1.0
+    # C(n-c,k)/C(n,k) = prod_{i=n-c+1}^{n} (1 - k/i)
+    return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
+
+
+def check_ks(ks, n: int) -> list[int]:
+    ks = sorted(set(int(k) for k in ks))
+    bad = [k for k in ks if not 1 <= k <= n]
+    if bad:
+        raise UserError(f"--k {' '.join(map(str, bad))}: each k must be between 1 and n={n} (samples per item)")
+    return ks
+
+
+def item_scores(counts: list[tuple[int, int]], k: int) -> np.ndarray:
+    """Per-item pass@k for a list of (n, c)."""
+    return np.array([pass_at_k(n, c, k) for n, c in counts], dtype=float)
+
+
+def bootstrap_ci(values: np.ndarray, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0,
+                 level: float = CI_LEVEL) -> tuple[float, float]:
+    """Percentile interval of the mean, resampling items with replacement."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, values.size, size=(n_boot, values.size))
+    means = values[idx].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo), float(hi)
+
+
+def summarize(values: np.ndarray, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0) -> dict:
+    lo, hi = bootstrap_ci(values, n_boot, seed)
+    return {"value": float(np.mean(values)) if len(values) else float("nan"), "ci95": [lo, hi],
+            "items": int(len(values))}
+
+
+def table(items: dict, ks, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0) -> dict:
+    """pass@k for every k, overall and per family.
+
+    `items`: id -> {"family": str, "n": int, "c": int}. Returns
+    {"overall": {"pass@1": {...}, ...}, "families": {fam: {"pass@1": {...}}}}.
+    """
+    ids = sorted(items)
+    fams = sorted({items[i]["family"] for i in ids})
+    out = {"overall": {}, "families": {f: {} for f in fams}}
+    for k in ks:
+        vals = item_scores([(items[i]["n"], items[i]["c"]) for i in ids], k)
+        out["overall"][f"pass@{k}"] = summarize(vals, n_boot, seed)
+        for f in fams:
+            mask = np.array([items[i]["family"] == f for i in ids])
+            out["families"][f][f"pass@{k}"] = summarize(vals[mask], n_boot, seed)
+    return out
+
+
+def paired_bootstrap(a: np.ndarray, b: np.ndarray, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0,
+                     level: float = CI_LEVEL) -> dict:
+    """Interval of mean(b) - mean(a) for per-item scores on the same items (same order)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("paired bootstrap needs scores for the same items")
+    diff = b - a
+    lo, hi = bootstrap_ci(diff, n_boot, seed, level)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, diff.size, size=(n_boot, diff.size))
+    p_le0 = float((diff[idx].mean(axis=1) <= 0).mean())
+    return {"gain": float(diff.mean()), "ci95": [lo, hi], "p_gain_le_0": p_le0, "items": int(diff.size)}

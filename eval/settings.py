@@ -1,0 +1,81 @@
+"""Generation settings (dataclass with help metadata) and their checks.
+
+`sampling()` is the part that changes what samples mean (n, temperature, top_p, max_new_tokens, seed):
+gate E refuses to compare results whose sampling differs (the seed excepted). `resume_key()` adds what
+changes the exact samples (batch size, precision, backend): resuming a generations file under a
+different resume key is an error, never a silent mix.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from core.errors import UserError
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class GenSettings:
+    n: int = field(default=5, metadata={"help": "samples per item"})
+    temperature: float = field(default=0.2, metadata={"help": "sampling temperature (0 = greedy)"})
+    top_p: float = field(default=0.9, metadata={"help": "nucleus sampling mass"})
+    max_new_tokens: int = field(default=300, metadata={"help": "cap on generated tokens per sample"})
+    seed: int = field(default=1234, metadata={"help": "global seed; each batch's seed derives from it "
+                                                      "and the item ids in the batch"})
+    batch_size: int = field(default=8, metadata={"help": "prompts per batch (x n sequences)"})
+    precision: str = field(default="auto", metadata={"help": "auto (bf16 autocast on CPU) | fp32 | bf16"})
+    backend: str = field(default="hf", metadata={"help": "hf | vllm"})
+
+    def check(self) -> "GenSettings":
+        problems = []
+        if self.n < 1:
+            problems.append(f"--n {self.n}: need at least 1 sample per item")
+        if self.temperature < 0:
+            problems.append(f"--temperature {self.temperature}: must be >= 0")
+        if not 0 < self.top_p <= 1:
+            problems.append(f"--top-p {self.top_p}: must be in (0, 1]")
+        if self.max_new_tokens < 1:
+            problems.append(f"--max-new-tokens {self.max_new_tokens}: must be >= 1")
+        if self.batch_size < 1:
+            problems.append(f"--batch-size {self.batch_size}: must be >= 1")
+        if self.precision not in PRECISIONS:
+            problems.append(f"--precision {self.precision!r}: expected one of {', '.join(PRECISIONS)}")
+        if self.backend not in ("hf", "vllm"):
+            problems.append(f"--backend {self.backend!r}: expected hf or vllm")
+        if problems:
+            raise UserError("bad generation settings:\n  " + "\n  ".join(problems))
+        return self
+
+    def sampling(self) -> dict:
+        return {"n": self.n, "temperature": self.temperature, "top_p": self.top_p,
+                "max_new_tokens": self.max_new_tokens, "seed": self.seed}
+
+    def resume_key(self) -> dict:
+        return asdict(self)
+
+
+def check_scale(scale: float) -> float:
+    scale = float(scale)
+    if not 0.0 <= scale <= 2.0:
+        raise UserError(f"adapter scale {scale} is outside 0..2 (1.0 = the adapter as trained)")
+    return scale
+
+
+def add_generation_args(parser):
+    """The generation flags every eval script shares (defaults from GenSettings)."""
+    d = GenSettings()
+    parser.add_argument("--n", type=int, default=d.n, help="samples per item (default %(default)s)")
+    parser.add_argument("--temperature", type=float, default=d.temperature, help="(default %(default)s)")
+    parser.add_argument("--top-p", type=float, default=d.top_p, help="(default %(default)s)")
+    parser.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens, help="(default %(default)s)")
+    parser.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=d.batch_size,
+                        help="prompts per batch, each with n sequences (default %(default)s)")
+    parser.add_argument("--precision", default=d.precision, choices=PRECISIONS, help="(default %(default)s)")
+    parser.add_argument("--backend", default=d.backend, choices=("hf", "vllm"), help="(default %(default)s)")
+
+
+def settings_from_args(args) -> GenSettings:
+    return GenSettings(n=args.n, temperature=args.temperature, top_p=args.top_p,
+                       max_new_tokens=args.max_new_tokens, seed=args.seed, batch_size=args.batch_size,
+                       precision=args.precision, backend=args.backend).check()

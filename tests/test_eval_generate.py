@@ -1,0 +1,181 @@
+"""Generation on the tiny model: format, resume after SIGKILL, settings header, adapters, backends."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.errors import UserError
+from eval.generate import meta_path, run_generation
+from eval.settings import GenSettings
+from tests.eval_helpers import FIX, make_checkpoint, register_toy
+
+ROOT = Path(__file__).resolve().parent.parent
+SET = dict(n=2, max_new_tokens=6, batch_size=2, temperature=0.9, precision="fp32")
+
+
+@pytest.fixture()
+def toy(monkeypatch):
+    return register_toy(monkeypatch)
+
+
+def _gen(toy, model_dir, out, items=None, adapter=None, scale=1.0, **kw):
+    from eval.backends.hf import HFBackend
+
+    s = GenSettings(**{**SET, **kw})
+    items = items or toy.load(FIX / "toy_eval.jsonl")
+    ident = {"model": str(model_dir), "adapter": str(adapter), "scale": scale}
+    factory = lambda: HFBackend(s, str(model_dir), adapter, scale, toy.stop_strings)  # noqa: E731
+    return run_generation(toy, items, s, ident, out, factory, progress=False)
+
+
+def _records(path):
+    return sorted((json.loads(x) for x in Path(path).read_text().splitlines()), key=lambda r: (r["id"], r["sample"]))
+
+
+def test_generation_writes_every_sample_once_and_reruns_without_loading(toy, tiny_model_dir, tmp_path):
+    out = tmp_path / "g.jsonl"
+    stats = _gen(toy, tiny_model_dir, out)
+    recs = _records(out)
+    assert [(r["id"], r["sample"]) for r in recs] == [(i, s) for i in ("a1", "a2", "c1", "c2") for s in (0, 1)]
+    assert all(0 < r["n_tokens"] <= 6 and r["finish"] in ("eos", "stop", "length") for r in recs)
+    assert stats["samples"] == 8 and stats["generated_tokens"] == sum(r["n_tokens"] for r in recs)
+    assert json.loads(meta_path(out).read_text())["identity"]["settings"]["n"] == 2
+
+    def boom():
+        raise AssertionError("a finished file must not load a model")
+    from eval.generate import run_generation as rg
+    s = GenSettings(**SET)
+    rg(toy, toy.load(FIX / "toy_eval.jsonl"), s, {"model": str(tiny_model_dir), "adapter": "None", "scale": 1.0},
+       out, boom, progress=False)
+    assert _records(out) == recs
+
+
+def test_same_seed_same_samples_and_resume_with_other_settings_is_refused(toy, tiny_model_dir, tmp_path):
+    _gen(toy, tiny_model_dir, tmp_path / "a.jsonl")
+    _gen(toy, tiny_model_dir, tmp_path / "b.jsonl")
+    assert _records(tmp_path / "a.jsonl") == _records(tmp_path / "b.jsonl")
+    with pytest.raises(UserError, match="temperature"):
+        _gen(toy, tiny_model_dir, tmp_path / "a.jsonl", temperature=0.5)
+
+
+KILL_SCRIPT = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.toy_domain import ToyDomain
+from eval.backends.hf import HFBackend
+from eval.generate import run_generation
+from eval.settings import GenSettings
+dom = ToyDomain()
+items = [dict(id=f"w{{i:02d}}", family="animals", prompt="say " + "word " * (i % 5) + str(i), answer="x")
+         for i in range(12)]
+s = GenSettings(n=2, max_new_tokens=5, batch_size=2, temperature=0.9, precision="fp32")
+class Slow(HFBackend):
+    def generate(self, prompts, seed):
+        out = super().generate(prompts, seed)
+        time.sleep(0.3)  # widen the window in which the test kills us
+        return out
+def main(out, model, backend=HFBackend):
+    run_generation(dom, items, s, {{"model": model}}, out,
+                   lambda: backend(s, model, None, 1.0, dom.stop_strings), progress=False)
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[3], Slow if sys.argv[2] == "slow" else HFBackend)
+"""
+
+
+def test_killed_generation_resumes_exactly(tiny_model_dir, tmp_path):
+    script = tmp_path / "gen.py"
+    script.write_text(KILL_SCRIPT.format(root=str(ROOT)))
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
+    full, cut = tmp_path / "full.jsonl", tmp_path / "cut.jsonl"
+    import runpy
+
+    # the uninterrupted reference runs in this process (one interpreter start less)
+    ns = runpy.run_path(str(script), run_name="kill_ref")
+    ns["main"](str(full), str(tiny_model_dir))
+    proc = subprocess.Popen([sys.executable, str(script), str(cut), "slow", str(tiny_model_dir)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if cut.exists() and len(cut.read_bytes().splitlines()) >= 6:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(cut.read_bytes().splitlines())
+    assert 6 <= partial < 24, "the kill must land mid-run"
+    subprocess.run([sys.executable, str(script), str(cut), "fast", str(tiny_model_dir)], check=True, env=env,
+                   capture_output=True)
+    assert len(cut.read_text().splitlines()) == 24  # nothing lost, nothing repeated
+    assert _records(cut) == _records(full)
+
+
+def test_adapter_scale_is_applied_and_checked(toy, tiny_model_dir, tmp_path):
+    import torch
+
+    from eval.backends.hf import load_merged
+
+    ckpt = make_checkpoint(tiny_model_dir, tmp_path / "run", 10)
+    ids = torch.tensor([[1, 5, 9, 200, 31]])
+    logits = {}
+    for scale in (0.0, 0.5, 1.0):
+        _, _, m, info = load_merged(str(tiny_model_dir), ckpt, scale)
+        logits[scale] = m(ids).logits
+        assert info["base_check"] == "match"
+    _, _, base, _ = load_merged(str(tiny_model_dir))
+    assert torch.allclose(logits[0.0], base(ids).logits, atol=1e-5)
+    assert not torch.allclose(logits[0.5], logits[1.0], atol=1e-4)
+    from peft import PeftModel
+    from peft.helpers import rescale_adapter_scale
+    from transformers import AutoModelForCausalLM
+
+    pm = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), str(ckpt))
+    with rescale_adapter_scale(pm, 0.5), torch.no_grad():
+        assert torch.allclose(pm(ids).logits, logits[0.5], atol=1e-4)
+
+
+@pytest.mark.parametrize("scale", [-0.1, 2.5])
+def test_scale_outside_0_2_is_refused(toy, tiny_model_dir, tmp_path, scale):
+    from eval.backends.hf import load_merged
+
+    with pytest.raises(UserError, match="outside 0..2"):
+        load_merged(str(tiny_model_dir), tmp_path, scale)
+
+
+def test_adapter_on_another_base_and_without_weights_are_refused(tiny_model_dir, tmp_path):
+    from core import models
+    from eval.checkpoints import check_adapter
+
+    ref = models.resolve(str(tiny_model_dir))
+    other = make_checkpoint(tiny_model_dir, tmp_path / "a", 1, base_name="HuggingFaceTB/SmolLM2-360M")
+    with pytest.raises(UserError, match="trained on base model 'HuggingFaceTB/SmolLM2-360M'"):
+        check_adapter(other, ref)
+    empty = make_checkpoint(tiny_model_dir, tmp_path / "b", 1, weights=False)
+    with pytest.raises(UserError, match="no adapter weights"):
+        check_adapter(empty, ref)
+
+
+def test_missing_model_path_is_a_user_error(toy, tmp_path):
+    from eval.backends.hf import HFBackend
+
+    with pytest.raises(UserError, match="does not exist"):
+        HFBackend(GenSettings(**SET), str(tmp_path / "nope"))
+
+
+def test_vllm_backend_builds_requests_and_errors_clearly_when_missing(tiny_model_dir):
+    from eval.backends import get_backend
+    from eval.backends.vllm import build_requests, vllm_available
+
+    s = GenSettings(n=3, temperature=0.2, top_p=0.9, max_new_tokens=50, backend="vllm")
+    reqs = build_requests(["p1", "p2"], s, seed=7, stop_strings=["\n\n", ""])
+    assert reqs[1] == {"prompt": "p2", "sampling": {"n": 3, "temperature": 0.2, "top_p": 0.9, "max_tokens": 50,
+                                                    "stop": ["\n\n"], "seed": 8}}
+    if not vllm_available():
+        with pytest.raises(UserError, match="vllm package is not installed"):
+            get_backend(s, str(tiny_model_dir))

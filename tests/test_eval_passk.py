@@ -1,0 +1,62 @@
+"""pass@k estimator against hand-computed values, and the bootstrap intervals."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import UserError
+from eval import passk
+
+# 1 - C(5-c,k)/C(5,k), worked by hand: rows c = 0..5, columns k = 1..5
+HAND = {
+    0: [0.0, 0.0, 0.0, 0.0, 0.0],
+    1: [0.2, 0.4, 0.6, 0.8, 1.0],
+    2: [0.4, 0.7, 0.9, 1.0, 1.0],
+    3: [0.6, 0.9, 1.0, 1.0, 1.0],
+    4: [0.8, 1.0, 1.0, 1.0, 1.0],
+    5: [1.0, 1.0, 1.0, 1.0, 1.0],
+}
+
+
+@pytest.mark.parametrize("c", range(6))
+@pytest.mark.parametrize("k", range(1, 6))
+def test_pass_at_k_hand_values(c, k):
+    assert passk.pass_at_k(5, c, k) == pytest.approx(HAND[c][k - 1], abs=1e-12)
+
+
+def test_pass_at_k_large_n_matches_binomials():
+    from math import comb
+
+    assert passk.pass_at_k(200, 13, 10) == pytest.approx(1 - comb(187, 10) / comb(200, 10), rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [0, 6, -1])
+def test_k_outside_1_to_n_is_a_user_error(k):
+    with pytest.raises(UserError, match="between 1 and n=5"):
+        passk.pass_at_k(5, 1, k)
+    with pytest.raises(UserError, match="between 1 and n=5"):
+        passk.check_ks([1, k], 5)
+
+
+def test_bootstrap_interval_brackets_mean_and_is_seeded():
+    vals = np.array([0, 0.2, 0.4, 1, 1, 0.6, 0.8, 0, 1, 0.4])
+    lo, hi = passk.bootstrap_ci(vals, 500, seed=3)
+    assert lo < vals.mean() < hi
+    assert (lo, hi) == passk.bootstrap_ci(vals, 500, seed=3)
+    assert passk.bootstrap_ci(np.full(7, 0.4), 200) == pytest.approx((0.4, 0.4))
+
+
+def test_table_per_family():
+    items = {"a": {"family": "x", "n": 5, "c": 1}, "b": {"family": "y", "n": 5, "c": 4}}
+    t = passk.table(items, [1, 2], n_boot=100)
+    assert t["overall"]["pass@1"]["value"] == pytest.approx(0.5)
+    assert t["families"]["x"]["pass@2"]["value"] == pytest.approx(0.4)
+    assert t["families"]["y"]["pass@1"]["value"] == pytest.approx(0.8)
+
+
+def test_paired_bootstrap_of_a_constant_gain():
+    a = np.array([0.0, 0.2, 0.4, 0.6])
+    res = passk.paired_bootstrap(a, a + 0.2, n_boot=300)
+    assert res["gain"] == pytest.approx(0.2)
+    assert res["ci95"] == pytest.approx([0.2, 0.2])
+    assert res["p_gain_le_0"] == 0.0
