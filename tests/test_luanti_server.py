@@ -24,6 +24,8 @@ def test_gold_mod_loads_and_broken_ones_fail():
     assert syntax.status == "syntax_error" and "mymod/init.lua:1:" in syntax.detail
     prefix = server.load_mod('minetest.register_node("other:a", {})\n')
     assert prefix.status == "runtime_error" and "does not follow naming conventions" in prefix.detail
+    own = server.load_mod('minetest.register_node("farming:x", {})\n', modname="farming")
+    assert own.status == "ok", own          # a mod named like a game mod must not depend on itself
 
 
 @needs_server

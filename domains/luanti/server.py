@@ -53,8 +53,9 @@ def _write_world(root: Path, code: str, modname: str) -> tuple[Path, Path]:
     mods = world / "worldmods"
     (mods / modname).mkdir(parents=True)
     (mods / modname / "init.lua").write_text(code, encoding="utf-8")
-    (mods / modname / "mod.conf").write_text(
-        f"name = {modname}\noptional_depends = default, stairs, farming, dye, doors, tnt\n")
+    # optional deps only order the load after minetest_game's common mods; a mod never depends on itself
+    deps = ", ".join(m for m in ("default", "stairs", "farming", "dye", "doors", "tnt") if m != modname)
+    (mods / modname / "mod.conf").write_text(f"name = {modname}\noptional_depends = {deps}\n")
     (mods / "wb_shutdown").mkdir()
     (mods / "wb_shutdown" / "init.lua").write_text(HELPER)
     (mods / "wb_shutdown" / "mod.conf").write_text("name = wb_shutdown\n")
