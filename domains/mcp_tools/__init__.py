@@ -14,7 +14,9 @@ tool and satisfy its schema, or load() raises DataError with file:line.
 
 Toolset: `TOOLS=<file>` (env), `McpToolsDomain(tools=...)` or `.configure(tools=...)`; default
 data/mcp_tools/tools.json. Specialist: `.configure(specialist="analysis|debug|editor")` (returns self)
-changes the system prompt and what `select_training()` keeps; see specialists.py.
+changes the system prompt and what `select_training(items)` keeps; see specialists.py.
+Scoring: `validate()` is scoring.score (BFCL-style AST match); `breakdown(items, results)` gives per-family,
+per-tool, per-reason (and specialist focus) aggregates for the shared scorer.
 
 Prompting: SmolLM2's chat template ignores `tools=` (checked: identical output with and without), so the
 system prompt always carries the candidate tools as compact JSON lines, and `chat_kwargs` also passes them
