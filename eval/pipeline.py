@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from core import models
+from core.errors import UserError
 from core.files import atomic_write_json, sha256_file
 from core.meta import run_info
 from eval import passk
@@ -39,13 +40,19 @@ def out_paths(out_dir) -> dict:
 
 
 def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, adapter=None, scale=1.0,
-             audit=None, workers=2, progress=True, loaded=None, n_boot=passk.DEFAULT_BOOTSTRAP) -> dict:
-    """Run (or resume) one evaluation into `out_dir`; return the results dict (also in results.json)."""
+             audit=None, workers=2, progress=True, base_loader=None, allow_generate=True,
+             n_boot=passk.DEFAULT_BOOTSTRAP, limit=None) -> dict:
+    """Run (or resume) one evaluation into `out_dir`; return the results dict (also in results.json).
+
+    `base_loader()` -> (ref, tokenizer, model) shares one loaded base model between evaluations (gate D);
+    it is called only when samples are missing. `allow_generate=False` (the score step alone) refuses
+    to generate missing samples.
+    """
     t0 = time.perf_counter()
     settings.check()
     scale = check_scale(scale)
     ks = passk.check_ks(ks, settings.n)
-    ref = loaded[0] if loaded else models.resolve(model_spec)
+    ref = models.resolve(model_spec)
     adapter_info = check_adapter(adapter, ref) if adapter else None
     paths = out_paths(out_dir)
     data_sha = sha256_file(data_path)
@@ -55,10 +62,12 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
     def factory():
         from eval.backends import get_backend
 
-        if loaded and settings.backend == "hf":
+        if not allow_generate:
+            raise UserError(f"{paths['generations']}: generation is incomplete; run the generate step first")
+        if base_loader and settings.backend == "hf":
             from eval.backends.hf import HFBackend
 
-            return HFBackend(settings, model_spec, adapter, scale, domain.stop_strings, loaded=loaded)
+            return HFBackend(settings, model_spec, adapter, scale, domain.stop_strings, loaded=base_loader())
         return get_backend(settings, model_spec, adapter, scale, domain.stop_strings)
 
     gen = run_generation(domain, items, settings, identity, paths["generations"], factory, progress)
@@ -72,7 +81,7 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         "format": RESULTS_FORMAT,
         "model": ref.describe(),
         "adapter": _adapter_block(adapter_info, scale),
-        "data": {"path": str(data_path), "sha256": data_sha, "items": len(items)},
+        "data": {"path": str(data_path), "sha256": data_sha, "items": len(items), "limit": limit},
         "domain": domain.describe(),
         "generation": {**settings.resume_key(), "sampling": settings.sampling()},
         "seed": settings.seed,

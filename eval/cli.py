@@ -1,0 +1,71 @@
+"""What the thin entry scripts share: common flags, domain/data/model resolution, default output
+paths, and the error wrapper (UserError -> "error: ..." on stderr, exit 2)."""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+from core.errors import UserError
+from core.meta import ROOT
+
+
+def add_common(p, data=True, model=True):
+    p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
+    if data:
+        p.add_argument("--data", default=None, help="eval JSONL in the domain's schema (default: the domain's)")
+        p.add_argument("--limit", type=int, default=None, help="only the first N items of --data")
+    if model:
+        p.add_argument("--model", default=os.environ.get("MODEL", "embedded"),
+                       help="'embedded', a local model folder or a hub id (default %(default)s)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="validator processes")
+    p.add_argument("--k", type=int, nargs="+", default=None, help="k values for pass@k (default: 1..n)")
+
+
+def get_domain(name):
+    import domains
+
+    return domains.get(name)
+
+
+def eval_data(domain, data, limit=None):
+    """(path, items): the domain loader reads and checks the file (DataError names file:line)."""
+    path = Path(data or domain.default_eval or "")
+    if not str(data or domain.default_eval):
+        raise UserError(f"domain {domain.name!r} has no default eval set; pass --data")
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit {limit}: must be >= 1")
+    items = domain.load(path)
+    return path, items[:limit] if limit else items
+
+
+def default_ks(ks, n):
+    return ks if ks else list(range(1, n + 1))
+
+
+def baseline_dir(domain_name, ref) -> Path:
+    from eval.pipeline import model_slug
+
+    return ROOT / "results" / domain_name / model_slug(ref) / "baseline"
+
+
+def run_dir(domain_name, run) -> Path:
+    p = Path(run)
+    return p if (p.is_dir() or os.sep in run) else ROOT / "adapters" / domain_name / run
+
+
+def run_results_dir(domain_name, run) -> Path:
+    return ROOT / "results" / domain_name / Path(run).name
+
+
+def entry(fn):
+    """Wrap a script's main: user errors print one line and exit 2; bugs keep their traceback."""
+    @functools.wraps(fn)
+    def wrapper(argv=None):
+        try:
+            return fn(argv)
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+    return wrapper

@@ -1,0 +1,147 @@
+"""Gate D: every checkpoint of a training run x every adapter scale, evaluated like the baseline.
+
+What it does: checks every checkpoint up front (adapter weights present, trained on this MODEL) and
+raises once with all problems; audits the eval set against the run's own training data
+(workbench.json train_data.path); then, per combination, runs the same generate -> score pipeline as
+gate B into `<out>/<checkpoint>__s<scale>/` with the adapter merged at that scale. A combination whose
+results.json matches the current data and settings is not redone; a half-done one resumes. Writes
+summary.json, summary.md and heatmap.png (pass@k, checkpoint x scale).
+
+What it does not do: pick the winner against the baseline (gate E does, with the paired interval).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core import models
+from core.errors import UserError
+from core.files import atomic_write_json, atomic_write_text, read_json, sha256_file
+from core.meta import run_info
+from eval import audit as audit_mod
+from eval.checkpoints import check_adapter, checkpoint_step, list_checkpoints
+from eval.pipeline import evaluate
+from eval.plots import heatmap
+from eval.settings import check_scale
+
+DEFAULT_SCALES = (0.25, 0.5, 1.0)
+
+
+def combo_name(ckpt: Path, scale: float) -> str:
+    return f"{ckpt.name}__s{scale:g}"
+
+
+def check_run(run_dir, ref, scales) -> tuple[list[Path], dict]:
+    """All checkpoints and scales checked at once; one error listing every problem."""
+    problems, infos = [], {}
+    for s in scales:
+        try:
+            check_scale(s)
+        except UserError as exc:
+            problems.append(str(exc))
+    ckpts = list_checkpoints(run_dir)
+    for c in ckpts:
+        try:
+            infos[c.name] = check_adapter(c, ref)
+        except UserError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UserError("gate D cannot start:\n  " + "\n  ".join(problems))
+    return ckpts, infos
+
+
+def train_path_of(infos: dict, domain, override=None):
+    if override:
+        return audit_mod.default_train_path(domain, override)
+    for info in infos.values():
+        p = ((info.get("workbench") or {}).get("train_data") or {}).get("path")
+        if p and Path(p).is_file():
+            return Path(p)
+    return audit_mod.default_train_path(domain, None)
+
+
+def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: float, ks) -> dict | None:
+    if not res_path.is_file():
+        return None
+    res = read_json(res_path)
+    same = (res.get("data", {}).get("sha256") == data_sha
+            and res.get("generation", {}).get("sampling") == settings.sampling()
+            and (res.get("adapter") or {}).get("path") == str(adapter)
+            and (res.get("adapter") or {}).get("scale") == scale and res.get("ks") == ks)
+    return res if same else None
+
+
+def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_dir, scales=DEFAULT_SCALES,
+               allow_contaminated=False, train=None, workers=2, progress=True, limit=None) -> dict:
+    out_dir = Path(out_dir)
+    scales = [float(s) for s in scales]
+    ref = models.resolve(model_spec)
+    ckpts, infos = check_run(run_dir, ref, scales)
+    report = audit_mod.run_audit(domain, data_path, train_path_of(infos, domain, train), out_dir / "audit.json",
+                                 allow_contaminated, eval_items=items)
+    audit_sum = audit_mod.summary(report)
+    data_sha = sha256_file(data_path)
+    base = {}
+
+    def loader():  # the base model is loaded once, and only if some combination needs generating
+        if not base:
+            r, tok, m = models.load(model_spec, dtype="bfloat16" if settings.precision == "bf16" else "float32")
+            base["v"] = (r, tok, m)
+        return base["v"]
+
+    rows = []
+    for ck in ckpts:
+        for s in scales:
+            d = out_dir / combo_name(ck, s)
+            res = _finished(d / "results.json", data_sha, settings, ck, s, ks)
+            if res is None:
+                res = evaluate(domain, data_path, items, model_spec, settings, ks, d, adapter=ck, scale=s,
+                               audit=audit_sum, workers=workers, progress=progress, base_loader=loader,
+                               limit=limit)
+            rows.append(_row(ck, s, d, res))
+    return write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
+                         run_dir, ref)
+
+
+def _row(ck: Path, scale: float, d: Path, res: dict) -> dict:
+    return {"checkpoint": ck.name, "step": checkpoint_step(ck), "scale": scale, "adapter": str(ck),
+            "results": str(d / "results.json"),
+            "pass_at_k": {k: {"value": v["value"], "ci95": v["ci95"]} for k, v in res["pass_at_k"].items()},
+            "tokens_per_s": res["throughput"].get("tokens_per_s")}
+
+
+def write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
+                  run_dir, ref) -> dict:
+    primary = f"pass@{ks[0]}"
+    best = max(rows, key=lambda r: (r["pass_at_k"][primary]["value"], -(r["step"] or 0), -abs(r["scale"] - 1)))
+    summary = {"format": "workbench.eval.gate_d/1", "run_dir": str(run_dir), "model": ref.describe(),
+               "domain": domain.describe(), "data": {"path": str(data_path), "sha256": data_sha},
+               "generation": settings.sampling(), "ks": ks, "primary": primary, "scales": scales,
+               "checkpoints": [c.name for c in ckpts], "combinations": rows, "best": best,
+               "audit": audit_sum, "run": run_info()}
+    atomic_write_json(out_dir / "summary.json", summary)
+    atomic_write_text(out_dir / "summary.md", _markdown(summary))
+    vals = [[next(r["pass_at_k"][primary]["value"] for r in rows if r["checkpoint"] == c.name
+                  and r["scale"] == s) for s in scales] for c in ckpts]
+    heatmap(vals, [c.name for c in ckpts], scales, f"{domain.name}: {primary} (%) by checkpoint x scale",
+            out_dir / "heatmap.png")
+    return summary
+
+
+def _markdown(s: dict) -> str:
+    ks = [f"pass@{k}" for k in s["ks"]]
+    lines = [f"# Gate D: {Path(s['run_dir']).name} ({s['domain']['name']} v{s['domain']['version']})", "",
+             f"Model: {s['model']['name']}. Data: {s['data']['path']} (sha256 {s['data']['sha256'][:12]}). "
+             f"Sampling: {json.dumps(s['generation'])}. Audit: {s['audit']['verdict']}"
+             + (" (override --allow-contaminated)" if s["audit"]["allow_contaminated"] else "") + ".", "",
+             "| checkpoint | scale | " + " | ".join(f"{k} [95% CI]" for k in ks) + " |",
+             "|---|---|" + "---|" * len(ks)]
+    for r in s["combinations"]:
+        cells = [f"{100 * r['pass_at_k'][k]['value']:.1f} [{100 * r['pass_at_k'][k]['ci95'][0]:.1f}, "
+                 f"{100 * r['pass_at_k'][k]['ci95'][1]:.1f}]" for k in ks]
+        lines.append(f"| {r['checkpoint']} | {r['scale']:g} | " + " | ".join(cells) + " |")
+    b = s["best"]
+    lines += ["", f"Best on {s['primary']}: {b['checkpoint']} at scale {b['scale']:g} "
+              f"({100 * b['pass_at_k'][s['primary']]['value']:.1f}%), picked among {len(s['combinations'])} "
+              "combinations on this same eval set (optimistic; gate E says how much).", ""]
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""Gate E: the best gate-D combination against the baseline -> PROCEED or ADJUST.
+
+What it does: refuses to compare results made on different eval data (file hash and item ids),
+domain/validator versions or sampling settings; recomputes per-item pass@k from the stored (n, c)
+counts; picks the best checkpoint x scale; computes the gain in percentage points with a paired
+bootstrap interval (resampling items, both arms together); per-family deltas; recommendations when the
+gain misses the threshold. Writes decision.json and decision.md.
+
+Decision rule: PROCEED when the point gain >= threshold (default +15 pp), else ADJUST. The report also
+says whether the interval's lower bound clears the threshold (with --require-ci that is the rule).
+Exit codes: 0 PROCEED, 3 ADJUST, 2 user error.
+
+What it does not do: correct for choosing the best of many combinations on the same eval set. That
+choice is optimistic (winner's curse); decision.md says so and how many combinations were compared.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import UserError
+from core.files import atomic_write_json, atomic_write_text, read_json
+from core.meta import run_info
+from eval import passk
+
+PROCEED, ADJUST = "PROCEED", "ADJUST"
+EXIT = {PROCEED: 0, ADJUST: 3}
+SAMPLING_KEYS = ("n", "temperature", "top_p", "max_new_tokens")
+
+
+def comparable(base: dict, other: dict, label: str) -> list[str]:
+    """Reasons why `other` cannot be compared with `base` (empty list = comparable)."""
+    why = []
+    if base["data"]["sha256"] != other["data"]["sha256"]:
+        why.append(f"{label}: eval data differs (sha256 {other['data']['sha256'][:12]} vs "
+                   f"{base['data']['sha256'][:12]})")
+    if set(base["items"]) != set(other["items"]):
+        why.append(f"{label}: evaluated on other items ({len(other['items'])} vs {len(base['items'])}; --limit?)")
+    for key in ("name", "version"):
+        if base["domain"].get(key) != other["domain"].get(key):
+            why.append(f"{label}: domain {key} {other['domain'].get(key)!r} vs {base['domain'].get(key)!r} "
+                       "(template/validator changed)")
+    bs, os_ = base["generation"]["sampling"], other["generation"]["sampling"]
+    for key in SAMPLING_KEYS:
+        if bs.get(key) != os_.get(key):
+            why.append(f"{label}: generation {key} {os_.get(key)!r} vs {bs.get(key)!r}")
+    if base["model"].get("name") != other["model"].get("name"):
+        why.append(f"{label}: base model {other['model'].get('name')!r} vs {base['model'].get('name')!r}")
+    return why
+
+
+def per_item(res: dict, ids: list, k: int) -> np.ndarray:
+    return np.array([passk.pass_at_k(res["items"][i]["n"], res["items"][i]["c"], k) for i in ids])
+
+
+def load_combinations(summary_path) -> tuple[dict, list[dict]]:
+    summary = read_json(summary_path)
+    combos = []
+    for row in summary.get("combinations", []):
+        res = read_json(row["results"])
+        combos.append({"row": row, "results": res})
+    if not combos:
+        raise UserError(f"{summary_path}: no gate D combinations listed; run gate D first")
+    return summary, combos
+
+
+def decide(baseline_path, summary_path, k: int = 1, threshold_pp: float = 15.0, require_ci: bool = False,
+           n_boot: int = passk.DEFAULT_BOOTSTRAP, seed: int = 0) -> dict:
+    base = read_json(baseline_path)
+    summary, combos = load_combinations(summary_path)
+    n = base["generation"]["sampling"]["n"]
+    passk.check_ks([k], n)
+    problems = [p for c in combos for p in comparable(base, c["results"], c["row"]["checkpoint"]
+                                                    + f" x{c['row']['scale']:g}")]
+    if problems:
+        raise UserError("gate E refuses to compare these results:\n  " + "\n  ".join(problems))
+    ids = sorted(base["items"])
+    b_items = per_item(base, ids, k)
+    scored = [(float(per_item(c["results"], ids, k).mean()), c) for c in combos]
+    best_val, best = max(scored, key=lambda t: (t[0], -(t[1]["row"]["step"] or 0)))
+    best_items = per_item(best["results"], ids, k)
+    paired = passk.paired_bootstrap(b_items, best_items, n_boot=n_boot, seed=seed)
+    gain_pp = 100 * paired["gain"]
+    lo_pp, hi_pp = (100 * x for x in paired["ci95"])
+    verdict = PROCEED if (lo_pp if require_ci else gain_pp) >= threshold_pp else ADJUST
+    fams = family_deltas(base, best["results"], ids, k)
+    decision = {
+        "format": "workbench.eval.decision/1", "decision": verdict, "exit_code": EXIT[verdict],
+        "metric": f"pass@{k}", "threshold_pp": threshold_pp, "rule": "ci_lower" if require_ci else "point",
+        "baseline": {"results": str(baseline_path), "value": float(b_items.mean())},
+        "best": {"checkpoint": best["row"]["checkpoint"], "step": best["row"]["step"],
+                 "scale": best["row"]["scale"], "results": best["row"]["results"], "value": best_val},
+        "gain_pp": round(gain_pp, 3), "ci95_pp": [round(lo_pp, 3), round(hi_pp, 3)],
+        "ci_lower_clears_threshold": lo_pp >= threshold_pp, "p_gain_le_0": paired["p_gain_le_0"],
+        "items": len(ids), "combinations_compared": len(combos),
+        "selection_note": (f"The best of {len(combos)} checkpoint x scale combinations was picked on the same "
+                           "eval set it is scored on, so its gain is optimistic; confirm on held-out data."),
+        "families": fams,
+        "all_combinations": sorted(({"checkpoint": c["row"]["checkpoint"], "scale": c["row"]["scale"],
+                                     "value": v} for v, c in scored), key=lambda r: -r["value"]),
+        "allow_contaminated": bool(base.get("allow_contaminated")
+                                   or any(c["results"].get("allow_contaminated") for c in combos)),
+        "gold_ceiling": (base.get("audit") or {}).get("gold_ceiling"),
+        "data": base["data"], "domain": base["domain"], "sampling": base["generation"]["sampling"],
+        "run": run_info(),
+    }
+    decision["recommendations"] = recommend(decision, summary, best) if verdict == ADJUST else []
+    return decision
+
+
+def family_deltas(base: dict, best: dict, ids: list, k: int) -> dict:
+    out = {}
+    for fam in sorted({base["items"][i]["family"] for i in ids}):
+        sub = [i for i in ids if base["items"][i]["family"] == fam]
+        b, o = per_item(base, sub, k).mean(), per_item(best, sub, k).mean()
+        out[fam] = {"items": len(sub), "baseline": float(b), "best": float(o), "delta_pp": round(100 * (o - b), 3)}
+    return out
+
+
+def recommend(d: dict, summary: dict, best: dict) -> list[str]:
+    """Concrete next steps, from where the best combination sits in the checkpoint x scale grid."""
+    recs = []
+    fams = d["families"]
+    if fams:
+        weak = min(fams, key=lambda f: (fams[f]["best"], fams[f]["delta_pp"]))
+        recs.append(f"Weakest family: {weak!r} at {100 * fams[weak]['best']:.1f}% ({fams[weak]['delta_pp']:+.1f} pp "
+                    "vs baseline): add or fix training examples of this family first.")
+    steps = [s for s in (c.get("step") for c in summary.get("combinations", [])) if s is not None]
+    step, scale = d["best"]["step"], d["best"]["scale"]
+    if steps and step == max(steps):
+        recs.append(f"Best at the last checkpoint (step {step}): the run had not peaked; train for more steps.")
+    elif steps and step == min(steps) and len(set(steps)) > 1:
+        recs.append(f"Best at the first checkpoint (step {step}): later ones got worse (overfitting); lower the "
+                    "learning rate, train fewer steps, or add data.")
+    if scale < 1:
+        recs.append(f"Best at scale {scale:g} < 1: the full adapter overshoots; lower the learning rate or rank.")
+    elif scale > 1:
+        recs.append(f"Best at scale {scale:g} > 1: the adapter is too weak; more steps or a higher learning rate.")
+    rank = _rank(best["row"]["adapter"])
+    if rank and d["gain_pp"] < d["threshold_pp"] / 2:
+        recs.append(f"Gain {d['gain_pp']:+.1f} pp is far below +{d['threshold_pp']:g}: raise the LoRA rank "
+                    f"(r={rank} -> {2 * rank}) or target all linear layers.")
+    if d["gain_pp"] <= 0:
+        recs.append("No combination beats the baseline: check that training data uses the same prompt template "
+                    "and family mix as the eval set.")
+    gold = d.get("gold_ceiling")
+    if gold is not None and gold < 1:
+        recs.append(f"Gold ceiling is {100 * gold:.1f}%: some reference answers fail their own validator; fix "
+                    "those items (see audit.json) before reading small gains.")
+    return recs
+
+
+def _rank(adapter_dir):
+    cfg = Path(adapter_dir) / "adapter_config.json"
+    try:
+        return int(read_json(cfg).get("r") or 0) or None
+    except (UserError, ValueError, TypeError):
+        return None
+
+
+def write_decision(decision: dict, out_dir) -> tuple[Path, Path]:
+    out_dir = Path(out_dir)
+    return (atomic_write_json(out_dir / "decision.json", decision),
+            atomic_write_text(out_dir / "decision.md", markdown(decision)))
+
+
+def markdown(d: dict) -> str:
+    m, thr = d["metric"], d["threshold_pp"]
+    lines = [f"# Gate E decision: **{d['decision']}**", "",
+             f"{m}: baseline {100 * d['baseline']['value']:.1f}% -> best {100 * d['best']['value']:.1f}% "
+             f"({d['best']['checkpoint']} at scale {d['best']['scale']:g}), gain **{d['gain_pp']:+.1f} pp** "
+             f"(threshold +{thr:g} pp, rule: {d['rule']}).", "",
+             f"Paired bootstrap 95% interval of the gain over {d['items']} items: [{d['ci95_pp'][0]:+.1f}, "
+             f"{d['ci95_pp'][1]:+.1f}] pp; its lower bound "
+             + ("clears" if d["ci_lower_clears_threshold"] else "does **not** clear") + " the threshold. "
+             f"Share of resamples with no gain: {d['p_gain_le_0']:.3f}.", "",
+             f"Caution: {d['selection_note']}", ""]
+    if d["allow_contaminated"]:
+        lines += ["**Contamination override**: these results were made with --allow-contaminated "
+                  "(train/eval overlap was found and accepted).", ""]
+    lines += ["| family | items | baseline | best | delta (pp) |", "|---|---|---|---|---|"]
+    for f, v in d["families"].items():
+        lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} |")
+    if d["recommendations"]:
+        lines += ["", "## Recommendations", ""] + [f"- {r}" for r in d["recommendations"]]
+    lines += ["", f"Data: {d['data']['path']} (sha256 {d['data']['sha256'][:12]}), domain {d['domain']['name']} "
+              f"v{d['domain']['version']}, sampling {d['sampling']}.", ""]
+    return "\n".join(lines)

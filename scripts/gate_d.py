@@ -1,0 +1,54 @@
+"""Gate D: every checkpoint of a training run x every adapter scale, scored like the baseline.
+
+    .venv/bin/python scripts/gate_d.py --domain luanti --run run1 --model embedded \
+        [--scales 0.25 0.5 1.0] [--data path/eval.jsonl] [--k 1 5] [--limit N] [--allow-contaminated]
+
+--run is a name under adapters/<domain>/ or a folder path. Writes results/<domain>/<run>/gate_d/
+<checkpoint>__s<scale>/{generations,scores}.jsonl + results.json, and summary.json, summary.md,
+heatmap.png, audit.json. Finished combinations are not redone. Use the same generation flags as gate B.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eval import cli  # noqa: E402
+from eval.settings import add_generation_args, settings_from_args  # noqa: E402
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description="Gate D: checkpoint x scale sweep.")
+    cli.add_common(p)
+    p.add_argument("--run", required=True, help="training run: name under adapters/<domain>/ or a path")
+    p.add_argument("--scales", type=float, nargs="+", default=[0.25, 0.5, 1.0], help="each in 0..2")
+    p.add_argument("--train", default=None, help="training JSONL for the audit (default: from workbench.json)")
+    p.add_argument("--allow-contaminated", action="store_true")
+    p.add_argument("--out", default=None, help="output folder (default results/<domain>/<run>/gate_d)")
+    p.add_argument("--quiet", action="store_true")
+    add_generation_args(p)
+    return p
+
+
+@cli.entry
+def main(argv=None):
+    from eval.gate_d import run_gate_d
+
+    args = make_parser().parse_args(argv)
+    settings = settings_from_args(args)
+    ks = cli.default_ks(args.k, settings.n)
+    domain = cli.get_domain(args.domain)
+    data, items = cli.eval_data(domain, args.data, args.limit)
+    out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
+    s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,
+                   args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, args.limit)
+    print(json.dumps({"summary": str(out / "summary.json"), "heatmap": str(out / "heatmap.png"),
+                      "best": s["best"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Gate E: best gate-D combination vs the baseline -> PROCEED (exit 0) or ADJUST (exit 3).
+
+    .venv/bin/python scripts/gate_e.py --domain luanti --run run1 --model embedded \
+        [--k 1] [--threshold 15] [--require-ci] [--baseline results/luanti/embedded/baseline/results.json] \
+        [--gate-d results/luanti/run1/gate_d/summary.json] [--out results/luanti/run1]
+
+Writes <out>/decision.json and decision.md. Exit codes: 0 PROCEED, 3 ADJUST, 2 user error (e.g. results
+made on different eval data, validator versions or sampling settings).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import models  # noqa: E402
+from eval import cli  # noqa: E402
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description="Gate E: decide PROCEED or ADJUST.")
+    p.add_argument("--domain", required=True)
+    p.add_argument("--run", required=True, help="training run name (or folder)")
+    p.add_argument("--model", default="embedded", help="for the default --baseline path")
+    p.add_argument("--baseline", default=None, help="baseline results.json")
+    p.add_argument("--gate-d", default=None, help="gate D summary.json")
+    p.add_argument("--k", type=int, default=1, help="decide on pass@k (default %(default)s)")
+    p.add_argument("--threshold", type=float, default=15.0, help="gain needed, percentage points (default %(default)s)")
+    p.add_argument("--require-ci", action="store_true", help="PROCEED only if the interval's lower bound clears it")
+    p.add_argument("--out", default=None, help="folder for decision.json/md (default results/<domain>/<run>)")
+    return p
+
+
+@cli.entry
+def main(argv=None):
+    from eval.gate_e import decide, write_decision
+
+    args = make_parser().parse_args(argv)
+    run_out = cli.run_results_dir(args.domain, args.run)
+    baseline = Path(args.baseline) if args.baseline else \
+        cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
+    summary = Path(args.gate_d) if args.gate_d else run_out / "gate_d" / "summary.json"
+    d = decide(baseline, summary, args.k, args.threshold, args.require_ci)
+    js, md = write_decision(d, Path(args.out) if args.out else run_out)
+    print(md.read_text())
+    print(f"{d['decision']}: wrote {js} and {md}", file=sys.stderr)
+    return d["exit_code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Gates B, D, E end to end through their scripts, on the toy domain and the tiny model."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.eval_helpers import FIX, make_checkpoint, register_toy
+
+GEN = ["--n", "2", "--max-new-tokens", "4", "--batch-size", "4", "--temperature", "0.7", "--precision", "fp32",
+       "--workers", "1", "--quiet"]
+
+
+@pytest.fixture()
+def toy(monkeypatch):
+    return register_toy(monkeypatch)
+
+
+def _common(model):
+    return ["--domain", "toy", "--data", str(FIX / "toy_eval.jsonl"), "--model", str(model)] + GEN
+
+
+def test_baseline_then_gate_d_then_gate_e(toy, tiny_model_dir, tmp_path, monkeypatch, capsys):
+    import scripts.baseline as b
+    import scripts.gate_d as d
+    import scripts.gate_e as e
+    from core import models
+
+    base = tmp_path / "baseline"
+    assert b.main(_common(tiny_model_dir) + ["--train", str(FIX / "toy_train.jsonl"), "--out", str(base)]) == 0
+    assert {p.name for p in base.iterdir()} >= {"audit.json", "generations.jsonl", "generations.meta.json",
+                                                 "scores.jsonl", "results.json"}
+    res = json.loads((base / "results.json").read_text())
+    assert res["ks"] == [1, 2] and res["data"]["items"] == 4 and res["adapter"] is None
+    assert res["audit"]["verdict"] == "clean" and res["run"]["git_commit"]
+    assert set(res["families"]) == {"animals", "colors"}
+    assert len((base / "scores.jsonl").read_text().splitlines()) == 8
+
+    run = tmp_path / "run"
+    for step in (5, 10):
+        make_checkpoint(tiny_model_dir, run, step, seed=step)
+    gd = tmp_path / "gate_d"
+    assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--out", str(gd)]) == 0
+    combos = sorted(p.name for p in gd.iterdir() if p.is_dir())
+    assert combos == ["checkpoint-10__s0.5", "checkpoint-10__s1", "checkpoint-5__s0.5", "checkpoint-5__s1"]
+    assert (gd / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((gd / "summary.json").read_text())
+    assert len(summary["combinations"]) == 4 and summary["audit"]["verdict"] == "clean"
+    r = json.loads((gd / "checkpoint-5__s0.5" / "results.json").read_text())
+    assert r["adapter"]["scale"] == 0.5 and r["adapter"]["step"] == 5 and r["adapter"]["base_check"] == "match"
+
+    # a finished sweep is not redone: no model may be loaded on rerun
+    monkeypatch.setattr(models, "load", lambda *a, **k: pytest.fail("finished combination redone"))
+    assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--out", str(gd)]) == 0
+
+    code = e.main(["--domain", "toy", "--run", str(run), "--baseline", str(base / "results.json"),
+                   "--gate-d", str(gd / "summary.json"), "--out", str(tmp_path)])
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    assert code == dec["exit_code"] and dec["decision"] in ("PROCEED", "ADJUST")
+    assert dec["combinations_compared"] == 4
+    assert "optimistic" in (tmp_path / "decision.md").read_text()
+
+
+def test_gate_d_refuses_bad_checkpoints_and_scales(toy, tiny_model_dir, tmp_path, capsys):
+    import scripts.gate_d as d
+
+    run = tmp_path / "run"
+    make_checkpoint(tiny_model_dir, run, 1, weights=False)
+    make_checkpoint(tiny_model_dir, run, 2, base_name="other/base-model")
+    assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "2.5",
+                                             "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "outside 0..2" in err and "no adapter weights" in err and "'other/base-model'" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_k_larger_than_n_is_refused(toy, tiny_model_dir, tmp_path, capsys):
+    import scripts.baseline as b
+
+    assert b.main(_common(tiny_model_dir) + ["--k", "3", "--train", "none", "--out", str(tmp_path / "o")]) == 2
+    assert "between 1 and n=2" in capsys.readouterr().err
+
+
+def _results(counts: dict, sha="abc", version="1", temperature=0.2):
+    return {"data": {"path": "eval.jsonl", "sha256": sha, "items": len(counts)},
+            "domain": {"name": "toy", "version": version},
+            "generation": {"sampling": {"n": 5, "temperature": temperature, "top_p": 0.9, "max_new_tokens": 300,
+                                        "seed": 1}},
+            "model": {"name": "tiny"}, "allow_contaminated": False, "audit": {"gold_ceiling": 1.0},
+            "items": {i: {"family": "animals" if i.startswith("a") else "colors", "n": 5, "c": c}
+                      for i, c in counts.items()}}
+
+
+def _sweep(tmp_path, combos: dict) -> Path:
+    rows = []
+    for (step, scale), res in combos.items():
+        ck = tmp_path / "run" / f"checkpoint-{step}"
+        ck.mkdir(parents=True, exist_ok=True)
+        (ck / "adapter_config.json").write_text(json.dumps({"r": 8}))
+        p = tmp_path / f"c{step}_{scale}.json"
+        p.write_text(json.dumps(res))
+        rows.append({"checkpoint": ck.name, "step": step, "scale": scale, "adapter": str(ck), "results": str(p)})
+    s = tmp_path / "summary.json"
+    s.write_text(json.dumps({"combinations": rows}))
+    return s
+
+
+BASE = {"a1": 0, "a2": 1, "a3": 2, "c1": 1, "c2": 0, "c3": 3}
+
+
+def test_gate_e_proceed_adjust_and_refusal(tmp_path, capsys):
+    import scripts.gate_e as e
+
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(_results(BASE)))
+    better = {i: min(5, c + 2) for i, c in BASE.items()}          # +40 pp on pass@1 for most items
+    slight = {i: (c + 1 if i.startswith("c") else c) for i, c in BASE.items()}
+    summary = _sweep(tmp_path, {(10, 1.0): _results(slight), (20, 0.5): _results(better)})
+    argv = ["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary), "--out", str(tmp_path)]
+    assert e.main(argv) == 0
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    assert dec["decision"] == "PROCEED" and dec["best"]["step"] == 20 and dec["best"]["scale"] == 0.5
+    assert dec["gain_pp"] == pytest.approx(100 * (sum(better.values()) - sum(BASE.values())) / 5 / 6)
+    assert dec["families"]["animals"]["delta_pp"] == pytest.approx(40.0)
+    assert e.main(argv + ["--threshold", "50"]) == 3
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    assert dec["decision"] == "ADJUST" and dec["combinations_compared"] == 2
+    recs = " ".join(dec["recommendations"])
+    assert "Weakest family" in recs and "last checkpoint" in recs and "scale 0.5" in recs
+    md = (tmp_path / "decision.md").read_text()
+    assert "ADJUST" in md and "2 checkpoint x scale combinations" in md
+
+    other = _sweep(tmp_path, {(10, 1.0): _results(better, sha="zzz", temperature=0.8)})
+    argv[argv.index(str(summary))] = str(other)
+    assert e.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "eval data differs" in err and "temperature" in err
+
+
+def test_gate_e_refuses_other_validator_version(tmp_path, capsys):
+    import scripts.gate_e as e
+
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(_results(BASE)))
+    summary = _sweep(tmp_path, {(10, 1.0): _results(copy.deepcopy(BASE), version="2")})
+    assert e.main(["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary),
+                   "--out", str(tmp_path)]) == 2
+    assert "domain version" in capsys.readouterr().err
