@@ -178,3 +178,41 @@ def test_build_is_deterministic_and_matches_shipped_data(tmp_path):
     assert stats["mods_in_both_splits"] == []
     for name in ("train.jsonl", "eval.jsonl", "mit/train.jsonl", "copyleft/eval.jsonl", "stats.json"):
         assert (tmp_path / "a" / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+# --- the shipped data against the project's real validator (domains/luanti) -----------------------
+def _luanti_domain():
+    import domains
+
+    return domains.get("luanti")
+
+
+def test_shipped_references_pass_the_real_validator():
+    from domains.check import check_references
+
+    dom = _luanti_domain()
+    items = dom.load(DATA / "train.jsonl") + dom.load(DATA / "eval.jsonl")
+    failed = [(i, r.status, r.detail) for i, r in check_references(dom, items) if not r.passed]
+    assert failed == []
+
+
+def _anti_gold(item: dict) -> str:
+    """A wrong answer for the item: unfixed repair, changed values, or the wrong callback API."""
+    import difflib
+    import re
+
+    if item["family"] == "repair":
+        patched = item["input"] + "-- looks fine to me\n"
+        return "".join(difflib.unified_diff(item["input"].splitlines(True), patched.splitlines(True),
+                                            "a/init.lua", "b/init.lua", n=3))
+    out = item["output"]
+    wrong = re.sub(r'"([^"\n]*)"', lambda m: f'"{m.group(1)}_x"', out)
+    if wrong == out or "register_on_" in out or "globalstep" in out:
+        wrong = re.sub(r"minetest\.(register_on_\w+|register_globalstep)", "minetest.register_on_cheat", out)
+    return wrong
+
+
+def test_anti_gold_fails_the_real_validator():
+    dom = _luanti_domain()
+    passed = [it["id"] for it in dom.load(DATA / "eval.jsonl") if dom.validate(it, _anti_gold(it)).passed]
+    assert passed == []

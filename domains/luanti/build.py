@@ -53,9 +53,9 @@ def _from_registrations(regs, doc) -> list[dict]:
         sc = scaffold_item(reg)
         if sc:
             items.append({**sc, **meta, "_split": "eval" if reg.src.mod in EVAL_MODS else "train"})
-        rp = repair_item(reg, rotation[reg.api])
+        rp = repair_item(reg, rotation[reg.src.mod])  # each mod cycles through the fault kinds
         if rp:
-            rotation[reg.api] += 1
+            rotation[reg.src.mod] += 1
             fault = rp.pop("fault")
             rp.pop("fixed")
             items.append({**rp, **meta, "_fault": fault,
@@ -142,6 +142,7 @@ def build(out_dir: Path) -> dict:
                                   [i["instruction"] + "\n" + i["input"] for i in train], NEAR_DUP)
     drop = {evals[e]["id"] for e, *_ in hits}
     stats["near_duplicates_dropped"] = len(drop)
+    stats["near_duplicate_pairs"] = sorted([evals[e]["id"], train[t]["id"], cj, wj] for e, t, cj, wj in hits)
     stats["max_eval_train_similarity"] = worst
     evals = [i for i in evals if i["id"] not in drop]
     train.sort(key=lambda x: x["id"])

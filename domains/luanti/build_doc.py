@@ -136,78 +136,61 @@ def doc_from_registration(reg, doc: ApiDoc) -> dict | None:
 
 MESSAGES = ["Welcome to the server!", "Have fun.", "Server restarts at midnight.", "Mind the lava.",
             "Read the rules at spawn.", "Good luck!"]
-# api -> (function parameters, [(task wording, body)]); {msg} is filled with one of MESSAGES.
+# api -> (function parameters, when the engine calls it). The sandbox only loads a mod, so what such a
+# callback does is not checkable: the task asks for the registration only and says so.
 CALLBACKS = {
-    "register_on_joinplayer": ("player, last_login", [
-        ("greets each player who joins with the chat message \"{msg}\"",
-         "minetest.chat_send_player(player:get_player_name(), {q})"),
-        ("writes \"{msg}\" to the server log (level \"action\") whenever a player joins",
-         "minetest.log(\"action\", {q})")]),
-    "register_on_leaveplayer": ("player, timed_out", [
-        ("tells everyone \"{msg}\" when a player leaves", "minetest.chat_send_all({q})"),
-        ("logs \"{msg}\" at level \"action\" when a player leaves", "minetest.log(\"action\", {q})")]),
-    "register_on_newplayer": ("player", [
-        ("sends \"{msg}\" to players joining for the first time",
-         "minetest.chat_send_player(player:get_player_name(), {q})")]),
-    "register_on_dieplayer": ("player, reason", [
-        ("sends \"{msg}\" to a player who dies", "minetest.chat_send_player(player:get_player_name(), {q})")]),
-    "register_on_respawnplayer": ("player", [
-        ("sends \"{msg}\" to a player who respawns",
-         "minetest.chat_send_player(player:get_player_name(), {q})\n\treturn false")]),
-    "register_on_placenode": ("pos, newnode, placer, oldnode, itemstack, pointed_thing", [
-        ("logs \"{msg}\" (level \"action\") every time a node is placed", "minetest.log(\"action\", {q})")]),
-    "register_on_dignode": ("pos, oldnode, digger", [
-        ("logs \"{msg}\" (level \"action\") every time a node is dug", "minetest.log(\"action\", {q})")]),
-    "register_on_punchnode": ("pos, node, puncher, pointed_thing", [
-        ("tells the puncher \"{msg}\" whenever a node is punched",
-         "minetest.chat_send_player(puncher:get_player_name(), {q})")]),
-    "register_on_chat_message": ("name, message", [
-        ("answers every chat message with \"{msg}\" sent to its author and lets it through",
-         "minetest.chat_send_player(name, {q})\n\treturn false")]),
-    "register_on_mods_loaded": ("", [
-        ("logs \"{msg}\" (level \"info\") once all mods are loaded", "minetest.log(\"info\", {q})")]),
-    "register_on_shutdown": ("", [
-        ("tells everyone \"{msg}\" when the server shuts down", "minetest.chat_send_all({q})")]),
-    "register_globalstep": ("dtime", [
-        ("accumulates dtime and sends \"{msg}\" to everyone every 60 seconds",
-         "timer = timer + dtime\n\tif timer >= 60 then\n\t\ttimer = 0\n\t\tminetest.chat_send_all({q})\n\tend")]),
-    "register_on_player_receive_fields": ("player, formname, fields", [
-        ("sends \"{msg}\" to the player when a formspec named \"mymod:menu\" is submitted",
-         "if formname ~= \"mymod:menu\" then\n\t\treturn false\n\tend\n"
-         "\tminetest.chat_send_player(player:get_player_name(), {q})\n\treturn true")]),
+    "register_on_joinplayer": ("player, last_login", "each time a player joins the game"),
+    "register_on_leaveplayer": ("player, timed_out", "each time a player leaves the game"),
+    "register_on_newplayer": ("player", "when a player joins for the very first time"),
+    "register_on_dieplayer": ("player, reason", "whenever a player dies"),
+    "register_on_respawnplayer": ("player", "whenever a player respawns"),
+    "register_on_placenode": ("pos, newnode, placer, oldnode, itemstack, pointed_thing",
+                              "every time a node is placed"),
+    "register_on_dignode": ("pos, oldnode, digger", "every time a node is dug"),
+    "register_on_punchnode": ("pos, node, puncher, pointed_thing", "every time a node is punched"),
+    "register_on_chat_message": ("name, message", "for every chat message a player sends"),
+    "register_on_mods_loaded": ("", "once all mods have been loaded"),
+    "register_on_shutdown": ("", "just before the server shuts down"),
+    "register_globalstep": ("dtime", "on every server step"),
+    "register_on_player_receive_fields": ("player, formname, fields", "when a player submits a formspec"),
+    "register_on_craft": ("itemstack, player, old_craft_grid, craft_inv", "whenever a player crafts an item"),
+    "register_on_item_eat": ("hp_change, replace_with_item, itemstack, user, pointed_thing",
+                             "whenever a player eats an item"),
+    "register_on_priv_grant": ("name, granter, priv", "whenever a privilege is granted"),
+    "register_on_protection_violation": ("pos, name", "when a player tries to change a protected node"),
 }
-CB_TEMPLATES = ["Using the API above, register a function that {task}.",
-                "Read this part of the Luanti API reference, then write mod code that {task}.",
-                "Write a Luanti mod snippet that {task}, using the callback documented above."]
+CB_TEMPLATES = ["Using the API above, register a function that is called {when}. The body may stay empty.",
+                "Read this part of the Luanti API reference, then register a callback that runs {when} "
+                "(an empty function body is fine).",
+                "Write the one registration call that makes Luanti run a function {when}; the function "
+                "receives ({params}) and may do nothing."]
+AFTER_TEMPLATES = [
+    "Using minetest.after as documented above, make the server call minetest.chat_send_all with the "
+    "message \"{msg}\" {secs} seconds after the mod loads. Pass the message as an extra argument of "
+    "minetest.after.",
+    "Read the excerpt, then schedule `minetest.chat_send_all(\"{msg}\")` to run after {secs} seconds: "
+    "give minetest.after the function itself and the message as its extra argument.",
+]
 
 
 def doc_callbacks(doc: ApiDoc) -> list[dict]:
     items = []
-    for api, (params, tasks) in sorted(CALLBACKS.items()):
+    for api, (params, when) in sorted(CALLBACKS.items()):
         excerpt, a, b = doc.bullet(api)
-        for t, (task, body) in enumerate(tasks):
-            for m in range(3 if len(tasks) == 1 else 2):
-                rng = rng_for("doc-cb", api, t, m)
-                msg = MESSAGES[(t * 2 + m * 3 + len(api)) % len(MESSAGES)]
-                q = lua_string(msg)
-                pre = "local timer = 0\n\n" if "timer" in body else ""
-                code = f"{pre}minetest.{api}(function({params})\n\t{body.format(q=q)}\nend)\n"
-                items.append({"family": "doc", "group": f"lua_api/{api}",
-                              "instruction": rng.choice(CB_TEMPLATES).format(task=task.format(msg=msg)),
-                              "input": excerpt + "\n", "output": code,
-                              "expect": {"calls": [{"api": api, "args": ["<function>"]}]},
-                              "doc_source": f"{doc.name}:{a}-{b}"})
+        for t, tpl in enumerate(CB_TEMPLATES):
+            code = f"minetest.{api}(function({params})\n\t-- called {when}\nend)\n"
+            items.append({"family": "doc", "group": f"lua_api/{api}",
+                          "instruction": tpl.format(when=when, params=params or "no arguments"),
+                          "input": excerpt + "\n", "output": code,
+                          "expect": {"calls": [{"api": api, "args": ["<function>"]}]},
+                          "doc_source": f"{doc.name}:{a}-{b}"})
     excerpt, a, b = doc.bullet("after")
-    for k, secs in enumerate([1, 2, 5, 10]):
+    for k, secs in enumerate([1, 2, 3, 5, 10, 30]):
         msg = MESSAGES[k]
-        rng = rng_for("doc-after", secs)
+        tpl = rng_for("doc-after", secs).choice(AFTER_TEMPLATES)
         items.append({"family": "doc", "group": "lua_api/after",
-                      "instruction": rng.choice(CB_TEMPLATES).format(
-                          task=f"runs a function {secs} seconds after the mod loads, sending \"{msg}\" to "
-                               f"all players"),
-                      "input": excerpt + "\n",
-                      "output": f"minetest.after({secs}, function()\n\tminetest.chat_send_all({lua_string(msg)})\n"
-                                f"end)\n",
-                      "expect": {"calls": [{"api": "after", "args": [secs, "<function>"]}]},
+                      "instruction": tpl.format(msg=msg, secs=secs), "input": excerpt + "\n",
+                      "output": f"minetest.after({secs}, minetest.chat_send_all, {lua_string(msg)})\n",
+                      "expect": {"calls": [{"api": "after", "args": [secs, "<function>", msg]}]},
                       "doc_source": f"{doc.name}:{a}-{b}"})
     return items
