@@ -22,12 +22,12 @@ from pathlib import Path
 
 from core.files import atomic_write_json, atomic_write_jsonl
 from domains.luanti.build_check import check_item, near_duplicates, normalise
-from domains.luanti.build_doc import ApiDoc, doc_callbacks, doc_from_registration
+from domains.luanti.build_doc import ApiDoc, doc_callbacks, doc_dyes, doc_from_registration
 from domains.luanti.build_items import rng_for, scaffold_item
 from domains.luanti.build_lua import Evaluator
 from domains.luanti.build_render import collect
 from domains.luanti.build_repair import repair_item
-from domains.luanti.build_source import LUA_API, find_sources
+from domains.luanti.build_source import GAME_API, LUA_API, copyright_stanzas, find_sources, license_for
 
 BUILD_VERSION = "1"
 EVAL_MODS = ("minetest_game/farming", "minetest_game/vessels", "minetest_game/fireflies",
@@ -68,6 +68,11 @@ def _from_registrations(regs, doc) -> list[dict]:
             src = dc.pop("doc_source")
             items.append({**dc, **meta, "source": f"{src}; {reg.source}", "license": DOC_LICENSE,
                           "_split": "eval" if eval_api else "train"})
+    stanzas = copyright_stanzas()
+    for dc in doc_dyes(GAME_API, license_for("mtg/game_api.txt", stanzas)):
+        dc.pop("group")
+        src = dc.pop("doc_source")
+        items.append({**dc, "source": src, "_mod": "game_api/Dyes", "_api": dc.pop("api"), "_split": "train"})
     for dc in doc_callbacks(doc):
         api = dc.pop("group").split("/", 1)[1]
         src = dc.pop("doc_source")

@@ -194,3 +194,50 @@ def doc_callbacks(doc: ApiDoc) -> list[dict]:
                       "expect": {"calls": [{"api": "after", "args": [secs, "<function>", msg]}]},
                       "doc_source": f"{doc.name}:{a}-{b}"})
     return items
+
+
+def doc_dyes(game_api: Path, license_id: str) -> list[dict]:
+    """Tasks on minetest_game's dye convention (game_api.txt "Dyes"): groups and dye-group recipes.
+
+    The excerpt lists the colour groups; values of the tasks (mod and item names) are the builder's own.
+    """
+    doc = ApiDoc(game_api)
+    start, end = doc.section("Dyes")
+    excerpt = "\n".join(doc.lines[start:end]).strip() + "\n"
+    colors = re.findall(r"^ \* `color_(\w+)`", excerpt, flags=re.M)
+    mods = ["paint", "mymod", "colors", "crafts", "pottery"]
+    items = []
+    for k, color in enumerate(colors):
+        mod = mods[k % len(mods)]
+        label = color.replace("_", " ")
+        title = label.title()
+        rng = rng_for("doc-dyes", color)
+        item = f"{mod}:pigment_{color}"
+        fields = {"description": f"{title} Pigment", "inventory_image": f"{mod}_pigment_{color}.png",
+                  "groups": {"dye": 1, f"color_{color}": 1}}
+        items.append({"family": "doc", "group": "game_api/Dyes", "api": "game_api/dye_item",
+                      "instruction": rng.choice([
+                          "Following the game API above, register the craft item \"{i}\" with description = "
+                          "\"{t} Pigment\" and inventory_image = \"{m}_pigment_{c}.png\", grouped so that "
+                          "Minetest Game treats it as a {l} dye.",
+                          "Using the dye convention documented above, add the craft item `{i}` "
+                          "(description \"{t} Pigment\", inventory_image \"{m}_pigment_{c}.png\") that "
+                          "works as a {l} dye in other mods' recipes."]).format(
+                              i=item, t=title, m=mod, c=color, l=label),
+                      "input": excerpt, "output": render_call("register_craftitem", item, fields),
+                      "expect": {"calls": [{"api": "register_craftitem", "name": item, "fields": fields}]}})
+        recipe = {"type": "shapeless", "output": f"{mod}:bucket_{color}",
+                  "recipe": [f"{mod}:bucket_empty", f"group:dye,color_{color}"]}
+        items.append({"family": "doc", "group": "game_api/Dyes", "api": "game_api/dye_recipe",
+                      "instruction": rng.choice([
+                          "Following the game API above, register a shapeless recipe whose output is "
+                          "\"{o}\": first \"{e}\", then any {l} dye from any mod.",
+                          "Using the dye and color groups documented above, write a shapeless crafting "
+                          "recipe for `{o}` with the ingredients `{e}` followed by any {l} dye."]).format(
+                              o=recipe["output"], e=recipe["recipe"][0], l=label),
+                      "input": excerpt, "output": render_call("register_craft", None, recipe),
+                      "expect": {"calls": [{"api": "register_craft", "fields": recipe}]}})
+    for it in items:
+        it["doc_source"] = f"{game_api.name}:{start + 1}-{end}"
+        it["license"] = license_id
+    return items
