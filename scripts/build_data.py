@@ -47,8 +47,9 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({k: stats[k] for k in ("splits", "near_duplicates_dropped", "rejected_by_self_check")
-                      if k in stats}, indent=1))
+    brief = {k: stats[k] for k in ("splits", "near_duplicates_dropped", "rejected_by_self_check") if k in stats}
+    print(json.dumps(brief or stats, indent=1, default=str))
+    print(f"wrote {out}")
     return 0
 
 
