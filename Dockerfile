@@ -7,8 +7,10 @@
 # Reproduce the baseline (outputs and the Hugging Face cache live on the host):
 #   docker run --gpus all --rm \
 #     -v "$PWD/adapters:/workspace/adapters" -v "$PWD/results:/workspace/results" \
-#     -v "$HOME/.cache/huggingface:/root/.cache/huggingface" \
+#     -v "$PWD/.cache:/workspace/.cache" -v "$HOME/.cache/huggingface:/root/.cache/huggingface" \
 #     workbench-gpu make baseline
+# (.cache keeps the embedded model's converted copy between runs; the Hugging Face cache holds any hub
+# model given as MODEL=org/name, which must already be there: runs are offline unless ALLOW_DOWNLOAD=1.)
 #
 # Base image: pinned by tag AND digest. The tag's CUDA (12.8) must equal the CUDA of the torch build
 # in env/gpu.lock (tests/test_env_locks.py checks it). The digest is NOT written here because it could
@@ -23,11 +25,14 @@
 ARG CUDA_DIGEST
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04@${CUDA_DIGEST}
 
+# STACK=gpu makes every make target use env/gpu.lock (gate A asserts it); PYTHON is what the Makefile
+# hands to bootstrap.sh, whose python check would refuse Ubuntu's default python3 (3.10).
 ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STACK=gpu \
+    PYTHON=python3.11 \
     HF_HOME=/root/.cache/huggingface \
     PATH=/workspace/.venv/bin:$PATH
 

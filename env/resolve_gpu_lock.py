@@ -130,14 +130,19 @@ def pip_env() -> dict:
     return env
 
 
-def pip_command(requirements: Path, report: Path, target: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "-v",
-           "--use-feature=fast-deps", "--only-binary=:all:", "--python-version", PYTHON_VERSION,
-           "--implementation", "cp", "--abi", "cp" + PYTHON_VERSION.replace(".", ""),
-           "--target", str(target), "--report", str(report), "-r", str(requirements)]
+def target_args() -> list[str]:
+    """pip flags that describe the target instead of this machine: binary wheels for CPython 3.11."""
+    args = ["--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
+            "--abi", "cp" + PYTHON_VERSION.replace(".", "")]
     for plat in PLATFORMS:
-        cmd += ["--platform", plat]
-    return cmd
+        args += ["--platform", plat]
+    return args
+
+
+def pip_command(requirements: Path, report: Path, target: Path) -> list[str]:
+    return [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "-v",
+            "--use-feature=fast-deps", *target_args(), "--target", str(target), "--report", str(report),
+            "-r", str(requirements)]
 
 
 def big_downloads(log: str, limit_mb: float = BIG_DOWNLOAD_MB) -> list[str]:
@@ -222,6 +227,27 @@ def check_lock(lock_path: Path, workdir: Path) -> list[str]:
     # Hashes are left out of the resolver input: pip's hash-checking mode would fetch whole wheels.
     reqs.write_text("".join(f"{p.name}=={p.version}\n" for p in locked.values()), encoding="utf-8")
     return compare(locked, pins_from_report(resolve(reqs, workdir)))
+
+
+def verify_hashes(lock_path: Path, names: list[str], workdir: Path) -> None:
+    """Download the named (small) wheels of the lock for the target in pip's hash-checking mode.
+
+    Proves the lock's sha256 lines match the real files, the way `pip install --require-hashes`
+    will check them in the Docker build. Raises UserError on a mismatch or a missing wheel.
+    """
+    locked = parse_lock(lock_path)
+    missing = [n for n in names if canonical(n) not in locked]
+    if missing:
+        raise UserError(f"{lock_path}: not in the lock: {', '.join(missing)}")
+    workdir.mkdir(parents=True, exist_ok=True)
+    reqs = workdir / "hashed.txt"
+    reqs.write_text("".join(f"{locked[canonical(n)].name}=={locked[canonical(n)].version} "
+                            f"--hash=sha256:{locked[canonical(n)].hashes[0]}\n" for n in names))
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--require-hashes",
+           *target_args(), "-d", str(workdir / "wheels"), "-r", str(reqs)]
+    proc = subprocess.run(cmd, env=pip_env(), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise UserError(f"hash check of {', '.join(names)} failed:\n{proc.stdout[-1500:]}{proc.stderr[-1500:]}")
 
 
 def make_parser() -> argparse.ArgumentParser:

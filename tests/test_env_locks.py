@@ -246,6 +246,7 @@ def test_dockerfile_copies_existing_files_and_follows_house_rules():
             for src in shlex.split(line)[1:-1]:
                 assert (ROOT / src).exists(), f"Dockerfile COPYs {src}, which does not exist"
     assert "WORKDIR /workspace" in lines
+    assert re.search(r"^\s*STACK=gpu\b", text, re.M), "the image must run make with STACK=gpu"
     assert lines[-1] == 'CMD ["make", "help"]'
     apt = next(line for line in lines if "apt-get install" in line)
     for pkg in ("python3.11", "python3.11-venv", "minetest-server", "minetest-data", "git", "make"):
@@ -300,3 +301,15 @@ def test_gpu_lock_resolves_for_linux_x86_64_without_drift(tmp_path):
     problems = rgl.check_lock(ENV / "gpu.lock", tmp_path)
     assert problems == [], "env/gpu.lock drifted; regenerate with python env/resolve_gpu_lock.py:\n" + \
         "\n".join(problems)
+
+
+@pytest.mark.network
+def test_gpu_lock_hashes_match_the_real_wheels(tmp_path):
+    """pip's hash-checking mode (as in the Docker build) accepts the lock's sha256 of three small
+    wheels, and refuses a wrong one: ~9 MB downloaded."""
+    rgl.verify_hashes(ENV / "gpu.lock", ["lupa", "unsloth_zoo", "xformers"], tmp_path / "good")
+    bad = tmp_path / "bad.lock"
+    pins = rgl.parse_lock(ENV / "gpu.lock")
+    bad.write_text(f"lupa=={pins['lupa'].version} --hash=sha256:{'0' * 64}\n")
+    with pytest.raises(rgl.UserError, match="hash check of lupa failed"):
+        rgl.verify_hashes(bad, ["lupa"], tmp_path / "bad")
