@@ -27,6 +27,7 @@ class ThroughputMixin:
 
     _wb_tokens = 0
     _wb_label_tokens = 0
+    _wb_padded = 0  # positions the model computed, padding included
     _wb_t0 = None
     _wb_step0 = 0
     metrics_log = None
@@ -35,6 +36,7 @@ class ThroughputMixin:
         ids = inputs["input_ids"]
         mask = inputs.get("attention_mask")
         self._wb_tokens += int(mask.sum()) if mask is not None else ids.numel()
+        self._wb_padded += ids.numel()
         labels = inputs.get("labels")
         if labels is not None:
             self._wb_label_tokens += int((labels[..., 1:] != -100).sum())  # the loss uses shifted labels

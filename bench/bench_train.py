@@ -1,0 +1,145 @@
+"""Training throughput: gate C's batching against the seed's, same data, same model, same run.
+
+    .venv/bin/python bench/bench_train.py --model embedded --domain luanti --steps 6
+
+`run(model="embedded", quick=False, ...) -> dict` is what the bench command (bench/run.py) calls. Each
+method trains the same LoRA (the CPU demo config, training/smollm2-135m_luanti_demo.yaml) on the same
+items, with the same micro-batch size, through the real `training.sft` code path:
+
+* seed: every sequence padded to max_length, no packing, float32 (the seed project's way);
+* ours_fp32: packed, padding-free bins of max_length tokens (TRL `bfd` packing), float32;
+* ours: the same plus bf16 autocast on the CPU (what the demo config runs).
+
+Measured: label tokens/s (tokens whose loss is computed: the figure that matters, since padding and
+prompt tokens teach nothing) and all tokens/s, from the trainer's own token counters, timed from the end of
+the first (warm-up) step to the end of the last; checkpoint saving is outside the window. The loss after
+the last step is reported to show training works in each mode. FLOP/s uses the 6 x params x tokens estimate.
+What it does not measure: data preparation, model load, multi-process scaling.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.errors import UserError  # noqa: E402
+
+DEMO = ROOT / "training" / "smollm2-135m_luanti_demo.yaml"
+METHODS = {  # name -> config overrides
+    "seed": {"batching": "max_length", "bf16": False},
+    "ours_fp32": {"batching": "packed", "bf16": False},
+    "ours": {"batching": "packed", "bf16": True},
+}
+
+
+def _timer():
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        """(time, label tokens, real tokens, padded positions) at the end of every step."""
+
+        def __init__(self):
+            self.marks, self.trainer = [], None
+
+        def on_step_end(self, args, state, control, **kw):
+            t = self.trainer
+            self.marks.append((time.perf_counter(), t._wb_label_tokens, t._wb_tokens, t._wb_padded))
+            return control
+
+    return StepTimer()
+
+
+def measure(overrides: dict, steps: int, out_dir: Path) -> dict:
+    """Train `steps` optimiser steps with the demo config + overrides; rates over steps 2..steps."""
+    from training import config, sft
+
+    cfg = config.resolve(DEMO, {"max_steps": steps, "save_steps": 10_000, "logging_steps": 1,
+                                "report_to": "none", "output_dir": str(out_dir), "warmup_ratio": 0.0,
+                                **overrides})
+    trainer, description, _, _ = sft.prepare(cfg)
+    timer = _timer()
+    timer.trainer = trainer
+    trainer.add_callback(timer)
+    trainer.train()
+    (t0, l0, a0, p0), (t1, l1, a1, p1) = timer.marks[0], timer.marks[-1]
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    dt = t1 - t0
+    return {"label_tokens_per_s": (l1 - l0) / dt, "tokens_per_s": (a1 - a0) / dt, "seconds": dt,
+            "steps_timed": len(timer.marks) - 1, "label_tokens": l1 - l0, "tokens": a1 - a0,
+            "padded_positions": p1 - p0,
+            "first_loss": losses[0], "last_loss": losses[-1], "config": {k: getattr(cfg, k) for k in
+            ("batching", "bf16", "batch_size", "grad_accum", "max_length", "lora_r",
+                                                    "target_modules")},
+            "params": description["total_params"], "label_token_share": description["label_token_share"]}
+
+
+def run(model: str = "embedded", quick: bool = False, domain: str = "luanti", steps: int | None = None,
+        items: int | None = None, methods=tuple(METHODS), train_data: str = "", overrides=None) -> dict:
+    """Run each method on the same data; ratio = ours / seed in label tokens per second.
+    `overrides` (config keys) apply to every method, e.g. a smaller max_length for tests."""
+    steps = steps or (3 if quick else 6)
+    items = items or (32 if quick else 64)
+    if steps < 2:
+        raise UserError("steps must be at least 2 (the first step is warm-up and not timed)")
+    result = {"model": model, "domain": domain, "steps": steps, "items": items, "methods": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        for name in methods:
+            r = measure({**METHODS[name], "model": model, "domain": domain, "max_items": items,
+                         "train_data": train_data, "run_name": name,
+                         **(overrides or {})}, steps, Path(tmp))
+            r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            result["methods"][name] = r
+            print(f"train {name:9s}: {r['label_tokens_per_s']:7.1f} label tok/s, {r['tokens_per_s']:7.1f} "
+                  f"tok/s, loss {r['first_loss']:.3f} -> {r['last_loss']:.3f}", flush=True)
+    m = result["methods"]
+    if "seed" in m and "ours" in m:
+        ours, seed = m["ours"], m["seed"]
+        result.update(ours_tokens_per_s=ours["label_tokens_per_s"], seed_tokens_per_s=seed["label_tokens_per_s"],
+                      ratio=ours["label_tokens_per_s"] / seed["label_tokens_per_s"],
+                      ours_flops=6 * ours["params"] * ours["padded_positions"] / ours["seconds"],
+                      peak_rss_mb=ours["peak_rss_mb"])
+        if "ours_fp32" in m:
+            result["ratio_fp32"] = m["ours_fp32"]["label_tokens_per_s"] / seed["label_tokens_per_s"]
+    return result
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="embedded")
+    p.add_argument("--domain", default="luanti")
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps per method (first is warm-up)")
+    p.add_argument("--items", type=int, default=None, help="training items used")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
+    p.add_argument("--out", default=None, help="also write the result JSON here (atomically)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        result = run(args.model, args.quick, args.domain, args.steps, args.items, tuple(args.methods))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if "ratio" in result:
+        print(f"ours / seed (label tokens/s): {result['ratio']:.2f}x"
+              + (f"; without bf16 {result['ratio_fp32']:.2f}x" if "ratio_fp32" in result else ""))
+    if args.out:
+        from core.files import atomic_write_json
+
+        atomic_write_json(args.out, result)
+    else:
+        print(json.dumps({k: v for k, v in result.items() if k != "methods"}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
