@@ -216,3 +216,13 @@ def test_anti_gold_fails_the_real_validator():
     dom = _luanti_domain()
     passed = [it["id"] for it in dom.load(DATA / "eval.jsonl") if dom.validate(it, _anti_gold(it)).passed]
     assert passed == []
+
+
+def test_minetest_game_prefixes_are_renamed():
+    from domains.luanti.build_render import renamed
+
+    name, text = renamed("default:stone", 'minetest.register_node(":default:stone", {})', {"default"})
+    assert name == "mtg_default:stone" and text == 'minetest.register_node("mtg_default:stone", {})'
+    assert renamed("testnodes:x", '"testnodes:x"', {"default"}) == ("testnodes:x", '"testnodes:x"')
+    shipped = [c.get("name", "") for r in rows(DATA / "train.jsonl") for c in r["expect"]["calls"]]
+    assert not [n for n in shipped if n.startswith(("default:", "farming:", "wool:"))]

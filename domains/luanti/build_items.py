@@ -39,8 +39,8 @@ STATEABLE = {
     "register_privilege": ["description", "give_to_singleplayer", "give_to_admin"],
     "register_ore": ["ore_type", "ore", "wherein", "clust_scarcity", "clust_num_ores", "clust_size",
                      "y_min", "y_max"],
-    "register_decoration": ["deco_type", "place_on", "sidelen", "fill_ratio", "biomes",
-                            "decoration", "y_min", "y_max"],
+    "register_decoration": ["deco_type", "decoration", "place_on", "sidelen", "fill_ratio", "biomes",
+                            "y_min", "y_max"],
     "register_biome": ["node_top", "depth_top", "node_filler", "depth_filler", "heat_point",
                        "humidity_point", "y_min", "y_max"],
 }
@@ -86,6 +86,8 @@ def stated_fields(reg) -> dict:
         out[k] = v
         if len(out) >= limit:
             break
+    if reg.api == "register_decoration" and "decoration" not in out:
+        return {}  # the engine refuses a simple decoration without its node
     return out
 
 

@@ -122,9 +122,30 @@ NAMELESS = {"register_craft", "register_abm", "register_lbm", "register_ore", "r
             "register_biome"}
 
 
+PREFIXED = ("register_node", "register_tool", "register_craftitem")
+
+
+def renamed(name: str, text: str, taken: set) -> tuple[str, str]:
+    """A name whose mod prefix is one of minetest_game's mods gets "mtg_" in front of it.
+
+    A mod registering "default:stone" would have to be called "default" and would replace the real
+    game's mod in a server check; "mtg_default:stone" keeps the origin readable and loads beside it.
+    The call text is changed at the name argument only.
+    """
+    prefix, item = name.split(":", 1)
+    if prefix not in taken:
+        return name, text
+    new = f"mtg_{prefix}:{item}"
+    for old in (f'":{name}"', f'"{name}"'):
+        if old in text:
+            return new, text.replace(old, f'"{new}"', 1)
+    return new, text
+
+
 def collect(sources) -> list[Registration]:
     ev = Evaluator()
     regs = []
+    taken = {s.mod.split("/", 1)[1] for s in sources if s.mod.startswith("minetest_game/")}
     for src in sources:
         text = src.path.read_text(encoding="utf-8")
         lines = text.splitlines()
@@ -148,8 +169,11 @@ def collect(sources) -> list[Registration]:
             if not name and api not in NAMELESS or name and ":" not in name and api in (
                     "register_node", "register_tool", "register_craftitem", "register_entity"):
                 continue
+            text_ = call.text
+            if api in PREFIXED:
+                name, text_ = renamed(name, text_, taken)
             line = lines[call.line_start - 1]
             indent = line[:len(line) - len(line.lstrip())]
-            regs.append(Registration(api, name, fields, bad, call.text, not poisoned, src,
+            regs.append(Registration(api, name, fields, bad, text_, not poisoned, src,
                                      call.line_start, call.line_end, {"indent": indent}))
     return regs
