@@ -140,7 +140,7 @@ def target_args() -> list[str]:
 
 
 def pip_command(requirements: Path, report: Path, target: Path) -> list[str]:
-    return [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "-v",
+    return [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
             "--use-feature=fast-deps", *target_args(), "--target", str(target), "--report", str(report),
             "-r", str(requirements)]
 
