@@ -2,11 +2,10 @@
 do not leak attention across sequences (what makes packing's speed-up legitimate)."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from train_toy_domain import register, write_toy_data
-
-import pytest
 
 
 @pytest.mark.slow

@@ -56,6 +56,7 @@ def test_killed_run_resumes_and_continues_steps(tmp_path, tiny_model_dir):
     assert Path(record["resumed_from"]).name.startswith("checkpoint-")
     steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 13)), "every step logged once, in order"
+    assert len(steps) == len(set(steps))
     state = json.loads((run / "checkpoint-12" / "trainer_state.json").read_text())
     hist = [h["step"] for h in state["log_history"] if "loss" in h]
     assert hist == list(range(1, 13)), "the Trainer's loss curve continues without repeats"

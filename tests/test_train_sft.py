@@ -162,3 +162,12 @@ def test_gpu_paths_import():
 def test_qlora_trains_on_gpu(tmp_path, tiny_model_dir, toy):
     record = sft.train(_cfg(tmp_path, tiny_model_dir, toy, method="qlora", bf16=True, max_steps=2))
     assert record["step"] == 2
+
+
+def test_missing_logger_package_is_a_user_error(tmp_path, tiny_model_dir, toy):
+    import importlib.util
+
+    if importlib.util.find_spec("wandb") is not None:
+        pytest.skip("wandb is installed")
+    with pytest.raises(UserError, match="needs the wandb package"):
+        sft.train(_cfg(tmp_path, tiny_model_dir, toy, report_to="wandb"))

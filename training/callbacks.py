@@ -17,7 +17,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
-from core.files import AppendLog, atomic_write_json
+from core.files import AppendLog, atomic_write_json, atomic_write_jsonl
 
 META_FILE = "workbench.json"
 
@@ -87,5 +87,12 @@ class SaveAtEnd(TrainerCallback):
         return control
 
 
-def open_metrics_log(run_dir: Path) -> AppendLog:
-    return AppendLog(Path(run_dir) / "log.jsonl", key=lambda rec: rec["step"])
+def open_metrics_log(run_dir: Path, upto_step: int) -> AppendLog:
+    """The run's log, keeping only lines up to the step the run (re)starts from: lines written after the
+    last checkpoint by a killed run are redone by the restart, and must appear once."""
+    path = Path(run_dir) / "log.jsonl"
+    if path.exists():
+        with AppendLog(path, key=lambda r: r["step"]) as old:  # also cuts a line torn by kill -9
+            kept = [rec for rec in old.records if rec["step"] <= upto_step]
+        atomic_write_jsonl(path, kept)
+    return AppendLog(path, key=lambda rec: rec["step"])

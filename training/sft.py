@@ -18,6 +18,7 @@ judge the adapter (gates D and E).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import time
@@ -77,6 +78,10 @@ def sft_args(cfg, out: Path):
     from trl import SFTConfig
 
     reporters = [r.strip() for r in cfg.report_to.split(",") if r.strip()]
+    for name in reporters:
+        if name != "none" and importlib.util.find_spec(name) is None:
+            raise UserError(f"report_to {name!r} needs the {name} package (pip install {name}); "
+                            "or pass --report-to none")
     batching = {
         "packed": {"packing": True, "packing_strategy": "bfd"},   # padding-free bins of max_length
         "padded": {"packing": False},
@@ -106,10 +111,18 @@ def make_trainer(cfg, model, tok, dataset, out: Path):
     class WorkbenchTrainer(ThroughputMixin, base):
         pass
 
-    # TensorBoard under the run dir, one folder for every restart so the curve continues in one place
-    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(out / "tensorboard"))
-    return WorkbenchTrainer(model=model, args=sft_args(cfg, out), train_dataset=dataset, processing_class=tok,
-                            callbacks=[SaveAtEnd()])
+    # TensorBoard under the run dir, the same folder for every restart so the curve continues in one place.
+    # The callback reads the variable when the trainer is built; restore it so later runs get their own.
+    saved = os.environ.get("TENSORBOARD_LOGGING_DIR")
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
+    try:
+        return WorkbenchTrainer(model=model, args=sft_args(cfg, out), train_dataset=dataset,
+                                processing_class=tok, callbacks=[SaveAtEnd()])
+    finally:
+        if saved is None:
+            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
+        else:
+            os.environ["TENSORBOARD_LOGGING_DIR"] = saved
 
 
 def _write_run(out: Path, record: dict) -> None:
@@ -167,7 +180,7 @@ def train(cfg, on_ready=None) -> dict:
     _write_run(out, record)
     t0 = time.perf_counter()
     if is_main_process():
-        trainer.metrics_log = open_metrics_log(out)
+        trainer.metrics_log = open_metrics_log(out, int(Path(resume).name.split("-")[1]) if resume else 0)
     try:
         trainer.train(resume_from_checkpoint=resume)
     except BaseException as exc:
