@@ -73,7 +73,7 @@ gate-e:
 
 ## demo: gates A to E on the embedded model, Luanti domain, CPU only (about 30 minutes on 2 cores)
 demo: $(ENV_STAMP)
-	bash scripts/demo.sh
+	$(PY) scripts/demo.py $(ARGS)
 
 ## test: the test suite (installs the venv and the system packages it needs first)
 test: $(ENV_STAMP)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-resolve the CPU lock: install env/cpu.in into a scratch venv and freeze it.
 #   bash env/lock.sh cpu
-# (The GPU lock is resolved for Linux x86_64 without installing: see env/resolve_gpu_lock.sh.)
+# (The GPU lock is resolved for Linux x86_64 without installing: see env/resolve_gpu_lock.py.)
 set -euo pipefail
 [ "${1:-cpu}" = "cpu" ] || { echo "usage: env/lock.sh cpu" >&2; exit 2; }
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
