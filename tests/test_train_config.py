@@ -105,3 +105,15 @@ def test_script_reports_bad_config_with_exit_2(tmp_path, capsys):
     assert main(["--config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "did you mean 'learning_rate'" in err
+
+
+def test_makefile_flag_names_are_accepted():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    config.add_arguments(parser)
+    args = vars(parser.parse_args(["--output", "adapters/luanti/luanti-lora", "--train", "x.jsonl",
+                                   "--specialist", "debug"]))
+    cfg = config.resolve(ROOT / "training" / "smollm2-135m_luanti_lora.yaml", args)
+    assert (cfg.run_dir, cfg.run_name, cfg.train_data, cfg.specialist) == (
+        "adapters/luanti/luanti-lora", "luanti-lora", "x.jsonl", "debug")

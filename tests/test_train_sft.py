@@ -171,3 +171,15 @@ def test_missing_logger_package_is_a_user_error(tmp_path, tiny_model_dir, toy):
         pytest.skip("wandb is installed")
     with pytest.raises(UserError, match="needs the wandb package"):
         sft.train(_cfg(tmp_path, tiny_model_dir, toy, report_to="wandb"))
+
+
+@pytest.mark.parametrize("bf16, dtype", [(True, torch.bfloat16), (False, torch.float32)])
+def test_bf16_autocast_is_active_on_cpu(tmp_path, tiny_model_dir, toy, bf16, dtype):
+    seen = []
+
+    def hook(trainer):
+        proj = next(m for n, m in trainer.model.named_modules() if n.endswith("layers.0.mlp.down_proj.base_layer"))
+        proj.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
+
+    sft.train(_cfg(tmp_path, tiny_model_dir, toy, bf16=bf16, max_steps=1), on_ready=hook)
+    assert seen and set(seen) == {dtype}

@@ -43,6 +43,9 @@ class TrainConfig:
     max_items: int = _f(0, "use only the first N training items (0 = all); for demos and tests")
     run_name: str = _f("", "run folder name under adapters/<domain>/; empty = the config file's stem")
     output_dir: str = _f("adapters", "root folder of runs: <output_dir>/<domain>/<run_name>/")
+    run_dir: str = _f("", "explicit run folder (make train passes adapters/DOMAIN/RUN); overrides the above")
+    specialist: str = _f("", "domain specialist (mcp_tools: analysis, debug, editor): its prompt and "
+                             "training mix; the domain must offer configure(specialist=)")
     # --- how ---
     method: str = _f("lora", "lora (full-precision base) or qlora (4-bit base through bitsandbytes, GPU)")
     backend: str = _f("peft", "peft (CPU and GPU) or unsloth (GPU only); both write a PEFT adapter")
@@ -218,16 +221,19 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     return cfg
 
 
+ALIASES = {"train_data": ["--train"], "run_dir": ["--output"]}  # the names the Makefile uses
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """One --kebab-case flag per field; a flag given on the command line wins over the YAML."""
     for name, f in FIELDS.items():
-        flag = "--" + name.replace("_", "-")
+        flag = ["--" + name.replace("_", "-"), *ALIASES.get(name, [])]
         helptext = f"{f.metadata['help']} (default {f.default!r})"
         if f.type == "bool":
-            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
+            parser.add_argument(*flag, dest=name, action=argparse.BooleanOptionalAction,
                                 default=argparse.SUPPRESS, help=helptext)
         else:
-            parser.add_argument(flag, dest=name, default=argparse.SUPPRESS, help=helptext, metavar="V")
+            parser.add_argument(*flag, dest=name, default=argparse.SUPPRESS, help=helptext, metavar="V")
 
 
 def resolve(config_path=None, overrides: dict | None = None) -> TrainConfig:
@@ -239,8 +245,9 @@ def resolve(config_path=None, overrides: dict | None = None) -> TrainConfig:
             cfg.run_name = Path(config_path).stem
     if overrides:
         apply(cfg, overrides, "command line")
-    if not cfg.run_name:
-        cfg.run_name = "run"
+    if cfg.run_dir:  # the folder named on the command line is the run's name
+        cfg.run_name = Path(cfg.run_dir).name
+    cfg.run_name = cfg.run_name or "run"
     return validate(cfg)
 
 

@@ -44,6 +44,8 @@ def build_dataset(domain, path, max_items: int = 0):
 
     path = Path(path)
     items = domain.load(path)
+    if hasattr(domain, "select_training"):  # optional hook: a domain's training mix (e.g. a specialist's)
+        items = domain.select_training(items)
     if max_items:
         items = items[:max_items]
     if not items:

@@ -37,7 +37,7 @@ def is_main_process() -> bool:
 
 
 def run_dir(cfg) -> Path:
-    return Path(cfg.output_dir) / cfg.domain / cfg.run_name
+    return Path(cfg.run_dir) if cfg.run_dir else Path(cfg.output_dir) / cfg.domain / cfg.run_name
 
 
 def checkpoints(path: Path, complete_only: bool = True) -> list[Path]:
@@ -135,6 +135,10 @@ def prepare(cfg):
     import domains
 
     domain = domains.get(cfg.domain)
+    if cfg.specialist:
+        if not hasattr(domain, "configure"):
+            raise UserError(f"domain {cfg.domain!r} has no specialists; drop --specialist")
+        domain.configure(specialist=cfg.specialist)
     data_path = cfg.train_data or domain.default_train
     if not data_path:
         raise UserError(f"domain {cfg.domain!r} has no default training file; pass --train-data")
