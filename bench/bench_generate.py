@@ -91,7 +91,7 @@ def our_method(backend, prompts, settings) -> dict:
     tokens, t0 = 0, time.perf_counter()
     finish = {}
     for ids in make_batches(dict(enumerate(prompts)), lengths, settings.batch_size):
-        for samples in backend.generate([prompts[i] for i in ids], seed=settings.seed):
+        for samples in backend.generate([prompts[i] for i in ids], [settings.seed + i for i in ids]):
             for s in samples:
                 tokens += s["n_tokens"]
                 finish[s["finish"]] = finish.get(s["finish"], 0) + 1

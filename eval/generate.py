@@ -6,9 +6,10 @@ sorts prompts by token length into fixed batches (less padding), and appends eac
 AppendLog keyed by (id, sample). A sidecar `<name>.meta.json` records what the file was made with;
 resuming under other settings, another model/adapter/scale or other items is an error.
 
-Why resumed runs equal uninterrupted ones: batches are cut from the full, length-sorted item list (not
-from what is left), and each batch's seed derives from the global seed and its item ids, never from its
-position in the run. A batch that was cut off half-written is regenerated whole; AppendLog drops the
+Why resumed runs equal uninterrupted ones: each sample draws from its own generator seeded from the
+global seed, the item id and the sample index, never from its position in the run; and batches are cut
+from the full, length-sorted item list (not from what is left), so even the floating-point padding
+effects are the same. A batch that was cut off half-written is regenerated whole; AppendLog drops the
 samples it already holds.
 
 What it does not check: the completions themselves (scoring does that).
@@ -30,9 +31,9 @@ def meta_path(gen_path) -> Path:
     return p.with_name(p.stem + ".meta.json")
 
 
-def batch_seed(seed: int, ids) -> int:
-    h = hashlib.sha256(f"{seed}|{'|'.join(ids)}".encode()).hexdigest()
-    return int(h[:8], 16)
+def item_seed(seed: int, item_id) -> int:
+    """The seed of one item's samples: from the global seed and the item id only."""
+    return int(hashlib.sha256(f"{seed}|{item_id}".encode()).hexdigest()[:12], 16)
 
 
 def ids_digest(items) -> str:
@@ -109,12 +110,12 @@ def _generate_missing(domain, items, settings, log, backend, state, meta, progre
     for ids in make_batches(prompts, lengths, settings.batch_size):
         if all((i, s) in log.done for i in ids for s in range(n)):
             continue
-        seed = batch_seed(settings.seed, ids)
+        seeds = [item_seed(settings.seed, i) for i in ids]
         t0 = time.perf_counter()
-        outs = backend.generate([prompts[i] for i in ids], seed)
+        outs = backend.generate([prompts[i] for i in ids], seeds)
         dt = time.perf_counter() - t0
         toks = 0
-        for i, samples in zip(ids, outs):
+        for i, seed, samples in zip(ids, seeds, outs):
             for s, out in enumerate(samples):
                 toks += out["n_tokens"]
                 log.append({"id": i, "sample": s, "family": by_id[i].get("family", ""), "seed": seed,

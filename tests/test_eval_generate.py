@@ -77,8 +77,8 @@ items = [dict(id=f"w{{i:02d}}", family="animals", prompt="say " + "word " * (i %
          for i in range(12)]
 s = GenSettings(n=2, max_new_tokens=5, batch_size=2, temperature=0.9, precision="fp32")
 class Slow(HFBackend):
-    def generate(self, prompts, seed):
-        out = super().generate(prompts, seed)
+    def generate(self, prompts, seeds):
+        out = super().generate(prompts, seeds)
         time.sleep(0.3)  # widen the window in which the test kills us
         return out
 def main(out, model, backend=HFBackend):
@@ -173,9 +173,45 @@ def test_vllm_backend_builds_requests_and_errors_clearly_when_missing(tiny_model
     from eval.backends.vllm import build_requests, vllm_available
 
     s = GenSettings(n=3, temperature=0.2, top_p=0.9, max_new_tokens=50, backend="vllm")
-    reqs = build_requests(["p1", "p2"], s, seed=7, stop_strings=["\n\n", ""])
+    reqs = build_requests(["p1", "p2"], s, seeds=[7, 8], stop_strings=["\n\n", ""])
     assert reqs[1] == {"prompt": "p2", "sampling": {"n": 3, "temperature": 0.2, "top_p": 0.9, "max_tokens": 50,
                                                     "stop": ["\n\n"], "seed": 8}}
     if not vllm_available():
         with pytest.raises(UserError, match="vllm package is not installed"):
             get_backend(s, str(tiny_model_dir))
+
+
+def test_decode_loop_matches_transformers_greedy(tokenizer, tiny_model_dir):
+    """Shared prefill + KV repeat + dropping finished rows must not change what is generated."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from eval.backends.decode import decode
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    prompts = ["hello there, how are", "a much longer prompt with many more words in it than the first one", "x"]
+    enc = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    # pretend two frequent tokens are EOS so rows finish at different steps and get dropped mid-batch
+    with torch.inference_mode():
+        ref = model.generate(**enc, do_sample=False, max_new_tokens=12, pad_token_id=tokenizer.pad_token_id)
+        new = ref[:, enc["input_ids"].shape[1]:].tolist()
+        eos = {new[0][3], new[1][6]}
+        toks, finish = decode(model, enc["input_ids"], enc["attention_mask"], 2, 12, 0.0, 1.0, eos, [1] * 6)
+    for r, row in enumerate(toks):
+        want = new[r // 2]
+        cut = next((i + 1 for i, t in enumerate(want) if t in eos), len(want))
+        assert row == want[:cut]
+        assert finish[r] == ("eos" if cut < len(want) or want[-1] in eos else "length")
+    assert len(toks[0]) <= 4 and len(toks[2]) <= 7
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p():
+    import torch
+
+    from eval.backends.decode import sample_next
+
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+    draws = {int(sample_next(logits, 1.0, 0.75, [torch.Generator().manual_seed(i)])[0]) for i in range(200)}
+    assert draws == {0, 1}  # 0.5 < 0.75 <= 0.5 + 0.3
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    assert sample_next(logits, 0.7, 0.9, [g1]).item() == sample_next(logits, 0.7, 0.9, [g2]).item()

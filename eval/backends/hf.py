@@ -1,13 +1,13 @@
 """Batched generation with transformers on CPU (or a GPU when there is one).
 
-What it does: left-padded batches of several prompts, `num_return_sequences` = n per prompt, KV cache,
-stop at EOS or the domain's stop strings (transformers' StopStringCriteria), sampling seeded per batch,
-torch.inference_mode and bf16 autocast on CPU (faster here: generation is bound by per-step overhead and
-bf16 matmuls are ~4x faster on this CPU). A PEFT adapter is merged into the base weights at the
+What it does: left-padded batches of several prompts, n samples per prompt (eval.backends.decode: one
+prefill per prompt, KV cache repeated n times, finished rows dropped), stop at EOS or the domain's stop
+strings, one seeded generator per sample, torch.inference_mode and bf16 autocast on CPU (bf16 matmuls
+are ~4x faster on this CPU). A PEFT adapter is merged into the base weights at the
 requested scale (peft.helpers.rescale_adapter_scale), so generation runs at base-model speed.
 
-What it does not do: remove finished rows from the batch (they keep riding along as padding until the
-whole batch stops); this is why prompts are sorted by length into batches.
+What it does not do: continuous batching (a new prompt does not join a running batch), so prompts are
+sorted by length into batches to keep padding low.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import contextlib
 import os
 
 from core import models
-from core.errors import UserError
 from eval.backends import cut_at_stop
 from eval.checkpoints import check_adapter
 from eval.settings import check_scale
@@ -64,12 +63,6 @@ class HFBackend:
             model_spec, adapter, scale, dtype, base=loaded)
         self.device = next(self.model.parameters()).device
         self.eos_ids = self._eos_ids()
-        self._stop = None
-        if self.stop_strings:
-            from transformers import StoppingCriteriaList, StopStringCriteria
-
-            # built once: its vocabulary pre-computation costs ~0.35 s, per generate call if left to HF
-            self._stop = StoppingCriteriaList([StopStringCriteria(self.tokenizer, self.stop_strings)])
 
     def _eos_ids(self) -> list[int]:
         ids = self.model.generation_config.eos_token_id
@@ -91,44 +84,36 @@ class HFBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def generate(self, prompts: list[str], seed: int) -> list[list[dict]]:
+    def _stop_check(self):
+        if not self.stop_strings:
+            return None
+        tail = max(len(x) for x in self.stop_strings) + 2  # tokens: each decodes to >= 1 char but specials
+
+        def check(tokens):
+            text = self.tokenizer.decode(tokens[-tail:], skip_special_tokens=True)
+            return any(x in text for x in self.stop_strings)
+        return check
+
+    def generate(self, prompts: list[str], seeds: list[int]) -> list[list[dict]]:
+        """n samples for each prompt; `seeds[i]` is prompt i's seed, sample s draws with sample_seed(., s)."""
         import torch
 
-        s = self.settings
-        tok = self.tokenizer
+        from eval.backends.decode import decode
+
+        s, tok = self.settings, self.tokenizer
         enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
-        kw = dict(max_new_tokens=s.max_new_tokens, num_return_sequences=s.n, use_cache=True,
-                  pad_token_id=tok.pad_token_id, eos_token_id=self.eos_ids)
-        if s.temperature > 0:
-            kw.update(do_sample=True, temperature=s.temperature, top_p=s.top_p)
-        else:
-            kw.update(do_sample=False, temperature=None, top_p=None)
-        if self._stop is not None:
-            kw["stopping_criteria"] = self._stop
-        torch.manual_seed(seed)
+        row_seeds = [sample_seed(sd, j) for sd in seeds for j in range(s.n)]
         with torch.inference_mode(), self._autocast():
-            out = self.model.generate(**enc, **kw)
-        new = out[:, enc["input_ids"].shape[1]:].tolist()
-        rows = [self._decode(r) for r in new]
+            toks, finish = decode(self.model, enc["input_ids"], enc["attention_mask"], s.n, s.max_new_tokens,
+                                  s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check())
+        rows = [self._result(t, f) for t, f in zip(toks, finish)]
         return [rows[i * s.n:(i + 1) * s.n] for i in range(len(prompts))]
 
-    def _decode(self, ids: list[int]) -> dict:
-        """Count only the tokens this sample really generated (up to EOS, or until padding began)."""
-        pad = self.tokenizer.pad_token_id
-        end = next((i for i, t in enumerate(ids) if t in self.eos_ids), None)
-        n = len(ids) if end is None else end + 1
-        text, stopped = cut_at_stop(self.tokenizer.decode(ids[:n], skip_special_tokens=True),
-                                    self.stop_strings)
-        if stopped:
-            # after a stop string transformers pads the row; that pad was never generated
-            finish, n = "stop", (n - 1 if end is not None and ids[end] == pad else n)
-        else:
-            finish = "length" if end is None else "eos"
-        return {"completion": text, "n_tokens": n, "finish": finish}
+    def _result(self, ids: list[int], finish: str) -> dict:
+        body = ids[:-1] if finish == "eos" else ids
+        text, stopped = cut_at_stop(self.tokenizer.decode(body, skip_special_tokens=True), self.stop_strings)
+        return {"completion": text, "n_tokens": len(ids), "finish": "stop" if stopped else finish}
 
 
-def require_torch():
-    try:
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise UserError("the hf backend needs torch: run `make env`") from exc
+def sample_seed(prompt_seed: int, sample: int) -> int:
+    return (int(prompt_seed) * 1_000_003 + sample) % (2 ** 62)

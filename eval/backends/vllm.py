@@ -22,7 +22,7 @@ def vllm_available() -> bool:
     return importlib.util.find_spec("vllm") is not None
 
 
-def build_requests(prompts: list[str], settings, seed: int, stop_strings=()) -> list[dict]:
+def build_requests(prompts: list[str], settings, seeds: list[int], stop_strings=()) -> list[dict]:
     """One request per prompt: the SamplingParams keyword arguments and the prompt text."""
     stop = [s for s in stop_strings if s] or None
     return [{"prompt": p,
@@ -30,8 +30,8 @@ def build_requests(prompts: list[str], settings, seed: int, stop_strings=()) -> 
                           "top_p": settings.top_p if settings.temperature > 0 else 1.0,
                           "max_tokens": settings.max_new_tokens, "stop": stop,
                           # a per-request seed keeps samples independent of batch composition
-                          "seed": (seed + i) % (2 ** 31)}}
-            for i, p in enumerate(prompts)]
+                          "seed": int(sd) % (2 ** 31)}}
+            for p, sd in zip(prompts, seeds)]
 
 
 class VLLMBackend:
@@ -62,10 +62,10 @@ class VLLMBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def generate(self, prompts: list[str], seed: int) -> list[list[dict]]:  # pragma: no cover - GPU
+    def generate(self, prompts: list[str], seeds: list[int]) -> list[list[dict]]:  # pragma: no cover - GPU
         from vllm import SamplingParams
 
-        reqs = build_requests(prompts, self.settings, seed, self.stop_strings)
+        reqs = build_requests(prompts, self.settings, seeds, self.stop_strings)
         outs = self.llm.generate([r["prompt"] for r in reqs], [SamplingParams(**r["sampling"]) for r in reqs])
         result = []
         for o in outs:
