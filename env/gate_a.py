@@ -185,7 +185,7 @@ def run(args) -> tuple[list[Check], dict]:
     except Exception as exc:
         checks.append(Check("domain", False, f"{args.domain}: {exc}", "DOMAIN= one of the registered domains"))
     if domain is not None:
-        checks.append(Check("domain", True, f"{domain.name} v{domain.version}"))
+        checks.append(Check("domain", True, f"{domain.name} (version {domain.version})"))
         checks += check_toolchains(domain)
         checks += check_data(domain, [args.train or domain.default_train, args.data or domain.default_eval])
     return checks, {"domain": args.domain, "stack": args.stack, "device": args.device, "model": args.model}
