@@ -72,7 +72,9 @@ def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: flo
 
 
 def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_dir, scales=DEFAULT_SCALES,
-               allow_contaminated=False, train=None, workers=2, progress=True, limit=None) -> dict:
+               allow_contaminated=False, train=None, workers=2, progress=True, limit=None,
+               baseline=None) -> dict:
+    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value."""
     out_dir = Path(out_dir)
     scales = [float(s) for s in scales]
     ref = models.resolve(model_spec)
@@ -85,7 +87,7 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
 
     def loader():  # the base model is loaded once, and only if some combination needs generating
         if not base:
-            r, tok, m = models.load(model_spec, dtype="bfloat16" if settings.precision == "bf16" else "float32")
+            r, tok, m = models.load(model_spec)  # float32: adapters merge in full precision
             base["v"] = (r, tok, m)
         return base["v"]
 
@@ -100,7 +102,16 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
                                limit=limit)
             rows.append(_row(ck, s, d, res))
     return write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
-                         run_dir, ref)
+                         run_dir, ref, _baseline_value(baseline, data_sha, settings, ks[0]))
+
+
+def _baseline_value(path, data_sha, settings, k):
+    if not path or not Path(path).is_file():
+        return None
+    res = read_json(path)
+    same = (res.get("data", {}).get("sha256") == data_sha
+            and res.get("generation", {}).get("sampling", {}).get("n") == settings.n)
+    return (res.get("pass_at_k", {}).get(f"pass@{k}") or {}).get("value") if same else None
 
 
 def _row(ck: Path, scale: float, d: Path, res: dict) -> dict:
@@ -111,20 +122,21 @@ def _row(ck: Path, scale: float, d: Path, res: dict) -> dict:
 
 
 def write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
-                  run_dir, ref) -> dict:
+                  run_dir, ref, baseline=None) -> dict:
     primary = f"pass@{ks[0]}"
     best = max(rows, key=lambda r: (r["pass_at_k"][primary]["value"], -(r["step"] or 0), -abs(r["scale"] - 1)))
     summary = {"format": "workbench.eval.gate_d/1", "run_dir": str(run_dir), "model": ref.describe(),
                "domain": domain.describe(), "data": {"path": str(data_path), "sha256": data_sha},
                "generation": settings.sampling(), "ks": ks, "primary": primary, "scales": scales,
                "checkpoints": [c.name for c in ckpts], "combinations": rows, "best": best,
+               "baseline_value": baseline,
                "audit": audit_sum, "run": run_info()}
     atomic_write_json(out_dir / "summary.json", summary)
     atomic_write_text(out_dir / "summary.md", _markdown(summary))
     vals = [[next(r["pass_at_k"][primary]["value"] for r in rows if r["checkpoint"] == c.name
                   and r["scale"] == s) for s in scales] for c in ckpts]
     heatmap(vals, [c.name for c in ckpts], scales, f"{domain.name}: {primary} (%) by checkpoint x scale",
-            out_dir / "heatmap.png")
+            out_dir / "heatmap.png", baseline=baseline)
     return summary
 
 

@@ -23,7 +23,7 @@ class GenSettings:
     seed: int = field(default=1234, metadata={"help": "global seed; each batch's seed derives from it "
                                                       "and the item ids in the batch"})
     batch_size: int = field(default=8, metadata={"help": "prompts per batch (x n sequences)"})
-    precision: str = field(default="auto", metadata={"help": "auto (bf16 autocast on CPU) | fp32 | bf16"})
+    precision: str = field(default="auto", metadata={"help": "auto/bf16 (bf16 weights) | fp32"})
     backend: str = field(default="hf", metadata={"help": "hf | vllm"})
 
     def check(self) -> "GenSettings":

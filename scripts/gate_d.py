@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core import models  # noqa: E402
 from eval import cli  # noqa: E402
 from eval.settings import add_generation_args, settings_from_args  # noqa: E402
 
@@ -28,6 +29,8 @@ def make_parser():
     p.add_argument("--train", default=None, help="training JSONL for the audit (default: from workbench.json)")
     p.add_argument("--allow-contaminated", action="store_true")
     p.add_argument("--out", default=None, help="output folder (default results/<domain>/<run>/gate_d)")
+    p.add_argument("--baseline", default=None,
+                   help="gate B results.json shown on the heatmap (default: the model's baseline, if any)")
     p.add_argument("--quiet", action="store_true")
     add_generation_args(p)
     return p
@@ -43,8 +46,10 @@ def main(argv=None):
     domain = cli.get_domain(args.domain)
     data, items = cli.eval_data(domain, args.data, args.limit)
     out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
+    baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,
-                   args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, args.limit)
+                   args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, args.limit,
+                   baseline)
     print(json.dumps({"summary": str(out / "summary.json"), "heatmap": str(out / "heatmap.png"),
                       "best": s["best"]}, indent=2))
     return 0

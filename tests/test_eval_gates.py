@@ -42,12 +42,14 @@ def test_baseline_then_gate_d_then_gate_e(toy, tiny_model_dir, tmp_path, monkeyp
     for step in (5, 10):
         make_checkpoint(tiny_model_dir, run, step, seed=step)
     gd = tmp_path / "gate_d"
-    assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--out", str(gd)]) == 0
+    assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--out", str(gd),
+                                             "--baseline", str(base / "results.json")]) == 0
     combos = sorted(p.name for p in gd.iterdir() if p.is_dir())
     assert combos == ["checkpoint-10__s0.5", "checkpoint-10__s1", "checkpoint-5__s0.5", "checkpoint-5__s1"]
     assert (gd / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((gd / "summary.json").read_text())
     assert len(summary["combinations"]) == 4 and summary["audit"]["verdict"] == "clean"
+    assert summary["baseline_value"] == res["pass_at_k"]["pass@1"]["value"]
     r = json.loads((gd / "checkpoint-5__s0.5" / "results.json").read_text())
     assert r["adapter"]["scale"] == 0.5 and r["adapter"]["step"] == 5 and r["adapter"]["base_check"] == "match"
 
