@@ -150,3 +150,20 @@ def test_gate_e_refuses_other_validator_version(tmp_path, capsys):
     assert e.main(["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary),
                    "--out", str(tmp_path)]) == 2
     assert "domain version" in capsys.readouterr().err
+
+
+def test_generate_then_score_scripts(toy, tiny_model_dir, tmp_path, capsys):
+    import scripts.generate as g
+    import scripts.score as s
+
+    out = tmp_path / "o"
+    common = ["--domain", "toy", "--data", str(FIX / "toy_eval.jsonl"), "--limit", "3"]
+    assert s.main(common + ["--out", str(out)]) == 2                       # nothing generated yet
+    assert "run the generate step" in capsys.readouterr().err
+    assert g.main(common + ["--model", str(tiny_model_dir), "--out", str(out)] + GEN) == 0
+    assert s.main(common + ["--out", str(out), "--k", "1", "2", "--workers", "2", "--quiet"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["data"]["items"] == 3 and res["data"]["limit"] == 3 and len(res["items"]) == 3
+    assert res["model"]["path"] == str(Path(tiny_model_dir).resolve())
+    assert s.main(common[:-2] + ["--out", str(out)]) == 2                  # other items than generated
+    assert "other settings" in capsys.readouterr().err
