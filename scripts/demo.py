@@ -46,26 +46,44 @@ def gate_commands(py: str, out: Path, run_dir: Path) -> list[tuple[str, list[str
     ]
 
 
-def pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+def _pk(block: dict, k: int):
+    v = block.get(f"pass@{k}", {})
+    return v.get("value"), v.get("ci95")
+
+
+def _cell(block: dict, k: int) -> str:
+    v, ci = _pk(block, k)
+    return "n/a" if v is None else f"{100 * v:.1f}% [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
 
 
 def summary(out: Path, timings: dict, command: str) -> str:
+    """DEMO.md: every figure read from the gates' own output files."""
     base = json.loads((out / "baseline" / "results.json").read_text())
     decision = json.loads((out / "decision.json").read_text())
-    best = decision.get("best", {})
+    best = decision["best"]
+    tuned = json.loads(Path(best["results"]).read_text())
+    run = base.get("run", {})
     lines = [f"# Demo: gates A to E on the embedded model, {DOMAIN}", "",
-             f"Produced by `{command}` at commit {base.get('git_commit', '?')}.", "",
-             f"Decision: **{decision.get('decision')}** ({decision.get('summary', '')})", "",
-             "| gate | wall time |", "| --- | --- |"]
-    lines += [f"| {g} | {t:.0f} s |" for g, t in timings.items()]
-    lines += ["", "| | pass@1 | pass@5 |", "| --- | --- | --- |"]
-    bp = base["pass_at_k"]["overall"]
-    lines.append(f"| baseline | {pct(bp.get('1', {}).get('estimate'))} | {pct(bp.get('5', {}).get('estimate'))} |")
-    if best:
-        lines.append(f"| best: {best.get('checkpoint')} x scale {best.get('scale')} | "
-                     f"{pct(best.get('pass_at_1'))} | {pct(best.get('pass_at_k'))} |")
-    lines += ["", "Per family (pass@5): see decision.md in the same folder for deltas and intervals."]
+             f"Produced by `{command}` at commit {run.get('git_commit', '?')}; "
+             f"{run.get('host', {}).get('cpus', '?')} CPU cores, no GPU.", "",
+             f"Decision: **{decision['decision']}**: {decision['metric']} {100 * decision['baseline']['value']:.1f}% "
+             f"-> {100 * best['value']:.1f}% ({best['checkpoint']} at scale {best['scale']}), gain "
+             f"{decision['gain_pp']:+.1f} pp, paired bootstrap 95% interval [{decision['ci95_pp'][0]:+.1f}, "
+             f"{decision['ci95_pp'][1]:+.1f}] pp, threshold +{decision['threshold_pp']:.0f} pp; best of "
+             f"{decision['combinations_compared']} checkpoint x scale combinations.", "",
+             "| | pass@1 [95% CI] | pass@5 [95% CI] |", "| --- | --- | --- |",
+             f"| baseline | {_cell(base['pass_at_k'], 1)} | {_cell(base['pass_at_k'], 5)} |",
+             f"| {best['checkpoint']} x {best['scale']} | {_cell(tuned['pass_at_k'], 1)} | {_cell(tuned['pass_at_k'], 5)} |",
+             "", "| family | baseline pass@1 | tuned pass@1 | baseline pass@5 | tuned pass@5 |",
+             "| --- | --- | --- | --- | --- |"]
+    for fam in sorted(base["families"]):
+        b, t = base["families"][fam]["pass_at_k"], tuned["families"].get(fam, {}).get("pass_at_k", {})
+        lines.append(f"| {fam} | {_cell(b, 1)} | {_cell(t, 1)} | {_cell(b, 5)} | {_cell(t, 5)} |")
+    lines += ["", "| gate | wall time (s) |", "| --- | --- |"]
+    lines += [f"| {g} | {t:.0f} |" for g, t in timings.items()]
+    lines += [f"| total | {sum(timings.values()):.0f} |", "",
+              f"Generation: {base['generation']}; baseline throughput "
+              f"{base.get('throughput', {}).get('tokens_per_s', '?')} tokens/s."]
     return "\n".join(lines) + "\n"
 
 
