@@ -8,7 +8,8 @@ for the same prompts with the same sampling settings:
 * seed method: one `model.generate` call per sample, batch of 1, fp32, no stop criteria (it runs to
   max_new_tokens: min_new_tokens = max_new_tokens keeps EOS out), as the seed project did;
 * ours: eval.backends.hf.HFBackend as gate B runs it (length-sorted batches of `batch_size` prompts x n
-  sequences, KV cache, stop at EOS/stop strings, bf16 autocast).
+  samples, one prefill per prompt, preallocated KV cache, finished rows dropped, stop at EOS/stop
+  strings, bf16 weights).
 
 Fair count: tokens/s counts only the tokens each method actually generated (ours stops at EOS; padding
 rows riding along after their EOS are not counted). The seed method runs `seed_samples` samples per item
