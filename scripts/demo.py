@@ -28,7 +28,7 @@ DOMAIN = "luanti"
 CONFIG = "training/smollm2-135m_luanti_demo.yaml"
 # Generation settings shared by gate B and gate D (gate E refuses results made with different ones).
 # n=5 samples per item for pass@1..pass@5 as in the seed; temperature/top_p as the seed.
-GEN = ["--n", "5", "--temperature", "0.2", "--top-p", "0.9", "--max-new-tokens", "256", "--seed", "3407"]
+GEN = ["--n", "5", "--temperature", "0.2", "--top-p", "0.9", "--max-new-tokens", "192", "--seed", "3407"]
 K = "5"  # gate E decides on pass@5, +15 pp, as the seed's design
 
 
