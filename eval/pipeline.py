@@ -26,6 +26,14 @@ from eval.settings import check_scale
 RESULTS_FORMAT = "workbench.eval.results/1"
 
 
+def _domain_breakdown(domain, items: list[dict], scores: list[dict]) -> dict:
+    per_item: dict = {}
+    for r in scores:
+        per_item.setdefault(r["id"], []).append(r)
+    scored = [it for it in items if it["id"] in per_item]
+    return domain.breakdown(scored, [per_item[it["id"]] for it in scored])
+
+
 def model_slug(ref) -> str:
     if ref.kind == "embedded":
         return "embedded"
@@ -98,6 +106,8 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         "items": agg["items"],
         "run": run_info(),
     }
+    if hasattr(domain, "breakdown"):  # domain-specific tables (mcp_tools: per tool, per reason, focus tools)
+        results["breakdown"] = _domain_breakdown(domain, items, scores)
     atomic_write_json(paths["results"], results)
     return results
 
