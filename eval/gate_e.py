@@ -65,11 +65,12 @@ def load_combinations(summary_path) -> tuple[dict, list[dict]]:
     return summary, combos
 
 
-def decide(baseline_path, summary_path, k: int = 1, threshold_pp: float = 15.0, require_ci: bool = False,
+def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: float = 15.0, require_ci: bool = False,
            n_boot: int = passk.DEFAULT_BOOTSTRAP, seed: int = 0) -> dict:
     base = read_json(baseline_path)
     summary, combos = load_combinations(summary_path)
     n = base["generation"]["sampling"]["n"]
+    k = n if k is None else k  # the seed's design decides on pass@n (pass@5 with n=5)
     passk.check_ks([k], n)
     problems = [p for c in combos for p in comparable(base, c["results"], c["row"]["checkpoint"]
                                                     + f" x{c['row']['scale']:g}")]

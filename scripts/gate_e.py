@@ -1,7 +1,7 @@
 """Gate E: best gate-D combination vs the baseline -> PROCEED (exit 0) or ADJUST (exit 3).
 
     .venv/bin/python scripts/gate_e.py --domain luanti --run run1 --model embedded \
-        [--k 1] [--threshold 15] [--require-ci] [--baseline results/luanti/embedded/baseline/results.json] \
+        [--k N] [--threshold 15] [--require-ci] [--baseline results/luanti/embedded/baseline/results.json] \
         [--gate-d results/luanti/run1/gate_d/summary.json] [--out results/luanti/run1]
 
 Writes <out>/decision.json and decision.md. Exit codes: 0 PROCEED, 3 ADJUST, 2 user error (e.g. results
@@ -26,7 +26,8 @@ def make_parser():
     p.add_argument("--model", default="embedded", help="for the default --baseline path")
     p.add_argument("--baseline", default=None, help="baseline results.json")
     p.add_argument("--gate-d", default=None, help="gate D summary.json")
-    p.add_argument("--k", type=int, default=1, help="decide on pass@k (default %(default)s)")
+    p.add_argument("--k", type=int, default=None,
+                   help="decide on pass@k (default: k = n, the samples per item; pass@5 with the default n=5)")
     p.add_argument("--threshold", type=float, default=15.0, help="gain needed, percentage points (default %(default)s)")
     p.add_argument("--require-ci", action="store_true", help="PROCEED only if the interval's lower bound clears it")
     p.add_argument("--out", default=None, help="folder for decision.json/md (default results/<domain>/<run>)")

@@ -121,6 +121,9 @@ def test_gate_e_proceed_adjust_and_refusal(tmp_path, capsys):
     slight = {i: (c + 1 if i.startswith("c") else c) for i, c in BASE.items()}
     summary = _sweep(tmp_path, {(10, 1.0): _results(slight), (20, 0.5): _results(better)})
     argv = ["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary), "--out", str(tmp_path)]
+    assert e.main(argv) in (0, 3)
+    assert json.loads((tmp_path / "decision.json").read_text())["metric"] == "pass@5"  # default: k = n
+    argv += ["--k", "1"]
     assert e.main(argv) == 0
     dec = json.loads((tmp_path / "decision.json").read_text())
     assert dec["decision"] == "PROCEED" and dec["best"]["step"] == 20 and dec["best"]["scale"] == 0.5
