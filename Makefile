@@ -2,7 +2,7 @@
 # lives in scripts/ and the Python packages. Stage targets depend on the previous stage's output file.
 
 DOMAIN  ?= luanti
-MODEL   ?= embedded
+MODEL   ?=
 STACK   ?= cpu
 DATA    ?=
 TRAIN_DATA ?=
@@ -17,13 +17,12 @@ PY      := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.ready-$(STACK)
 RESULTS := results/$(DOMAIN)
 GATE_A  := $(RESULTS)/gate_a.json
-MODEL_SLUG := $(subst /,_,$(MODEL))
-BASELINE := $(RESULTS)/$(MODEL_SLUG)/baseline/results.json
 RUN_DIR := adapters/$(DOMAIN)/$(RUN)
+MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 DATA_ARG := $(if $(DATA),--data $(DATA),)
 TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)
 
-export DOMAIN MODEL STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
+export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
 .PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs
@@ -31,7 +30,7 @@ export DOMAIN MODEL STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUN
 ## help: list the targets and the variables they take
 help:
 	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-11s %s\n", $$1, $$2}'
-	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(MODEL) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
+	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(or $(MODEL),embedded) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
 	@echo "           CONFIG=$(CONFIG) SPECIALIST=<mcp specialist> ARGS=\"<extra flags for the script>\""
 
 ## env: create .venv from the lock file of STACK (cpu|gpu); a no-op when it is up to date
@@ -42,10 +41,10 @@ $(ENV_STAMP): env/$(STACK).lock env/embedded.lock scripts/bootstrap.sh
 
 ## gate-a: gate A, assert Python, locked packages, accelerator, disk/RAM, model, toolchains, data
 gate-a: $(ENV_STAMP)
-	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) --model $(MODEL) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
+	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
 $(GATE_A): $(ENV_STAMP)
-	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) --model $(MODEL) $(DATA_ARG) $(TRAIN_ARG)
+	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG)
 
 ## data: rebuild the domain's shipped data set (Luanti needs Debian's minetest-data; says so if missing)
 data: $(ENV_STAMP)
@@ -57,19 +56,19 @@ check-refs: $(ENV_STAMP)
 
 ## baseline: gate B, data audit then n samples per item from MODEL, unbiased pass@k per family
 baseline: $(GATE_A)
-	$(PY) scripts/baseline.py --domain $(DOMAIN) --model $(MODEL) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
+	$(PY) scripts/baseline.py --domain $(DOMAIN) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
 ## train: gate C, LoRA/QLoRA SFT with checkpoints under adapters/DOMAIN/RUN (resumes if killed)
 train: $(GATE_A)
-	$(PY) scripts/train.py --config $(CONFIG) --model $(MODEL) --output $(RUN_DIR) $(if $(SPECIALIST),--specialist $(SPECIALIST),) $(TRAIN_ARG) $(ARGS)
+	$(PY) scripts/train.py --config $(CONFIG) $(MODEL_ARG) --output $(RUN_DIR) $(if $(SPECIALIST),--specialist $(SPECIALIST),) $(TRAIN_ARG) $(ARGS)
 
 ## gate-d: every checkpoint of RUN x adapter scales 0.25/0.5/1.0, summary table and heatmap
 gate-d: $(GATE_A)
-	$(PY) scripts/gate_d.py --domain $(DOMAIN) --model $(MODEL) --run $(RUN_DIR) $(DATA_ARG) $(ARGS)
+	$(PY) scripts/gate_d.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(DATA_ARG) $(ARGS)
 
 ## gate-e: decision, best checkpoint x scale vs baseline, +15pp on pass@k (exit 0 PROCEED, 3 ADJUST)
 gate-e:
-	$(PY) scripts/gate_e.py --domain $(DOMAIN) --baseline $(BASELINE) --run $(RUN_DIR) $(ARGS)
+	$(PY) scripts/gate_e.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
 
 ## demo: gates A to E on the embedded model, Luanti domain, CPU only (about 30 minutes on 2 cores)
 demo: $(ENV_STAMP)
@@ -86,7 +85,7 @@ bench: $(ENV_STAMP)
 
 ## report: collect gate results of DOMAIN/RUN into one Markdown report
 report: $(ENV_STAMP)
-	$(PY) scripts/report.py --domain $(DOMAIN) --run $(RUN_DIR) $(ARGS)
+	$(PY) scripts/report.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
 
 ## clean: remove results/ and adapters/ outputs (keeps .venv and .cache)
 clean:

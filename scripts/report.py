@@ -1,0 +1,81 @@
+"""Collect the gates' outputs for one domain and run into a single Markdown report.
+
+    .venv/bin/python scripts/report.py --domain luanti --run luanti-lora [--model embedded]   (make report)
+
+Reads only files the gates wrote (gate A stamp, baseline results.json, gate D summary.md and heatmap,
+gate E decision.md) and says which are missing; writes results/<domain>/<run>/REPORT.md atomically.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import models  # noqa: E402
+from core.files import atomic_write_text  # noqa: E402
+from eval import cli  # noqa: E402
+
+
+def _pct(block: dict, k: int) -> str:
+    v = block.get(f"pass@{k}")
+    return "n/a" if not v else f"{100 * v['value']:.1f}% [{100 * v['ci95'][0]:.1f}, {100 * v['ci95'][1]:.1f}]"
+
+
+def sections(domain: str, run: str, model: str, baseline: str | None = None) -> list[str]:
+    root = cli.ROOT / "results" / domain
+    run_out = cli.run_results_dir(domain, run)
+    out = [f"# Report: {domain}, run {run}, model {model}", ""]
+    gate_a = root / "gate_a.json"
+    if gate_a.is_file():
+        a = json.loads(gate_a.read_text())
+        out += [f"## Gate A: {'passed' if a['passed'] else 'FAILED'} ({a['score']}), {a['created']}", ""]
+    else:
+        out += ["## Gate A: no stamp (run `make gate-a`)", ""]
+    base = Path(baseline) if baseline else cli.baseline_dir(domain, models.resolve(model)) / "results.json"
+    if base.is_file():
+        b = json.loads(base.read_text())
+        n = b["generation"]["sampling"]["n"]
+        out += ["## Gate B: baseline", "", f"`{base}`: {b['data']['items']} items x n={n}; "
+                f"pass@1 {_pct(b['pass_at_k'], 1)}, pass@{n} {_pct(b['pass_at_k'], n)}", "",
+                "| family | pass@1 | pass@n |", "| --- | --- | --- |"]
+        out += [f"| {f} | {_pct(v['pass_at_k'], 1)} | {_pct(v['pass_at_k'], n)} |" for f, v in b["families"].items()]
+        out.append("")
+    else:
+        out += [f"## Gate B: no baseline at {base} (run `make baseline`)", ""]
+    for title, path in (("Gate D", run_out / "gate_d" / "summary.md"), ("Gate E", run_out / "decision.md")):
+        if path.is_file():
+            out += [f"## {title}", "", path.read_text().strip(), ""]
+        else:
+            out += [f"## {title}: missing {path}", ""]
+    heat = run_out / "gate_d" / "heatmap.png"
+    if heat.is_file():
+        out += [f"![pass@k heatmap]({heat.relative_to(run_out)})", ""]
+    return out
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--domain", required=True)
+    p.add_argument("--run", required=True, help="training run name (or folder)")
+    p.add_argument("--model", default="embedded")
+    p.add_argument("--baseline", default=None, help="baseline results.json (default: the model's)")
+    p.add_argument("--out", default=None, help="default results/<domain>/<run>/REPORT.md")
+    return p
+
+
+@cli.entry
+def main(argv=None):
+    args = make_parser().parse_args(argv)
+    text = "\n".join(sections(args.domain, args.run, args.model, args.baseline))
+    out = Path(args.out) if args.out else cli.run_results_dir(args.domain, args.run) / "REPORT.md"
+    atomic_write_text(out, text)
+    print(text)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
