@@ -15,7 +15,8 @@ def add_common(p, data=True, model=True):
     p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
     if data:
         p.add_argument("--data", default=None, help="eval JSONL in the domain's schema (default: the domain's)")
-        p.add_argument("--limit", type=int, default=None, help="only the first N items of --data")
+        p.add_argument("--limit", type=int, default=None,
+                       help="only N items of --data, taken in turn from each family (file order within a family)")
     if model:
         p.add_argument("--model", default=os.environ.get("MODEL", "embedded"),
                        help="'embedded', a local model folder or a hub id (default %(default)s)")
@@ -37,7 +38,22 @@ def eval_data(domain, data, limit=None):
     if limit is not None and limit < 1:
         raise UserError(f"--limit {limit}: must be >= 1")
     items = domain.load(path)
-    return path, items[:limit] if limit else items
+    return path, stratified(items, limit) if limit else items
+
+
+def stratified(items: list[dict], limit: int) -> list[dict]:
+    """The first `limit` items taking one from each family in turn, so a limited run keeps the family
+    mix (shipped files are grouped by family); file order is kept within a family."""
+    by_fam: dict = {}
+    for it in items:
+        by_fam.setdefault(it.get("family", ""), []).append(it)
+    picked, queues = [], [list(v) for v in by_fam.values()]
+    while len(picked) < limit and any(queues):
+        for q in queues:
+            if q and len(picked) < limit:
+                picked.append(q.pop(0))
+    keep = {id(it) for it in picked}
+    return [it for it in items if id(it) in keep]
 
 
 def default_ks(ks, n):

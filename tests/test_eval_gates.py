@@ -170,3 +170,12 @@ def test_generate_then_score_scripts(toy, tiny_model_dir, tmp_path, capsys):
     assert res["model"]["path"] == str(Path(tiny_model_dir).resolve())
     assert s.main(common[:-2] + ["--out", str(out)]) == 2                  # other items than generated
     assert "other settings" in capsys.readouterr().err
+
+
+def test_limit_keeps_the_family_mix():
+    from eval.cli import stratified
+
+    items = [{"id": f"a{i}", "family": "a"} for i in range(5)] + [{"id": f"b{i}", "family": "b"} for i in range(2)]
+    assert [it["id"] for it in stratified(items, 4)] == ["a0", "a1", "b0", "b1"]
+    assert [it["id"] for it in stratified(items, 6)] == ["a0", "a1", "a2", "a3", "b0", "b1"]
+    assert len(stratified(items, 100)) == 7
