@@ -51,6 +51,13 @@ def model_flops_per_token(n_params: int) -> dict:
     return {"forward": 2 * n_params, "train": 6 * n_params}
 
 
+def count_params(model: str) -> int:
+    from core import models
+
+    _, _, m = models.load(model)
+    return sum(p.numel() for p in m.parameters())
+
+
 def fmt(x, unit=""):
     return f"{x:,.1f}{unit}" if isinstance(x, (int, float)) else str(x)
 
@@ -81,10 +88,15 @@ def main(argv=None) -> int:
     result = {"ceiling": ceiling, "model": args.model, "quick": args.quick}
     if "generate" not in args.skip:
         from bench import bench_generate
-        result["generate"] = bench_generate.run(model=args.model, quick=args.quick)
+        g = bench_generate.run(model=args.model, items=4 if args.quick else 8)
+        params = count_params(args.model)
+        g.update(ours_tokens_per_s=g["ours"]["tokens_per_s"], seed_tokens_per_s=g["seed_method"]["tokens_per_s"],
+                 ours_flops=g["ours"]["tokens_per_s"] * model_flops_per_token(params)["forward"], params=params)
+        result["generate"] = g
+        print(f"generate: ours {g['ours_tokens_per_s']:.1f} tok/s, seed {g['seed_tokens_per_s']:.1f} tok/s", flush=True)
     if "train" not in args.skip:
         from bench import bench_train
-        result["train"] = bench_train.run(model=args.model, quick=args.quick)
+        result["train"] = bench_train.run(model=args.model, quick=args.quick, steps=None if args.quick else 4)
     result["wall_s"] = time.perf_counter() - t0
     result["peak_rss_mb"] = peak_rss_mb()
     result.update(run_info())
