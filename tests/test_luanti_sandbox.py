@@ -119,3 +119,24 @@ def test_fresh_runtime_per_task(pool):
     assert pool.run("minetest.leak = 1 leaked_global = 2")["status"] == "ok"
     res = pool.run("assert(leaked_global == nil and minetest.leak == nil)")
     assert res["status"] == "ok", res
+
+
+def _validate_in_child(_):
+    from domains.luanti import sandbox as sb
+    return [sb.get_pool().run('minetest.register_node("mymod:a", {description = "A"})', "mymod")["status"]
+            for _ in range(150)]
+
+
+def test_forked_processes_do_not_share_the_parents_sandbox_worker():
+    # The scorer forks worker processes after the audit has used the pool in the parent.
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from domains.luanti import sandbox as sb
+
+    assert sb.get_pool().run("x = 1", "mymod")["status"] == "ok"
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
+        futs = [ex.submit(_validate_in_child, i) for i in range(4)]
+        parent = [sb.get_pool().run("y = 2", "mymod")["status"] for _ in range(150)]
+        children = [s for f in futs for s in f.result()]
+    assert set(parent) == {"ok"} and set(children) == {"ok"} and len(children) == 600

@@ -269,13 +269,25 @@ _POOL: SandboxPool | None = None
 _POOL_LOCK = threading.Lock()
 
 
+_POOL_PID: int | None = None
+
+
+def _close_if_owner(pool: SandboxPool, pid: int) -> None:
+    if os.getpid() == pid:
+        pool.close()
+
+
 def get_pool() -> SandboxPool:
-    """The process-wide default pool (workers from $WB_LUA_WORKERS, default 1)."""
-    global _POOL
+    """The process-wide default pool (workers from $WB_LUA_WORKERS, default 1).
+
+    A process forked after the pool started (the scorer's worker processes) gets a pool of its own: two
+    processes talking to one worker over the same pipes would interleave their messages."""
+    global _POOL, _POOL_PID
     with _POOL_LOCK:
-        if _POOL is None:
+        if _POOL is None or _POOL_PID != os.getpid():
             _POOL = SandboxPool(workers=int(os.environ.get("WB_LUA_WORKERS", "1")))
-            atexit.register(_POOL.close)
+            _POOL_PID = os.getpid()
+            atexit.register(_close_if_owner, _POOL, _POOL_PID)
         return _POOL
 
 
