@@ -152,9 +152,22 @@ def big_downloads(log: str, limit_mb: float = BIG_DOWNLOAD_MB) -> list[str]:
             if float(m.group(2)) * scale[m.group(3)] > limit_mb]
 
 
+MIN_PIP = (26, 0)  # older pips read metadata by downloading whole wheels (GBs for the CUDA stack)
+
+
+def check_pip() -> None:
+    from importlib.metadata import version
+
+    have = version("pip")
+    if tuple(int(x) for x in have.split(".")[:2]) < MIN_PIP:
+        raise UserError(f"pip {have} reads wheel metadata by downloading whole wheels (GBs here); the GPU lock "
+                        f"check needs pip >= {'.'.join(map(str, MIN_PIP))} (make env installs pip 26.3)")
+
+
 def resolve(requirements: Path, workdir: Path) -> dict:
     """Run pip's resolver for the target platform; return its --report JSON (nothing installed)."""
     report, log = workdir / "report.json", workdir / "pip.log"
+    check_pip()
     cmd = pip_command(requirements, report, workdir / "target")
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.run(cmd, env=pip_env(), stdout=out, stderr=subprocess.STDOUT, check=False)
