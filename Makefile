@@ -35,7 +35,7 @@ help:
 
 ## env: create .venv from the lock file of STACK (cpu|gpu); a no-op when it is up to date
 env: $(ENV_STAMP)
-$(ENV_STAMP): env/$(STACK).lock env/embedded.lock scripts/bootstrap.sh
+$(ENV_STAMP): env/$(STACK).lock env/embedded.lock env/pip.lock scripts/bootstrap.sh
 	PYTHON=$(PYTHON) bash scripts/bootstrap.sh $(STACK)
 	@touch $@
 

@@ -174,7 +174,7 @@ def check_data(domain, paths: list[str]) -> list[Check]:
 
 
 def run(args) -> tuple[list[Check], dict]:
-    locks = [ROOT / "env" / f"{args.stack}.lock", ROOT / "env" / "embedded.lock"]
+    locks = [ROOT / "env" / f"{args.stack}.lock", ROOT / "env" / "embedded.lock", ROOT / "env" / "pip.lock"]
     _, python = parse_lock(locks[0])
     checks = [check_python(python), check_packages(locks, args.stack),
               check_accelerator(args.stack, args.device), check_resources(args.stack), check_model(args.model)]

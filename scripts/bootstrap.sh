@@ -9,7 +9,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
 LOCK="$ROOT/env/$STACK.lock"
 PYTHON="${PYTHON:-python3}"
-PIP_VERSION=26.3
 
 [ -f "$LOCK" ] || { echo "error: no lock file $LOCK (STACK must be cpu or gpu)" >&2; exit 2; }
 command -v "$PYTHON" >/dev/null || { echo "error: $PYTHON not found; install Python 3.11" >&2; exit 2; }
@@ -20,7 +19,7 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
   exit 2
 fi
 
-stamp="$VENV/.lock-$STACK-$( (cat "$LOCK" "$ROOT/env/embedded.lock"; echo "pip==$PIP_VERSION") | sha256sum | cut -c1-16)"
+stamp="$VENV/.lock-$STACK-$(cat "$ROOT/env/pip.lock" "$LOCK" "$ROOT/env/embedded.lock" | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ]; then
   exit 0
 fi
@@ -30,7 +29,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # pip itself is pinned too: the GPU lock's resolution check needs pip's range-request metadata reads
 # (older pips download multi-GB wheels to read their metadata), and the Dockerfile uses the same pip.
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "pip==$PIP_VERSION" 2> >(grep -v "^WARNING: Location 'file:" >&2)
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/env/pip.lock" 2> >(grep -v "^WARNING: Location 'file:" >&2)
 echo "==> installing the $STACK stack from env/$STACK.lock into $VENV (first time: a few minutes)"
 # (the grep drops pip's notes about unused local wheel folders on some machines; errors still show)
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$LOCK" 2> >(grep -v "^WARNING: Location 'file:" >&2)

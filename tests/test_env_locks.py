@@ -233,7 +233,7 @@ def test_make_env_installs_only_from_the_locks():
     installs = pip_installs(boot)
     assert [unpinned_args(a) for a in installs if unpinned_args(a)] == []
     files = sorted(f for a in installs for f in requirement_files(a))
-    assert files == ['"$LOCK"', '"$ROOT/env/embedded.lock"'], files
+    assert files == ['"$LOCK"', '"$ROOT/env/embedded.lock"', '"$ROOT/env/pip.lock"'], files
     embedded = next(a for a in installs if '"$ROOT/env/embedded.lock"' in a)
     assert "--no-deps" in embedded
 
