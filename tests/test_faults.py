@@ -42,13 +42,25 @@ def _stable(rec: dict) -> tuple:
     return rec["id"], rec["sample"], rec["status"], rec["level"], json.dumps(rec["levels"], sort_keys=True)
 
 
-def _score(args, kill_after: float | None):
+def _lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def _score(args, kill_at_line: int | None):
+    """Run the scorer; with kill_at_line, SIGKILL it as soon as its output holds that many lines
+    (an event, not a timer: a faster machine must not finish before the kill)."""
     proc = subprocess.Popen([sys.executable, "-c", SCORE_DRIVER, str(ROOT), *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if kill_after is None:
+    if kill_at_line is None:
         assert proc.wait(timeout=600) == 0, proc.stderr.read().decode()
         return
-    time.sleep(kill_after)
+    out = Path(args[1])
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and _lines(out) < kill_at_line and time.monotonic() < deadline:
+        time.sleep(0.001)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
 
@@ -60,18 +72,19 @@ def test_killed_scoring_resumes_exactly(tmp_path):
     _gold_and_broken_generations(gens, n)
     _score([str(gens), str(tmp_path / "full.jsonl"), str(n)], None)
 
+    full = [json.loads(x) for x in (tmp_path / "full.jsonl").read_text().splitlines()]
     killed = tmp_path / "killed.jsonl"
-    _score([str(gens), str(killed), str(n)], kill_after=random.Random(os.getpid()).uniform(1.5, 3.0))
-    partial = killed.read_bytes().count(b"\n") if killed.exists() else 0
+    target = random.Random(os.getpid()).randint(len(full) // 10, len(full) // 2)
+    _score([str(gens), str(killed), str(n)], kill_at_line=target)
+    partial = _lines(killed)
     _score([str(gens), str(killed), str(n)], None)
 
-    full = [json.loads(x) for x in (tmp_path / "full.jsonl").read_text().splitlines()]
     resumed = [json.loads(x) for x in killed.read_text().splitlines()]
     keys = [(r["id"], r["sample"]) for r in resumed]
     assert len(keys) == len(set(keys)) == len(full)  # nothing repeated, nothing lost
     assert sorted(map(_stable, resumed)) == sorted(map(_stable, full))
     assert 0 < sum(r["status"] == "ok" for r in full) < len(full)
-    assert partial < len(full), "the kill came too late to test anything"
+    assert 0 < partial < len(full), f"the kill at line {target} did not land mid-run ({partial} lines)"
 
 
 @pytest.mark.slow
