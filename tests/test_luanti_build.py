@@ -163,6 +163,15 @@ def test_shipped_data_is_complete_split_and_licensed():
     assert all(r["output"].startswith("--- a/init.lua\n+++ b/init.lua\n") for r in train if r["family"] == "repair")
 
 
+def test_doc_excerpts_quote_each_block_once():
+    """Two fields documented in one block (node_top, depth_top) once made the excerpt repeat it."""
+    for r in rows(DATA / "train.jsonl") + rows(DATA / "eval.jsonl"):
+        if r["family"] != "doc":
+            continue
+        blocks = [b for b in r["input"].split("\n\n") if b.startswith("        ")]
+        assert len(blocks) == len(set(blocks)), r["id"]
+
+
 def test_shipped_references_pass_the_builder_check():
     ev = Evaluator()
     bad = [(r["id"], p) for r in rows(DATA / "train.jsonl") + rows(DATA / "eval.jsonl")

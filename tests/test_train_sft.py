@@ -85,6 +85,17 @@ def test_adapter_loads_with_peft_and_differs_from_base(tmp_path, tiny_model_dir,
     assert not torch.allclose(tuned(ids).logits, ref)
 
 
+def test_layer_restriction_with_all_linear(tmp_path, deep_model_dir, toy):
+    """PEFT refuses layers_to_transform with its 'all-linear' keyword; the default preset must still work."""
+    seen = {}
+    cfg = _cfg(tmp_path, deep_model_dir, toy, layers="2-3", target_modules="all_linear", max_steps=1)
+    sft.train(cfg, on_ready=lambda t: seen.update(model=t.model))
+    lora_modules = {n.split(".lora_")[0] for n, _ in seen["model"].named_parameters() if ".lora_" in n}
+    assert {int(n.split(".layers.")[1].split(".")[0]) for n in lora_modules} == {2, 3}
+    assert {n.rsplit(".", 1)[-1] for n in lora_modules} == {
+        "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+
+
 def test_layer_restriction_and_true_trainable_count(tmp_path, deep_model_dir, toy):
     seen = {}
     cfg = _cfg(tmp_path, deep_model_dir, toy, layers="1-2", target_modules="attention", max_steps=1)

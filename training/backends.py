@@ -31,15 +31,31 @@ def require_gpu(cfg) -> None:
                         "or use --backend peft")
 
 
-def lora_config(cfg, num_layers: int):
+def linear_module_names(model) -> list[str]:
+    """Short names of the nn.Linear modules inside the decoder layers (what PEFT's 'all-linear' picks:
+    the output head is left out)."""
+    import torch
+
+    return sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules()
+                   if isinstance(m, torch.nn.Linear) and ".layers." in n})
+
+
+def lora_config(cfg, num_layers: int, model=None):
     from peft import LoraConfig
 
     layers = cfg.layer_list()
     if layers and max(layers) >= num_layers:
         raise UserError(f"layers {cfg.layers!r}: the model has {num_layers} decoder layers (0-{num_layers - 1})")
+    target = cfg.target()
+    if layers and isinstance(target, str):
+        # PEFT refuses layers_to_transform with the 'all-linear' keyword: name the linear modules instead
+        if model is None:
+            raise UserError("a layer restriction with target_modules=all_linear needs the model to list its "
+                            "linear modules")
+        target = linear_module_names(model)
     return LoraConfig(
         r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, bias="none",
-        task_type="CAUSAL_LM", target_modules=cfg.target(),
+        task_type="CAUSAL_LM", target_modules=target,
         # PEFT matches the layer index after `layers_pattern` in the module path (model.layers.<i>.)
         layers_to_transform=layers, layers_pattern="layers" if layers else None)
 
@@ -74,7 +90,7 @@ def load_peft(cfg):
     if cfg.method == "qlora":
         base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
     _check_targets(base, cfg)
-    model = get_peft_model(base, lora_config(cfg, base.config.num_hidden_layers))
+    model = get_peft_model(base, lora_config(cfg, base.config.num_hidden_layers, base))
     return ref, tok, model
 
 
@@ -87,7 +103,7 @@ def load_unsloth(cfg):  # pragma: no cover - needs a CUDA GPU
                                                  load_in_4bit=cfg.method == "qlora")
     _check_targets(model, cfg)
     layers = cfg.layer_list()
-    lc = lora_config(cfg, model.config.num_hidden_layers)
+    lc = lora_config(cfg, model.config.num_hidden_layers, model)
     model = FastLanguageModel.get_peft_model(
         model, r=lc.r, lora_alpha=lc.lora_alpha, lora_dropout=lc.lora_dropout, target_modules=lc.target_modules,
         layers_to_transform=layers, bias="none", random_state=cfg.seed,

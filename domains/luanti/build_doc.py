@@ -100,7 +100,8 @@ class ApiDoc:
             ranges.append((i + 1, j))
         for title in DEF_SECTIONS.get(api, []):
             blocks = self.field_blocks(title)
-            chosen = [blocks[f] for f in fields if f in blocks]
+            # several fields can share one block (node_top and depth_top): quote each block once
+            chosen = list(dict.fromkeys(blocks[f] for f in fields if f in blocks))
             if chosen:
                 start, end = self.section(title)
                 parts.append(f"{title}\n{'-' * len(title)}\n\n    {{\n" + "\n\n".join(chosen) + "\n    }")
