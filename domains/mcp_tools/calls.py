@@ -40,10 +40,11 @@ def format_calls(calls: list[dict]) -> str:
                                                 ensure_ascii=False) + "</tool_call>" for c in calls)
 
 
-def _depth(text: str) -> int:
-    depth = best = 0
-    in_str = esc = False
-    for ch in text:
+def _brackets(text: str, start: int = 0):
+    """(index, depth after it) for every bracket outside JSON strings, from `start` on."""
+    depth, in_str, esc = 0, False, False
+    for i in range(start, len(text)):
+        ch = text[i]
         if in_str:
             if esc:
                 esc = False
@@ -53,12 +54,13 @@ def _depth(text: str) -> int:
                 in_str = False
         elif ch == '"':
             in_str = True
-        elif ch in "[{":
-            depth += 1
-            best = max(best, depth)
-        elif ch in "]}":
-            depth -= 1
-    return best
+        elif ch in "[{]}":
+            depth += 1 if ch in "[{" else -1
+            yield i, depth
+
+
+def _depth(text: str) -> int:
+    return max((d for _, d in _brackets(text)), default=0)
 
 
 def _loads(text: str):
@@ -123,26 +125,11 @@ def _bare_json(text: str) -> list:
 
 def _match_end(text: str, start: int):
     """Index after the bracket matching text[start], ignoring brackets inside strings; None if none."""
-    depth, in_str, esc = 0, False, False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Fail("too_deeply_nested", f"JSON nested deeper than {MAX_DEPTH} levels")
-        elif ch in "]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    for i, depth in _brackets(text, start):
+        if depth > MAX_DEPTH:
+            raise _Fail("too_deeply_nested", f"JSON nested deeper than {MAX_DEPTH} levels")
+        if depth == 0:
+            return i + 1
     return None
 
 
