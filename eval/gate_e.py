@@ -120,28 +120,48 @@ def family_deltas(base: dict, best: dict, ids: list, k: int) -> dict:
 
 
 def recommend(d: dict, summary: dict, best: dict) -> list[str]:
-    """Concrete next steps, from where the best combination sits in the checkpoint x scale grid."""
+    """Concrete next steps, from where the best combination sits in the checkpoint x scale grid and from
+    the adapter's own configuration (never suggest what the run already does)."""
     recs = []
     fams = d["families"]
     if fams:
         weak = min(fams, key=lambda f: (fams[f]["best"], fams[f]["delta_pp"]))
         recs.append(f"Weakest family: {weak!r} at {100 * fams[weak]['best']:.1f}% ({fams[weak]['delta_pp']:+.1f} pp "
                     "vs baseline): add or fix training examples of this family first.")
-    steps = [s for s in (c.get("step") for c in summary.get("combinations", [])) if s is not None]
+    by_step: dict = {}
+    for c in d.get("all_combinations", []):
+        step = _step_of(c["checkpoint"])
+        if step is not None:
+            by_step[step] = max(by_step.get(step, 0.0), c["value"])
     step, scale = d["best"]["step"], d["best"]["scale"]
-    if steps and step == max(steps):
+    if len(by_step) > 1 and step == max(by_step):
         recs.append(f"Best at the last checkpoint (step {step}): the run had not peaked; train for more steps.")
-    elif steps and step == min(steps) and len(set(steps)) > 1:
-        recs.append(f"Best at the first checkpoint (step {step}): later ones got worse (overfitting); lower the "
-                    "learning rate, train fewer steps, or add data.")
+    elif len(by_step) > 1 and by_step[max(by_step)] < d["best"]["value"]:
+        recs.append(f"Best at step {step}, and the last checkpoint (step {max(by_step)}) scores lower "
+                    f"({100 * by_step[max(by_step)]:.1f}% vs {100 * d['best']['value']:.1f}%): overfitting; lower "
+                    "the learning rate, train fewer steps, or add data.")
+    elif len(by_step) == 1:
+        recs.append(f"Only one checkpoint (step {step}) was evaluated: save more often (--save-steps) to see the "
+                    "trend.")
     if scale < 1:
         recs.append(f"Best at scale {scale:g} < 1: the full adapter overshoots; lower the learning rate or rank.")
     elif scale > 1:
         recs.append(f"Best at scale {scale:g} > 1: the adapter is too weak; more steps or a higher learning rate.")
-    rank = _rank(best["row"]["adapter"])
-    if rank and d["gain_pp"] < d["threshold_pp"] / 2:
-        recs.append(f"Gain {d['gain_pp']:+.1f} pp is far below +{d['threshold_pp']:g}: raise the LoRA rank "
-                    f"(r={rank} -> {2 * rank}) or target all linear layers.")
+    cfg = _adapter_config(best["row"]["adapter"])
+    rank = int(cfg.get("r") or 0)
+    if cfg and d["gain_pp"] < d["threshold_pp"] / 2:
+        bigger = []
+        if rank:
+            bigger.append(f"raise the LoRA rank (r={rank} -> {2 * rank})")
+        targets = cfg.get("target_modules") or []
+        targets = [targets] if isinstance(targets, str) else list(targets)
+        if targets and "all-linear" not in targets and not {"gate_proj", "up_proj", "down_proj"} <= set(targets):
+            bigger.append("target all linear layers (--target-modules all_linear)")
+        if cfg.get("layers_to_transform"):
+            bigger.append("drop the layer restriction (--layers '')")
+        if bigger:
+            recs.append(f"Gain {d['gain_pp']:+.1f} pp is far below +{d['threshold_pp']:g}: give the adapter more "
+                        "capacity: " + "; ".join(bigger) + ".")
     if d["gain_pp"] <= 0:
         recs.append("No combination beats the baseline: check that training data uses the same prompt template "
                     "and family mix as the eval set.")
@@ -152,12 +172,17 @@ def recommend(d: dict, summary: dict, best: dict) -> list[str]:
     return recs
 
 
-def _rank(adapter_dir):
-    cfg = Path(adapter_dir) / "adapter_config.json"
+def _step_of(checkpoint: str):
+    tail = str(checkpoint).rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def _adapter_config(adapter_dir) -> dict:
     try:
-        return int(read_json(cfg).get("r") or 0) or None
+        cfg = read_json(Path(adapter_dir) / "adapter_config.json")
     except (UserError, ValueError, TypeError):
-        return None
+        return {}
+    return cfg if isinstance(cfg, dict) else {}
 
 
 def write_decision(decision: dict, out_dir) -> tuple[Path, Path]:

@@ -144,6 +144,24 @@ def test_gate_e_proceed_adjust_and_refusal(tmp_path, capsys):
     assert "eval data differs" in err and "temperature" in err
 
 
+def test_gate_e_recommendations_read_the_adapter_and_the_grid(tmp_path):
+    import scripts.gate_e as e
+
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(_results(BASE)))
+    same = copy.deepcopy(BASE)
+    summary = _sweep(tmp_path, {(10, 1.0): _results(same), (20, 1.0): _results(same)})
+    for step in (10, 20):  # an all-linear adapter restricted to some layers
+        (tmp_path / "run" / f"checkpoint-{step}" / "adapter_config.json").write_text(json.dumps(
+            {"r": 8, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+             "layers_to_transform": [2, 3]}))
+    assert e.main(["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary),
+                   "--out", str(tmp_path), "--k", "1"]) == 3
+    recs = " ".join(json.loads((tmp_path / "decision.json").read_text())["recommendations"])
+    assert "overfitting" not in recs  # a tie between checkpoints is not overfitting
+    assert "all linear" not in recs and "r=8 -> 16" in recs and "layer restriction" in recs
+
+
 def test_gate_e_refuses_other_validator_version(tmp_path, capsys):
     import scripts.gate_e as e
 
