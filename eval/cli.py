@@ -24,6 +24,24 @@ def add_common(p, data=True, model=True):
     p.add_argument("--k", type=int, nargs="+", default=None, help="k values for pass@k (default: 1..n)")
 
 
+def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = None):
+    """The options every evaluating gate (B, D) shares besides add_common and the generation settings."""
+    p.add_argument("--train", default=None, help=train_help)
+    p.add_argument("--allow-contaminated", action="store_true", help=allow_help)
+    p.add_argument("--out", default=None, help=out_help)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def setup(args):
+    """(settings, ks, domain, data path, items) from parsed gate arguments; errors are UserErrors."""
+    from eval.settings import settings_from_args
+
+    settings = settings_from_args(args)
+    domain = get_domain(args.domain)
+    data, items = eval_data(domain, args.data, args.limit)
+    return settings, default_ks(args.k, settings.n), domain, data, items
+
+
 def get_domain(name):
     import domains
 

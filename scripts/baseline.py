@@ -18,17 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import models  # noqa: E402
 from eval import cli  # noqa: E402
-from eval.settings import add_generation_args, settings_from_args  # noqa: E402
+from eval.settings import add_generation_args  # noqa: E402
 
 
 def make_parser():
     p = argparse.ArgumentParser(description="Gate B: baseline evaluation of the base model.")
     cli.add_common(p)
-    p.add_argument("--train", default=None, help="training JSONL for the audit (default: the domain's; 'none')")
-    p.add_argument("--allow-contaminated", action="store_true",
-                   help="go on despite train/eval overlap (recorded in every result)")
-    p.add_argument("--out", default=None, help="output folder (default results/<domain>/<model>/baseline)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    cli.add_eval_run(p, out_help="output folder (default results/<domain>/<model>/baseline)",
+                     train_help="training JSONL for the audit (default: the domain's; 'none')",
+                     allow_help="go on despite train/eval overlap (recorded in every result)")
     add_generation_args(p)
     return p
 
@@ -39,10 +37,7 @@ def main(argv=None):
     from eval.pipeline import evaluate
 
     args = make_parser().parse_args(argv)
-    settings = settings_from_args(args)
-    ks = cli.default_ks(args.k, settings.n)
-    domain = cli.get_domain(args.domain)
-    data, items = cli.eval_data(domain, args.data, args.limit)
+    settings, ks, domain, data, items = cli.setup(args)
     ref = models.resolve(args.model)
     out = Path(args.out) if args.out else cli.baseline_dir(domain.name, ref)
     print(f"[1/3] audit {data}", file=sys.stderr)

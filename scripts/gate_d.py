@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import models  # noqa: E402
 from eval import cli  # noqa: E402
-from eval.settings import add_generation_args, settings_from_args  # noqa: E402
+from eval.settings import add_generation_args  # noqa: E402
 
 
 def make_parser():
@@ -26,12 +26,11 @@ def make_parser():
     cli.add_common(p)
     p.add_argument("--run", required=True, help="training run: name under adapters/<domain>/ or a path")
     p.add_argument("--scales", type=float, nargs="+", default=[0.25, 0.5, 1.0], help="each in 0..2")
-    p.add_argument("--train", default=None, help="training JSONL for the audit (default: from workbench.json)")
-    p.add_argument("--allow-contaminated", action="store_true")
-    p.add_argument("--out", default=None, help="output folder (default results/<domain>/<run>/gate_d)")
+    cli.add_eval_run(p, out_help="output folder (default results/<domain>/<run>/gate_d)",
+                     train_help="training JSONL for the audit (default: from workbench.json)",
+                     allow_help="go on despite train/eval overlap (recorded in every result)")
     p.add_argument("--baseline", default=None,
                    help="gate B results.json shown on the heatmap (default: the model's baseline, if any)")
-    p.add_argument("--quiet", action="store_true")
     add_generation_args(p)
     return p
 
@@ -41,10 +40,7 @@ def main(argv=None):
     from eval.gate_d import run_gate_d
 
     args = make_parser().parse_args(argv)
-    settings = settings_from_args(args)
-    ks = cli.default_ks(args.k, settings.n)
-    domain = cli.get_domain(args.domain)
-    data, items = cli.eval_data(domain, args.data, args.limit)
+    settings, ks, domain, data, items = cli.setup(args)
     out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
     baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,

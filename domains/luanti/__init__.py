@@ -160,7 +160,7 @@ class LuantiDomain(Domain):
         repair = item["family"] == "repair"
         code = extract(completion or "", "diff" if repair else "lua")
         if code is None:
-            what = "a unified diff of init.lua" if repair else "Lua code"
+            what = "unified diff of init.lua" if repair else "Lua code"
             return None, _result("format_error", f"no {what} found in the completion", levels)
         levels["extracts"] = True
         if repair:
