@@ -119,12 +119,13 @@ def _score(domain, todo, log, workers, progress):
             while futs:
                 done, futs = wait(futs, return_when=FIRST_COMPLETED)
                 for f in done:
-                    for r in f.result():  # re-raises ToolMissing from the worker
+                    recs = f.result()  # re-raises ToolMissing from the worker
+                    for r in recs:
                         log.append(r)
-                    bar.update(CHUNK)
+                    bar.update(len(recs))
     except ToolMissing as exc:
         raise ToolMissingError(f"validator toolchain missing for domain {domain.name!r}: {exc}. Scoring "
-                               "stopped (nothing counted as pass); install it (see gate A: make env-check) "
+                               "stopped (nothing counted as pass); install it (see gate A: make gate-a) "
                                "and rerun") from exc
     finally:
         bar.close()
