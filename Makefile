@@ -70,7 +70,7 @@ gate-d: $(GATE_A)
 gate-e:
 	$(PY) scripts/gate_e.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
 
-## demo: gates A to E on the embedded model, Luanti domain, CPU only (about 47 minutes on 2 cores)
+## demo: gates A to E on the embedded model, Luanti domain, CPU only (about 46 minutes on 2 cores)
 demo: $(ENV_STAMP)
 	$(PY) scripts/demo.py $(ARGS)
 
