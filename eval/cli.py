@@ -15,8 +15,12 @@ def add_common(p, data=True, model=True):
     p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
     if data:
         p.add_argument("--data", default=None, help="eval JSONL in the domain's schema (default: the domain's)")
-        p.add_argument("--limit", type=int, default=None,
-                       help="only N items of --data, taken in turn from each family (file order within a family)")
+        pick = p.add_mutually_exclusive_group()
+        pick.add_argument("--limit", type=int, default=None,
+                          help="only N items of --data, taken in turn from each family (file order within a family)")
+        pick.add_argument("--holdout", type=int, default=None, metavar="N",
+                          help="only the items --limit N leaves out: confirm a choice made on --limit N on "
+                               "items it was not made on")
     if model:
         p.add_argument("--model", default=os.environ.get("MODEL", "embedded"),
                        help="'embedded', a local model folder or a hub id (default %(default)s)")
@@ -38,8 +42,14 @@ def setup(args):
 
     settings = settings_from_args(args)
     domain = get_domain(args.domain)
-    data, items = eval_data(domain, args.data, args.limit)
+    data, items = eval_data(domain, args.data, args.limit, getattr(args, "holdout", None))
     return settings, default_ks(args.k, settings.n), domain, data, items
+
+
+def selection(args):
+    """How the items were picked, as results record it: None (all), N (--limit N) or 'holdout N'."""
+    holdout = getattr(args, "holdout", None)
+    return f"holdout {holdout}" if holdout else args.limit
 
 
 def get_domain(name):
@@ -48,14 +58,22 @@ def get_domain(name):
     return domains.get(name)
 
 
-def eval_data(domain, data, limit=None):
-    """(path, items): the domain loader reads and checks the file (DataError names file:line)."""
+def eval_data(domain, data, limit=None, holdout=None):
+    """(path, items): the domain loader reads and checks the file (DataError names file:line).
+    `limit` N keeps stratified(items, N); `holdout` N keeps the items stratified(items, N) leaves out."""
     path = Path(data or domain.default_eval or "")
     if not str(data or domain.default_eval):
         raise UserError(f"domain {domain.name!r} has no default eval set; pass --data")
-    if limit is not None and limit < 1:
-        raise UserError(f"--limit {limit}: must be >= 1")
+    for flag, v in (("--limit", limit), ("--holdout", holdout)):
+        if v is not None and v < 1:
+            raise UserError(f"{flag} {v}: must be >= 1")
     items = domain.load(path)
+    if holdout:
+        picked = {id(it) for it in stratified(items, holdout)}
+        rest = [it for it in items if id(it) not in picked]
+        if not rest:
+            raise UserError(f"--holdout {holdout}: {path} has only {len(items)} items, none left out")
+        return path, rest
     return path, stratified(items, limit) if limit else items
 
 

@@ -60,14 +60,17 @@ def train_path_of(infos: dict, domain, override=None):
     return audit_mod.default_train_path(domain, None)
 
 
-def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: float, ks) -> dict | None:
+def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: float, ks, ids=None) -> dict | None:
+    """The results already in res_path, if they were made exactly as asked (same data, items, settings,
+    adapter, scale, ks); None otherwise, so the combination is evaluated (again)."""
     if not res_path.is_file():
         return None
     res = read_json(res_path)
     same = (res.get("data", {}).get("sha256") == data_sha
             and res.get("generation", {}).get("sampling") == settings.sampling()
             and (res.get("adapter") or {}).get("path") == str(adapter)
-            and (res.get("adapter") or {}).get("scale") == scale and res.get("ks") == ks)
+            and (res.get("adapter") or {}).get("scale") == scale and res.get("ks") == ks
+            and (ids is None or set(res.get("items") or {}) == ids))
     return res if same else None
 
 
@@ -95,7 +98,7 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
     for ck in ckpts:
         for s in scales:
             d = out_dir / combo_name(ck, s)
-            res = _finished(d / "results.json", data_sha, settings, ck, s, ks)
+            res = _finished(d / "results.json", data_sha, settings, ck, s, ks, {it["id"] for it in items})
             if res is None:
                 res = evaluate(domain, data_path, items, model_spec, settings, ks, d, adapter=ck, scale=s,
                                audit=audit_sum, workers=workers, progress=progress, base_loader=loader,

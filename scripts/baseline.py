@@ -45,7 +45,7 @@ def main(argv=None):
                        args.allow_contaminated, eval_items=items)
     print("[2/3] generate, [3/3] score", file=sys.stderr)
     res = evaluate(domain, data, items, args.model, settings, ks, out, audit=summary(report),
-                   workers=args.workers, progress=not args.quiet, limit=args.limit)
+                   workers=args.workers, progress=not args.quiet, limit=cli.selection(args))
     print(json.dumps({"results": str(out / "results.json"), "pass_at_k": res["pass_at_k"],
                       "tokens_per_s": res["throughput"]["tokens_per_s"]}, indent=2))
     return 0

@@ -44,7 +44,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
     baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,
-                   args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, args.limit,
+                   args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, cli.selection(args),
                    baseline)
     print(json.dumps({"summary": str(out / "summary.json"), "heatmap": str(out / "heatmap.png"),
                       "best": s["best"]}, indent=2))

@@ -44,7 +44,7 @@ def main(argv=None):
     settings = settings_from_args(args)
     scale = check_scale(args.scale)
     domain = cli.get_domain(args.domain)
-    data, items = cli.eval_data(domain, args.data, args.limit)
+    data, items = cli.eval_data(domain, args.data, args.limit, args.holdout)
     ref = models.resolve(args.model)
     from eval.backends import get_backend
     from eval.checkpoints import check_adapter

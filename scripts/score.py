@@ -39,7 +39,7 @@ def main(argv=None):
     ident = read_json(meta_file)["identity"]
     settings = GenSettings(**ident["settings"]).check()
     domain = cli.get_domain(args.domain)
-    data, items = cli.eval_data(domain, args.data, args.limit)
+    data, items = cli.eval_data(domain, args.data, args.limit, args.holdout)
     audit_file = out / "audit.json"
     audit = None
     if audit_file.is_file():
@@ -50,7 +50,7 @@ def main(argv=None):
 
     res = evaluate(domain, data, items, ident["model"]["spec"], settings, cli.default_ks(args.k, settings.n), out,
                    adapter=ident.get("adapter"), scale=ident.get("scale") or 1.0, audit=audit,
-                   workers=args.workers, progress=not args.quiet, allow_generate=False, limit=args.limit)
+                   workers=args.workers, progress=not args.quiet, allow_generate=False, limit=cli.selection(args))
     print(json.dumps({"results": str(out / "results.json"), "pass_at_k": res["pass_at_k"]}, indent=2))
     return 0
 

@@ -54,8 +54,22 @@ def test_baseline_then_gate_d_then_gate_e(toy, tiny_model_dir, tmp_path, monkeyp
     assert r["adapter"]["scale"] == 0.5 and r["adapter"]["step"] == 5 and r["adapter"]["base_check"] == "match"
 
     # a finished sweep is not redone: no model may be loaded on rerun
+    real_load = models.load
     monkeypatch.setattr(models, "load", lambda *a, **k: pytest.fail("finished combination redone"))
     assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--out", str(gd)]) == 0
+    # ... but asked for other items (--holdout 2: the two that --limit 2 leaves out), finished results
+    # made on all four items are not taken for them: refused in the old folder, evaluated in a new one
+    monkeypatch.setattr(models, "load", real_load)
+    holdout = ["--run", str(run), "--scales", "1", "--holdout", "2"]
+    assert d.main(_common(tiny_model_dir) + holdout + ["--out", str(gd)]) == 2
+    assert "n_items: file has 4, this run has 2" in capsys.readouterr().err
+    gh = tmp_path / "gate_d_holdout"
+    assert d.main(_common(tiny_model_dir) + holdout + ["--out", str(gh)]) == 0
+    held = json.loads((gh / "checkpoint-5__s1" / "results.json").read_text())
+    from eval.cli import stratified
+    limited = {it["id"] for it in stratified([json.loads(x) for x in (FIX / "toy_eval.jsonl").read_text().splitlines()], 2)}
+    assert set(held["items"]) == set(res["items"]) - limited and len(held["items"]) == 2
+    assert held["data"]["limit"] == "holdout 2"
 
     code = e.main(["--domain", "toy", "--run", str(run), "--baseline", str(base / "results.json"),
                    "--gate-d", str(gd / "summary.json"), "--out", str(tmp_path)])
