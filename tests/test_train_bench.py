@@ -15,7 +15,8 @@ def test_bench_train_runs_on_tiny_model(monkeypatch, tmp_path, tiny_model_dir):
     register(monkeypatch)
     data = write_toy_data(tmp_path / "toy.jsonl", n=16)
     r = bench_train.run(model=str(tiny_model_dir), domain="toy", steps=2, items=16, train_data=str(data),
-                        methods=("seed", "ours"), overrides={"max_length": 96, "batch_size": 2})
+                        methods=("seed", "ours"),
+                        overrides={"max_length": 96, "batch_size": 2, "layers": ""})  # the demo's 15-29: 30 layers
     seed, ours = r["methods"]["seed"], r["methods"]["ours"]
     assert seed["config"]["batching"] == "max_length" and ours["config"]["batching"] == "packed"
     assert ours["config"]["bf16"] and not seed["config"]["bf16"]
