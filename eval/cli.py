@@ -42,14 +42,13 @@ def setup(args):
 
     settings = settings_from_args(args)
     domain = get_domain(args.domain)
-    data, items = eval_data(domain, args.data, args.limit, getattr(args, "holdout", None))
+    data, items = eval_data(domain, args.data, args.limit, args.holdout)
     return settings, default_ks(args.k, settings.n), domain, data, items
 
 
 def selection(args):
     """How the items were picked, as results record it: None (all), N (--limit N) or 'holdout N'."""
-    holdout = getattr(args, "holdout", None)
-    return f"holdout {holdout}" if holdout else args.limit
+    return f"holdout {args.holdout}" if args.holdout else args.limit
 
 
 def get_domain(name):

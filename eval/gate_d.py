@@ -19,6 +19,7 @@ from core.errors import UserError
 from core.files import atomic_write_json, atomic_write_text, read_json, sha256_file
 from core.meta import run_info
 from eval import audit as audit_mod
+from eval import passk
 from eval.checkpoints import check_adapter, checkpoint_step, list_checkpoints
 from eval.pipeline import evaluate
 from eval.plots import heatmap
@@ -60,7 +61,7 @@ def train_path_of(infos: dict, domain, override=None):
     return audit_mod.default_train_path(domain, None)
 
 
-def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: float, ks, ids=None) -> dict | None:
+def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: float, ks, ids: set) -> dict | None:
     """The results already in res_path, if they were made exactly as asked (same data, items, settings,
     adapter, scale, ks); None otherwise, so the combination is evaluated (again)."""
     if not res_path.is_file():
@@ -70,7 +71,7 @@ def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: flo
             and res.get("generation", {}).get("sampling") == settings.sampling()
             and (res.get("adapter") or {}).get("path") == str(adapter)
             and (res.get("adapter") or {}).get("scale") == scale and res.get("ks") == ks
-            and (ids is None or set(res.get("items") or {}) == ids))
+            and set(res.get("items") or {}) == ids)
     return res if same else None
 
 
@@ -152,8 +153,7 @@ def _markdown(s: dict) -> str:
              "| checkpoint | scale | " + " | ".join(f"{k} [95% CI]" for k in ks) + " |",
              "|---|---|" + "---|" * len(ks)]
     for r in s["combinations"]:
-        cells = [f"{100 * r['pass_at_k'][k]['value']:.1f} [{100 * r['pass_at_k'][k]['ci95'][0]:.1f}, "
-                 f"{100 * r['pass_at_k'][k]['ci95'][1]:.1f}]" for k in ks]
+        cells = [passk.cell(r["pass_at_k"], k, unit="") for k in ks]
         lines.append(f"| {r['checkpoint']} | {r['scale']:g} | " + " | ".join(cells) + " |")
     b = s["best"]
     lines += ["", f"Best on {s['primary']}: {b['checkpoint']} at scale {b['scale']:g} "

@@ -28,6 +28,15 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
 
 
+def cell(block: dict, k, unit: str = "%") -> str:
+    """'38.3% [22.2, 55.0]' for pass@k in a results' `pass_at_k` block (k an int or 'pass@k' key);
+    'n/a' when the block has no such k."""
+    v = block.get(k if isinstance(k, str) else f"pass@{k}")
+    if not v:
+        return "n/a"
+    return f"{100 * v['value']:.1f}{unit} [{100 * v['ci95'][0]:.1f}, {100 * v['ci95'][1]:.1f}]"
+
+
 def check_ks(ks, n: int) -> list[int]:
     ks = sorted(set(int(k) for k in ks))
     bad = [k for k in ks if not 1 <= k <= n]

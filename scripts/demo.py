@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.files import atomic_write_json, atomic_write_text  # noqa: E402
+from eval.passk import cell as _cell  # noqa: E402
 
 # torch's worker threads spin while waiting; with anything else on 2 cores that costs 2-9x (eval/__init__)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -51,16 +52,6 @@ def gate_commands(py: str, out: Path, run_dir: Path) -> list[tuple[str, list[str
                "--baseline", str(out / "baseline" / "results.json"),
                "--gate-d", str(out / "gate_d" / "summary.json"), "--out", str(out)]),
     ]
-
-
-def _pk(block: dict, k: int):
-    v = block.get(f"pass@{k}", {})
-    return v.get("value"), v.get("ci95")
-
-
-def _cell(block: dict, k: int) -> str:
-    v, ci = _pk(block, k)
-    return "n/a" if v is None else f"{100 * v:.1f}% [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
 
 
 def summary(out: Path, timings: dict, command: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,14 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import models  # noqa: E402
 from core.files import atomic_write_text  # noqa: E402
 from eval import cli  # noqa: E402
+from eval.passk import cell as _pct  # noqa: E402
 
 
-def _pct(block: dict, k: int) -> str:
-    v = block.get(f"pass@{k}")
-    return "n/a" if not v else f"{100 * v['value']:.1f}% [{100 * v['ci95'][0]:.1f}, {100 * v['ci95'][1]:.1f}]"
-
-
-def sections(domain: str, run: str, model: str, baseline: str | None = None) -> list[str]:
+def sections(domain: str, run: str, model: str, baseline: str | None = None,
+             report_dir: Path | None = None) -> list[str]:
+    """The report's lines; links are relative to `report_dir` (where the report is written)."""
     root = cli.ROOT / "results" / domain
     run_out = cli.run_results_dir(domain, run)
     out = [f"# Report: {domain}, run {run}, model {model}", ""]
@@ -40,7 +39,7 @@ def sections(domain: str, run: str, model: str, baseline: str | None = None) -> 
         n = b["generation"]["sampling"]["n"]
         out += ["## Gate B: baseline", "", f"`{base}`: {b['data']['items']} items x n={n}; "
                 f"pass@1 {_pct(b['pass_at_k'], 1)}, pass@{n} {_pct(b['pass_at_k'], n)}", "",
-                "| family | pass@1 | pass@n |", "| --- | --- | --- |"]
+                f"| family | pass@1 | pass@{n} |", "| --- | --- | --- |"]
         out += [f"| {f} | {_pct(v['pass_at_k'], 1)} | {_pct(v['pass_at_k'], n)} |" for f, v in b["families"].items()]
         out.append("")
     else:
@@ -52,7 +51,7 @@ def sections(domain: str, run: str, model: str, baseline: str | None = None) -> 
             out += [f"## {title}: missing {path}", ""]
     heat = run_out / "gate_d" / "heatmap.png"
     if heat.is_file():
-        out += [f"![pass@k heatmap]({heat.relative_to(run_out)})", ""]
+        out += [f"![pass@k heatmap]({os.path.relpath(heat, report_dir or run_out)})", ""]
     return out
 
 
@@ -69,8 +68,8 @@ def make_parser():
 @cli.entry
 def main(argv=None):
     args = make_parser().parse_args(argv)
-    text = "\n".join(sections(args.domain, args.run, args.model, args.baseline))
     out = Path(args.out) if args.out else cli.run_results_dir(args.domain, args.run) / "REPORT.md"
+    text = "\n".join(sections(args.domain, args.run, args.model, args.baseline, out.parent))
     atomic_write_text(out, text)
     print(text)
     print(f"wrote {out}", file=sys.stderr)

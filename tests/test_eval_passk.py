@@ -60,3 +60,12 @@ def test_paired_bootstrap_of_a_constant_gain():
     assert res["gain"] == pytest.approx(0.2)
     assert res["ci95"] == pytest.approx([0.2, 0.2])
     assert res["p_gain_le_0"] == 0.0
+
+
+def test_cell_formats_value_and_interval_or_says_na():
+    from eval.passk import cell
+
+    block = {"pass@5": {"value": 0.3889, "ci95": [0.2222, 0.5556]}}
+    assert cell(block, 5) == "38.9% [22.2, 55.6]"
+    assert cell(block, "pass@5", unit="") == "38.9 [22.2, 55.6]"
+    assert cell(block, 1) == "n/a"

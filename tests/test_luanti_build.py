@@ -6,7 +6,6 @@ skip with the reason when the files are absent, unless WB_REQUIRE_SERVER=1 (CI),
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,10 @@ from domains.luanti.build_lua import Evaluator, compiles, matches
 from domains.luanti.build_render import Registration, lua_value, render_call
 from domains.luanti.build_repair import repair_item
 from domains.luanti.build_source import SourceFile, copyright_stanzas, license_for, mask_lua, scan_calls
+from tests.luanti_helpers import needs_debian
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "luanti"
-HAVE_SOURCES = build_source.LUA_API.exists() and build_source.COPYRIGHT.exists()
-needs_debian = pytest.mark.skipif(
-    not HAVE_SOURCES and os.environ.get("WB_REQUIRE_SERVER") != "1",
-    reason="Debian minetest-data/minetest-server not installed (apt-get install -y minetest-server minetest-data)")
 
 REAL_SNIPPET = '''local S = minetest.get_translator("default")
 -- minetest.register_node("fake:commented", {})
