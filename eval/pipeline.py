@@ -9,6 +9,7 @@ bootstrap needs them).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -57,7 +58,7 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
     to generate missing samples.
     """
     t0 = time.perf_counter()
-    settings.check()
+    settings, precision = resolve_precision(settings.check())
     scale = check_scale(scale)
     ks = passk.check_ks(ks, settings.n)
     ref = models.resolve(model_spec)
@@ -91,7 +92,7 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         "adapter": _adapter_block(adapter_info, scale),
         "data": {"path": str(data_path), "sha256": data_sha, "items": len(items), "limit": limit},
         "domain": domain.describe(),
-        "generation": {**settings.resume_key(), "sampling": settings.sampling()},
+        "generation": {**settings.resume_key(), "sampling": settings.sampling(), "precision_choice": precision},
         "seed": settings.seed,
         "audit": audit,
         "allow_contaminated": bool(audit and audit.get("allow_contaminated")),
@@ -110,6 +111,19 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         results["breakdown"] = _domain_breakdown(domain, items, scores)
     atomic_write_json(paths["results"], results)
     return results
+
+
+def resolve_precision(settings):
+    """(settings with a concrete precision, the choice and its evidence). `auto` is decided per machine
+    (core.precision): the concrete precision enters the resume key, so samples made in bf16 are never
+    continued in fp32. vLLM picks its own dtype on the GPU; its request is recorded as given."""
+    from core import precision as prec
+
+    if settings.backend != "hf":
+        return settings, {"precision": settings.precision, "requested": settings.precision,
+                          "reason": f"{settings.backend} backend"}
+    choice = prec.resolve(settings.precision)
+    return dataclasses.replace(settings, precision=choice["precision"]), choice
 
 
 def _adapter_block(info, scale):
