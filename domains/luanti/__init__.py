@@ -2,7 +2,8 @@
 
 Validation levels, in order (repair adds "applies" after "extracts"):
   extracts            a ```lua block (or a ```diff block for repair) is found in the completion
-  applies             (repair) the diff parses, touches only init.lua and applies to the input
+  applies             (repair) the diff parses, names one relative file (patch -p1) and applies to
+                      the input
   parses              LuaJIT's parser accepts the code
   runs                the load-time code runs in the sandbox against the mock Luanti API
   meets_expectations  the recorded API calls deep-contain the item's `expect` (see expect.py)
@@ -160,7 +161,7 @@ class LuantiDomain(Domain):
         repair = item["family"] == "repair"
         code = extract(completion or "", "diff" if repair else "lua")
         if code is None:
-            what = "unified diff of init.lua" if repair else "Lua code"
+            what = "unified diff" if repair else "Lua code"
             return None, _result("format_error", f"no {what} found in the completion", levels)
         levels["extracts"] = True
         if repair:
