@@ -21,6 +21,7 @@ from core.meta import run_info
 from eval import audit as audit_mod
 from eval import passk
 from eval.checkpoints import check_adapter, checkpoint_step, list_checkpoints
+from eval.gold import apply_gold_ceiling
 from eval.pipeline import evaluate
 from eval.plots import heatmap
 from eval.settings import check_scale
@@ -77,8 +78,9 @@ def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: flo
 
 def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_dir, scales=DEFAULT_SCALES,
                allow_contaminated=False, train=None, workers=2, progress=True, limit=None,
-               baseline=None) -> dict:
-    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value."""
+               baseline=None, keep_broken_gold=False, items_read=None) -> dict:
+    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value.
+    Items whose reference fails its validator are left out as in gate B (eval.gold), unless kept."""
     out_dir = Path(out_dir)
     scales = [float(s) for s in scales]
     ref = models.resolve(model_spec)
@@ -86,6 +88,7 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
     report = audit_mod.run_audit(domain, data_path, train_path_of(infos, domain, train), out_dir / "audit.json",
                                  allow_contaminated, eval_items=items)
     audit_sum = audit_mod.summary(report)
+    items, record = apply_gold_ceiling(report, items, items_read or len(items), keep_broken_gold, domain)
     data_sha = sha256_file(data_path)
     base = {}
 
@@ -103,7 +106,7 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
             if res is None:
                 res = evaluate(domain, data_path, items, model_spec, settings, ks, d, adapter=ck, scale=s,
                                audit=audit_sum, workers=workers, progress=progress, base_loader=loader,
-                               limit=limit)
+                               limit=limit, data_record=record)
             rows.append(_row(ck, s, d, res))
     return write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
                          run_dir, ref, _baseline_value(baseline, data_sha, settings, ks[0]))
