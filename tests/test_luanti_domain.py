@@ -124,6 +124,6 @@ def test_check_references_script(tmp_path, capsys):
     bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["--data", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "gold ceiling 3/4" in out and "FAIL scaffold-lamp [scaffold] wrong_answer at level runs" in out
+    assert "gold ceiling 3/4" in out and "FAIL line 1 scaffold-lamp [scaffold] wrong_answer at level runs" in out
     assert main(["--data", str(tmp_path / "missing.jsonl")]) == 2
     assert "file not found" in capsys.readouterr().err
