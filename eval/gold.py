@@ -14,10 +14,10 @@ def apply_gold_ceiling(report: dict, items: list[dict], read: int, keep: bool, d
     """(items to score, the `data` record results carry). Prints the gold ceiling when it is under 100%."""
     gold = report["gold_ceiling"]
     fails = gold["failures"]
-    record = {"items_read": read, "items_selected": len(items), "keep_broken_gold": bool(keep),
-              "left_out": [], **(domain.data_notes(items) if domain is not None else {})}
+    record = {"items_read": read, "items_selected": len(items), "keep_broken_gold": bool(keep), "left_out": []}
+    notes = domain.data_notes if domain is not None else (lambda _: {})
     if not fails:
-        return items, record
+        return items, {**record, **notes(items)}
     print(f"gold ceiling {gold['passed']}/{gold['total']}: {len(fails)} item(s) whose reference fails its own "
           "validator " + ("are scored (--keep-broken-gold):" if keep else
                           "are left out (--keep-broken-gold scores them):"), file=out)
@@ -25,7 +25,7 @@ def apply_gold_ceiling(report: dict, items: list[dict], read: int, keep: bool, d
         print(f"  line {f.get('line') or '-'} {f['id']}: {f['status']} at level {f.get('level') or '-'}: "
               f"{f['detail'][:160]}", file=out)
     if keep:
-        return items, record
+        return items, {**record, **notes(items)}
     record["left_out"] = [{"id": f["id"], "line": f.get("line"),
                            "why": f"gold answer fails its validator ({f['status']}: {f['detail'][:200]})"}
                           for f in fails]
@@ -35,4 +35,4 @@ def apply_gold_ceiling(report: dict, items: list[dict], read: int, keep: bool, d
         raise UserError(f"every one of the {len(items)} selected items has a reference that fails its own "
                         "validator; nothing left to score. Fix the data (make check-refs lists why) or pass "
                         "--keep-broken-gold")
-    return kept, record
+    return kept, {**record, **notes(kept)}

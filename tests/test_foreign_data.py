@@ -99,7 +99,7 @@ def test_a_broken_reference_loads_marked_and_is_a_gold_failure(dom, tmp_path, ca
     rep = run_audit(dom, path, None, tmp_path / "audit.json")
     fails = rep["gold_ceiling"]["failures"]
     assert rep["gold_ceiling"]["passed"] == 2 and [(f["line"], f["status"]) for f in fails] == [(2, "syntax_error")]
-    assert rep["eval"]["expect_derived"] == 3 and rep["eval"]["expect_explicit"] == 0
+    assert (rep["eval"]["expect_explicit"], rep["eval"]["expect_derived"], rep["eval"]["expect_missing"]) == (0, 2, 1)
 
 
 def test_check_refs_lists_every_failure_not_the_first(dom, tmp_path, capsys):
@@ -185,3 +185,48 @@ def test_training_drops_broken_references_with_a_warning(dom, tmp_path, capsys):
     assert "1 of 4 items have a reference that does not pass" in capsys.readouterr().err
     ds, info = build_dataset(dom, path, keep_broken_gold=True)
     assert len(ds) == 4 and info["left_out"] == [] and info["keep_broken_gold"] is True
+
+
+# --- end to end: make audit, make check-refs, gate B on the tiny model -------------------------------
+
+def _make(*args) -> "subprocess.CompletedProcess":
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(["make", "-s", "-C", str(root), *args], capture_output=True, text=True, timeout=600)
+
+
+def test_seed_schema_file_runs_through_audit_check_refs_and_gate_b(tiny_model_dir, tmp_path):
+    import scripts.baseline as baseline
+
+    ev = _write(tmp_path / "eval.jsonl", [GEM, _repair("bread", "a/file.lua", "b/file.lua"), LAMP, GEM, BROKEN,
+                                         _repair("cake", "file.lua", "file.lua")])
+    train = _write(tmp_path / "train.jsonl", [RUBY, RUBY, SAND])
+    audit = _make("audit", f"DATA={ev}", f"TRAIN_DATA={train}", f"ARGS=--out {tmp_path / 'audit.json'}")
+    assert audit.returncode == 0, audit.stderr
+    table = {ln.split("  ")[1].strip(): ln for ln in audit.stdout.splitlines() if ln.startswith("  ") and "  " in ln[2:]}
+    assert table["items"].split()[1:] == ["6", "3"]
+    assert table["duplicates"].split()[1:] == ["1", "(lines", "1=4)", "1", "(lines", "1=2)"]
+    assert table["overlap exact"].split()[-1] == "0" and table["overlap near"].split()[-1] == "0"
+    assert table["overlap template-near"].split()[-1] == "2"
+    assert "5/6 (83.3%)" in table["gold ceiling"] and table["schema warnings"].split()[-1] == "2"
+    assert "gold FAIL line 5" in audit.stdout and "verdict: clean" in audit.stdout
+    refs = _make("check-refs", f"DATA={ev}")
+    assert refs.returncode == 2 and "check-refs] Error 1" in refs.stderr   # make: the script exited 1
+    assert "gold ceiling 5/6 (83.3%)" in refs.stdout
+    assert [ln.split()[2] for ln in refs.stdout.splitlines() if ln.startswith("FAIL")] == ["5"]
+
+    out = tmp_path / "baseline"
+    gen = ["--domain", "luanti", "--data", str(ev), "--train", str(train), "--model", str(tiny_model_dir),
+           "--n", "1", "--max-new-tokens", "4", "--precision", "fp32", "--workers", "1", "--quiet"]
+    assert baseline.main(gen + ["--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    d = res["data"]
+    assert (d["items_read"], d["items_selected"], d["items"]) == (6, 6, 5) and res["keep_broken_gold"] is False
+    assert [(x["line"], x["why"].split(" (")[0]) for x in d["left_out"]] == [(5, "gold answer fails its validator")]
+    assert (d["expect_explicit"], d["expect_derived"]) == (0, 5)
+    assert res["audit"]["gold_ceiling"] == pytest.approx(5 / 6) and res["audit"]["train_eval_template"] == 2
+    assert baseline.main(gen + ["--keep-broken-gold", "--out", str(tmp_path / "kept")]) == 0
+    kept = json.loads((tmp_path / "kept" / "results.json").read_text())
+    assert kept["data"]["items"] == 6 and kept["data"]["left_out"] == [] and kept["keep_broken_gold"] is True

@@ -71,12 +71,16 @@ class LuantiDomain(Domain):
         for item in items:
             if "expect" not in item:
                 item["expect"] = self._derive_expect(item)
-                item["expect_derived"] = True
+                item["expect_derived"] = item["expect"] is not None
         return items
 
     def data_notes(self, items: list[dict]) -> dict:
+        """How many items carry an explicit `expect`, how many had it derived from their reference, and
+        how many have none (the reference did not run)."""
         derived = sum(bool(it.get("expect_derived")) for it in items)
-        return {"expect_explicit": len(items) - derived, "expect_derived": derived}
+        missing = sum(it.get("expect") is None for it in items)
+        return {"expect_explicit": len(items) - derived - missing, "expect_derived": derived,
+                **({"expect_missing": missing} if missing else {})}
 
     def _check_item(self, path, lineno, obj: dict) -> dict:
         for key, typ in _REQUIRED.items():
