@@ -42,8 +42,10 @@ def details(report: dict) -> list[str]:
                    f"at level {f.get('level') or '-'}: {f['detail'][:160]}")
     tmpl = (report.get("overlap") or {}).get("train_eval_template", [])
     for t in tmpl[:EXAMPLES]:
-        out.append(f"  template-near line {t.get('line') or '-'} {t['eval_id']} ~ train {', '.join(t['train_ids'])}: "
-                   f"{t['shape'][:100]}")
+        more = f" (+{len(t['train_ids']) - 2})" if len(t["train_ids"]) > 2 else ""
+        shape = " ".join(t["shape"].split())[:100]
+        out.append(f"  template-near line {t.get('line') or '-'} {t['eval_id']} ~ train "
+                   f"{', '.join(t['train_ids'][:2])}{more}: {shape}")
     if len(tmpl) > EXAMPLES:
         out.append(f"  ... {len(tmpl) - EXAMPLES} more template-near items in the audit file")
     out += [f"  schema warning: {w}" for w in report.get("schema_warnings", [])]
