@@ -10,8 +10,10 @@ import sys
 from core.errors import UserError
 
 def apply_gold_ceiling(report: dict, items: list[dict], read: int, keep: bool, domain=None,
-                       out=sys.stderr) -> tuple[list[dict], dict]:
-    """(items to score, the `data` record results carry). Prints the gold ceiling when it is under 100%."""
+                       out=None) -> tuple[list[dict], dict]:
+    """(items to score, the `data` record results carry). Prints the gold ceiling to `out` (default: the
+    current stderr) when it is under 100%."""
+    out = out or sys.stderr
     gold = report["gold_ceiling"]
     fails = gold["failures"]
     record = {"items_read": read, "items_selected": len(items), "keep_broken_gold": bool(keep), "left_out": []}
