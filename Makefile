@@ -25,7 +25,7 @@ TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit
 
 ## help: list the targets and the variables they take
 help:
@@ -50,9 +50,13 @@ $(GATE_A): $(ENV_STAMP)
 data: $(ENV_STAMP)
 	$(PY) scripts/build_data.py --domain $(DOMAIN) $(ARGS)
 
-## check-refs: score the gold answers of DATA with the domain's validator (the gold ceiling)
+## check-refs: score the gold answers of DATA with the domain's validator: the gold ceiling N/M, every failure
 check-refs: $(ENV_STAMP)
 	$(PY) scripts/check_references.py --domain $(DOMAIN) $(DATA_ARG) $(ARGS)
+
+## audit: the data audit alone: items, duplicates, train/eval overlap by class, gold ceiling, schema warnings
+audit: $(ENV_STAMP)
+	$(PY) scripts/audit.py --domain $(DOMAIN) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
 ## baseline: gate B, data audit then n samples per item from MODEL, unbiased pass@k per family
 baseline: $(GATE_A)

@@ -24,6 +24,7 @@ from core.meta import run_info
 from eval import audit as audit_mod
 from eval import passk
 from eval.checkpoints import check_adapter, checkpoint_step, list_checkpoints
+from eval.gold import apply_gold_ceiling
 from eval.pipeline import evaluate, resolve_precision
 from eval.plots import heatmap
 from eval.settings import check_scale
@@ -83,8 +84,9 @@ def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: flo
 
 def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_dir, scales=DEFAULT_SCALES,
                allow_contaminated=False, train=None, workers=2, progress=True, limit=None,
-               baseline=None, sweep: str = "grid") -> dict:
-    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value."""
+               baseline=None, sweep: str = "grid", keep_broken_gold=False, items_read=None) -> dict:
+    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value.
+    Items whose reference fails its validator are left out as in gate B (eval.gold), unless kept."""
     out_dir = Path(out_dir)
     scales = [float(s) for s in scales]
     ref = models.resolve(model_spec)
@@ -92,6 +94,7 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
     report = audit_mod.run_audit(domain, data_path, train_path_of(infos, domain, train), out_dir / "audit.json",
                                  allow_contaminated, eval_items=items)
     audit_sum = audit_mod.summary(report)
+    items, record = apply_gold_ceiling(report, items, items_read or len(items), keep_broken_gold, domain)
     data_sha = sha256_file(data_path)
     resolved, _ = resolve_precision(settings)
     base = {}
@@ -107,7 +110,8 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
         res = _finished(d / "results.json", data_sha, resolved, ck, s, ks, {it["id"] for it in items})
         if res is None:
             res = evaluate(domain, data_path, items, model_spec, settings, ks, d, adapter=ck, scale=s,
-                           audit=audit_sum, workers=workers, progress=progress, base_loader=loader, limit=limit)
+                           audit=audit_sum, workers=workers, progress=progress, base_loader=loader, limit=limit,
+                           data_record=record)
         return _row(ck, s, d, res)
 
     rows = [one(ck, s) for ck, s in plan(ckpts, scales, sweep)]

@@ -44,12 +44,12 @@ def main(argv=None):
     from eval.gate_d import run_gate_d
 
     args = make_parser().parse_args(argv)
-    settings, ks, domain, data, items = cli.setup(args)
+    settings, ks, domain, data, items, read = cli.setup(args)
     out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
     baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,
                    args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, cli.selection(args),
-                   baseline, args.sweep)
+                   baseline, args.sweep, keep_broken_gold=args.keep_broken_gold, items_read=read)
     print(json.dumps({"summary": str(out / "summary.json"), "heatmap": str(out / "heatmap.png"),
                       "best": s["best"]}, indent=2))
     return 0

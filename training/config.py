@@ -41,6 +41,8 @@ class TrainConfig:
     model: str = _f("embedded", "base model: 'embedded', a local folder, a .gguf file or a hub id")
     train_data: str = _f("", "training JSONL; empty = the domain's default_train")
     max_items: int = _f(0, "use only the first N training items (0 = all); for demos and tests")
+    keep_broken_gold: bool = _f(False, "train also on items whose reference the loader found broken (does "
+                                       "not run, calls a missing tool); default: drop them with a warning")
     run_name: str = _f("", "run folder name under adapters/<domain>/; empty = the config file's stem")
     output_dir: str = _f("adapters", "root folder of runs: <output_dir>/<domain>/<run_name>/")
     run_dir: str = _f("", "explicit run folder (make train passes adapters/DOMAIN/RUN); overrides the above")

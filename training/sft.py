@@ -154,7 +154,7 @@ def prepare(cfg):
     data_path = cfg.train_data or domain.default_train
     if not data_path:
         raise UserError(f"domain {cfg.domain!r} has no default training file; pass --train-data")
-    dataset, data_info = build_dataset(domain, data_path, cfg.max_items)
+    dataset, data_info = build_dataset(domain, data_path, cfg.max_items, cfg.keep_broken_gold)
     out = run_dir(cfg)
     resume = find_resume(cfg, out)
     ref, tok, model = backends.load(cfg)
