@@ -1,6 +1,6 @@
 """Generation throughput: gate B's batched generation vs the seed's method, same items, same run.
 
-    .venv/bin/python bench/bench_generate.py --model embedded --items 24 --max-new-tokens 300
+    .venv/bin/python bench/bench_generate.py --model embedded --items 16 --max-new-tokens 192
 
 `run(model="embedded", items=8, ...) -> dict` is what the bench command calls. Both methods generate
 for the same prompts with the same sampling settings:
@@ -106,7 +106,7 @@ def our_method(backend, prompts, settings) -> dict:
             "tokens_per_s": round(tokens / secs, 2), "finish": finish, "peak_rss_mb": _rss_mb()}
 
 
-def run(model="embedded", items=24, n=5, max_new_tokens=300, temperature=0.2, top_p=0.9, batch_size=8,
+def run(model="embedded", items=16, n=5, max_new_tokens=192, temperature=0.2, top_p=0.9, batch_size=8,
         seed_samples=1, precision="auto", domain=None, data=None, seed_items=8, static=True) -> dict:
     import dataclasses
 
@@ -138,10 +138,10 @@ def run(model="embedded", items=24, n=5, max_new_tokens=300, temperature=0.2, to
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="embedded")
-    p.add_argument("--items", type=int, default=24)
+    p.add_argument("--items", type=int, default=16)
     p.add_argument("--seed-items", type=int, default=8, help="items the (slow) seed method runs")
     p.add_argument("--n", type=int, default=5)
-    p.add_argument("--max-new-tokens", type=int, default=300)
+    p.add_argument("--max-new-tokens", type=int, default=192)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--seed-samples", type=int, default=1)
     p.add_argument("--precision", default="auto")

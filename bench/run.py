@@ -97,8 +97,8 @@ def main(argv=None) -> int:
     result = {"ceiling": ceiling, "precision": choice, "model": args.model, "quick": args.quick}
     if "generate" not in args.skip:
         from bench import bench_generate
-        g = bench_generate.run(model=args.model, items=8 if args.quick else 24, seed_items=4 if args.quick else 8,
-                               static=not args.quick)
+        g = bench_generate.run(model=args.model, items=8 if args.quick else 16, seed_items=4 if args.quick else 8,
+                               max_new_tokens=192, static=not args.quick)
         params = count_params(args.model)
         g.update(ours_tokens_per_s=g["ours"]["tokens_per_s"], seed_tokens_per_s=g["seed_method"]["tokens_per_s"],
                  ours_flops=g["ours"]["tokens_per_s"] * model_flops_per_token(params)["forward"], params=params)

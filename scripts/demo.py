@@ -101,10 +101,13 @@ def summary(out: Path, timings: dict, command: str) -> str:
               "| --- | --- | --- |"]
     lines += [f"| {g} | {t:.0f} | {gen_s[g]:.0f} |" if g in gen_s else f"| {g} | {t:.0f} | |"
               for g, t in timings.items()]
+    total = sum(timings.values())
+    lines.append(f"| all | {total:.0f} ({total / 60:.1f} min) | {sum(gen_s.values()):.0f} |")
     lines += ["", "A gate rerun after a kill resumes: its wall time then covers only what was left, while the "
               "generation column adds up every attempt (from results.json).", "",
-              f"Generation: {base['generation']}; baseline throughput "
-              f"{base.get('throughput', {}).get('tokens_per_s', '?')} tokens/s."]
+              "Generation: " + ", ".join(f"{k} {v}" for k, v in base["generation"].items()
+                                         if k not in ("sampling", "precision_choice"))
+              + f"; baseline throughput {base.get('throughput', {}).get('tokens_per_s', '?')} tokens/s."]
     return "\n".join(lines) + "\n"
 
 
