@@ -88,12 +88,13 @@ def sample_next(logits: torch.Tensor, temperature: float, top_p: float, gens) ->
 
 
 def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temperature: float, top_p: float,
-           eos_ids, seeds, stop_check=None):
+           eos_ids, seeds, stop_check=None, on_token=None):
     """Sample n continuations of each left-padded prompt row.
 
     `seeds`: one int per output row (row r = prompt r // n, sample r % n). `stop_check(tokens) -> bool`
-    says whether a row's tokens end in a stop string. Returns (tokens per row, finish per row) with
-    finish in eos | stop | length; tokens include the EOS token when there is one.
+    says whether a row's tokens end in a stop string. `on_token(row, tokens)`, if given, is called after
+    each new token of a row (streaming; an exception it raises ends the whole call). Returns (tokens per
+    row, finish per row) with finish in eos | stop | length; tokens include the EOS token when there is one.
     """
     pos = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
     cache = prealloc_cache(input_ids.shape[1] + max_new_tokens)
@@ -114,6 +115,8 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
         done = torch.isin(nxt.cpu(), eos)
         for j, r in enumerate(alive.tolist()):
             tokens[r].append(int(nxt[j]))
+            if on_token is not None:
+                on_token(r, tokens[r])
             if done[j]:
                 finish[r] = "eos"
             elif stop_check is not None and stop_check(tokens[r]):
