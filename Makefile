@@ -28,7 +28,7 @@ ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs serve chat
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs serve chat export teacher
 
 ## help: list the targets and the variables they take
 help:
@@ -98,6 +98,14 @@ serve: $(ENV_STAMP)
 ## chat: terminal chat with MODEL + ADAPTER, the validator's verdict after each answer (/reset /scale /base)
 chat: $(ENV_STAMP)
 	$(PY) scripts/chat.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
+## export: merged safetensors + GGUF f16/q8_0 (llama.cpp's converter) + Ollama Modelfile + model card, checked
+export: $(ENV_STAMP)
+	$(PY) scripts/export.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
+## teacher: new DOMAIN items from an OpenAI-compatible teacher, validated + deduplicated (ARGS="--base-url U --model M --count N")
+teacher: $(ENV_STAMP)
+	$(PY) scripts/teacher.py --domain $(DOMAIN) $(ARGS)
 
 ## clean: remove results/ and adapters/ outputs (keeps .venv and .cache)
 clean:

@@ -37,6 +37,14 @@ def add_model_adapter(p, domain_help="domain name (prompts and validator)"):
     p.add_argument("--scale", type=float, default=1.0, help="adapter scale, 0..2 (default %(default)s)")
 
 
+def parse_model_adapter(parser, argv):
+    """(args, checked scale, domain) for a script built with add_model_adapter."""
+    from eval.settings import check_scale
+
+    args = parser.parse_args(argv)
+    return args, check_scale(args.scale), get_domain(args.domain)
+
+
 def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = None):
     """The options every evaluating gate (B, D) shares besides add_common and the generation settings."""
     p.add_argument("--train", default=None, help=train_help)

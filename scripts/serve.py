@@ -19,7 +19,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval import cli  # noqa: E402
-from eval.settings import check_scale  # noqa: E402
 
 
 def make_parser():
@@ -39,9 +38,7 @@ def make_parser():
 
 @cli.entry
 def main(argv=None):
-    args = make_parser().parse_args(argv)
-    scale = check_scale(args.scale)
-    domain = cli.get_domain(args.domain)
+    args, scale, domain = cli.parse_model_adapter(make_parser(), argv)
     name = args.name or domain.name
     if args.backend == "vllm":
         from serve.vllm import command
