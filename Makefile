@@ -28,7 +28,7 @@ ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs serve chat export teacher
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs serve chat export teacher llama-cpp
 
 ## help: list the targets and the variables they take
 help:
@@ -102,6 +102,10 @@ chat: $(ENV_STAMP)
 ## export: merged safetensors + GGUF f16/q8_0 (llama.cpp's converter) + Ollama Modelfile + model card, checked
 export: $(ENV_STAMP)
 	$(PY) scripts/export.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
+## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~10 min, 2 cores) so export checks GGUFs in llama.cpp
+llama-cpp: $(ENV_STAMP)
+	$(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
 
 ## teacher: new DOMAIN items from an OpenAI-compatible teacher, validated + deduplicated (ARGS="--base-url U --model M --count N")
 teacher: $(ENV_STAMP)

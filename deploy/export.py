@@ -55,13 +55,18 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
               "what": "merged weights (float32), with tokenizer and chat template beside them"}]
     checks = {"logits": logits, "gguf": {}}
     ggufs = []
+    want = gguf.merged_greedy(out / "merged", prompts) if gguf_types else None
     for i, t in enumerate(gguf_types, 1):
         log(f"[3/4] GGUF {t} ({i}/{len(gguf_types)}) with llama.cpp's convert_hf_to_gguf.py")
         g = gguf.convert(out / "merged", out / f"{name}-{t}.gguf", t)
         log(f"      {g['file']}: {g['bytes'] / 1e6:.1f} MB in {g['seconds']} s")
-        chk = gguf.greedy_check(out / "merged", out / g["file"], prompts)
-        log(f"      greedy completions equal to the merged model's: {chk['identical']}/{chk['prompts']}")
+        chk = gguf.greedy_check(out / "merged", out / g["file"], prompts, want=want)
+        log(f"      greedy completions equal to the merged model's (transformers): {chk['identical']}/{chk['prompts']}")
         checks["gguf"][g["file"]] = chk
+        if gguf.llama_available():
+            chk = gguf.llama_check(out / "merged", out / g["file"], prompts, want=want)
+            log(f"      greedy completions equal to the merged model's (llama.cpp): {chk['identical']}/{chk['prompts']}")
+            checks["gguf"][g["file"] + " (llama.cpp)"] = chk
         files.append({"file": g["file"], "bytes": g["bytes"], "what": f"GGUF {t} (llama.cpp, Ollama, LM Studio)",
                       "seconds": g["seconds"]})
         ggufs.append(g["file"])

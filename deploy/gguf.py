@@ -124,20 +124,54 @@ def _greedy(model, tok, prompts, max_new_tokens) -> list[str]:
     return outs
 
 
-def greedy_check(merged_dir, gguf_file, prompts, max_new_tokens: int = 32) -> dict:
-    """Greedy completions of the merged folder vs the GGUF as transformers loads it."""
+def merged_greedy(merged_dir, prompts, max_new_tokens: int = 32) -> list[str]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(merged_dir)
     merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
-    want = _greedy(merged, tok, prompts, max_new_tokens)
-    del merged
+    return _greedy(merged, tok, prompts, max_new_tokens)
+
+
+def _compare(loader, want, got, max_new_tokens) -> dict:
+    return {"loader": loader, "prompts": len(want), "max_new_tokens": max_new_tokens,
+            "identical": sum(a == b for a, b in zip(want, got)),
+            "first_difference": next(({"merged": a, "gguf": b} for a, b in zip(want, got) if a != b), None)}
+
+
+def greedy_check(merged_dir, gguf_file, prompts, max_new_tokens: int = 32, want=None) -> dict:
+    """Greedy completions of the merged folder vs the GGUF as transformers loads it."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    want = want if want is not None else merged_greedy(merged_dir, prompts, max_new_tokens)
     gguf_file = Path(gguf_file)
     model = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name,
                                                  dtype=torch.float32).eval()
-    got = _greedy(model, tok, prompts, max_new_tokens)
-    same = sum(a == b for a, b in zip(want, got))
-    return {"loader": "transformers", "prompts": len(prompts), "max_new_tokens": max_new_tokens,
-            "identical": same, "first_difference": next(({"merged": a, "gguf": b} for a, b in zip(want, got)
-                                                        if a != b), None)}
+    got = _greedy(model, AutoTokenizer.from_pretrained(merged_dir), prompts, max_new_tokens)
+    return _compare("transformers", want, got, max_new_tokens)
+
+
+def llama_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def llama_check(merged_dir, gguf_file, prompts, max_new_tokens: int = 32, want=None, threads: int = 1) -> dict:
+    """The same comparison in llama.cpp itself (needs `make llama-cpp`). One thread: llama.cpp's OpenMP
+    threads collapse when another CPU-bound process runs beside them."""
+    from llama_cpp import Llama
+
+    want = want if want is not None else merged_greedy(merged_dir, prompts, max_new_tokens)
+    llm = Llama(model_path=str(gguf_file), n_ctx=4096, n_threads=threads, seed=0, verbose=False)
+    got = []
+    for p in prompts:
+        toks = llm.tokenize(p.encode("utf-8"), add_bos=False, special=True)
+        out = []
+        for t in llm.generate(toks, top_k=1, temp=0.0, reset=True):
+            if t == llm.token_eos() or len(out) >= max_new_tokens:
+                break
+            out.append(t)
+        got.append(llm.detokenize(out).decode("utf-8", "replace"))
+    return _compare("llama.cpp", want, got, max_new_tokens)
