@@ -64,6 +64,9 @@ def test_gguf_q8_0_through_llama_cpp_converter_reproduces_greedy_outputs(tiny_mo
     assert chk["identical"] == chk["prompts"] == 2, chk["first_difference"]
     with pytest.raises(UserError, match="expected one of"):
         gguf.convert(tiny_model_dir, tmp_path / "x.gguf", "q4_k_m")
+    if gguf.llama_available():  # `make llama-cpp`: the same file in llama.cpp itself
+        in_llama = gguf.llama_check(tiny_model_dir, tmp_path / "t-q8_0.gguf", prompts, max_new_tokens=12)
+        assert in_llama["loader"] == "llama.cpp" and in_llama["identical"] == 2, in_llama["first_difference"]
 
 
 CONVERSATIONS = [
