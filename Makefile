@@ -28,7 +28,7 @@ ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs serve chat export teacher llama-cpp
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp
 
 ## help: list the targets and the variables they take
 help:
@@ -54,9 +54,13 @@ $(GATE_A): $(ENV_STAMP)
 data: $(ENV_STAMP)
 	$(PY) scripts/build_data.py --domain $(DOMAIN) $(ARGS)
 
-## check-refs: score the gold answers of DATA with the domain's validator (the gold ceiling)
+## check-refs: score the gold answers of DATA with the domain's validator: the gold ceiling N/M, every failure
 check-refs: $(ENV_STAMP)
 	$(PY) scripts/check_references.py --domain $(DOMAIN) $(DATA_ARG) $(ARGS)
+
+## audit: the data audit alone: items, duplicates, train/eval overlap by class, gold ceiling, schema warnings
+audit: $(ENV_STAMP)
+	$(PY) scripts/audit.py --domain $(DOMAIN) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
 ## baseline: gate B, data audit then n samples per item from MODEL, unbiased pass@k per family
 baseline: $(GATE_A)

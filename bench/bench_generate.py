@@ -1,19 +1,23 @@
 """Generation throughput: gate B's batched generation vs the seed's method, same items, same run.
 
-    .venv/bin/python bench/bench_generate.py --model embedded --items 8 --max-new-tokens 300
+    .venv/bin/python bench/bench_generate.py --model embedded --items 24 --max-new-tokens 300
 
 `run(model="embedded", items=8, ...) -> dict` is what the bench command calls. Both methods generate
 for the same prompts with the same sampling settings:
 
 * seed method: one `model.generate` call per sample, batch of 1, fp32, no stop criteria (it runs to
   max_new_tokens: min_new_tokens = max_new_tokens keeps EOS out), as the seed project did;
-* ours: eval.backends.hf.HFBackend as gate B runs it (length-sorted batches of `batch_size` prompts x n
-  samples, one prefill per prompt, preallocated KV cache, finished rows dropped, stop at EOS/stop
-  strings, bf16 weights).
+* ours: eval.backends.hf.HFBackend as gate B runs it (length-sorted chunks, `batch_size` prompts x n
+  samples in flight with continuous batching: a finished row's slot goes to the next waiting prompt;
+  one prefill per prompt, preallocated KV cache, stop at EOS/stop strings, in the precision `auto`
+  chooses on this machine);
+* ours_static: the same without continuous batching (fixed batches of `batch_size` prompts whose rows
+  are dropped as they finish, the previous method), to measure what refilling buys.
 
 Fair count: tokens/s counts only the tokens each method actually generated (ours stops at EOS; padding
 rows riding along after their EOS are not counted). The seed method runs `seed_samples` samples per item
-(its per-token rate does not depend on how many it runs, and it is ~10x slower). Peak memory is the
+on the first `seed_items` items (its per-token rate does not depend on how many it runs, and it is ~10x
+slower). Peak memory is the
 process's max RSS after each phase. What it does not measure: scoring time, model load time.
 """
 from __future__ import annotations
@@ -91,7 +95,8 @@ def our_method(backend, prompts, settings) -> dict:
     lengths = {i: backend.count_tokens(p) for i, p in enumerate(prompts)}
     tokens, t0 = 0, time.perf_counter()
     finish = {}
-    for ids in make_batches(dict(enumerate(prompts)), lengths, settings.batch_size):
+    backend.settings = settings
+    for ids in make_batches(dict(enumerate(prompts)), lengths, settings.chunk):
         for samples in backend.generate([prompts[i] for i in ids], [settings.seed + i for i in ids]):
             for s in samples:
                 tokens += s["n_tokens"]
@@ -101,31 +106,40 @@ def our_method(backend, prompts, settings) -> dict:
             "tokens_per_s": round(tokens / secs, 2), "finish": finish, "peak_rss_mb": _rss_mb()}
 
 
-def run(model="embedded", items=8, n=5, max_new_tokens=300, temperature=0.2, top_p=0.9, batch_size=8,
-        seed_samples=1, precision="auto", domain=None, data=None) -> dict:
+def run(model="embedded", items=24, n=5, max_new_tokens=300, temperature=0.2, top_p=0.9, batch_size=8,
+        seed_samples=1, precision="auto", domain=None, data=None, seed_items=8, static=True) -> dict:
+    import dataclasses
+
+    from core.precision import resolve
     from eval.backends.hf import HFBackend
     from eval.settings import GenSettings
 
+    choice = resolve(precision)
     settings = GenSettings(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                           batch_size=batch_size, precision=precision).check()
+                           batch_size=batch_size, chunk=max(items, 1), precision=choice["precision"]).check()
     backend = HFBackend(settings, model)
     prompts, stops = _prompts(backend.tokenizer, items, domain, data)
     if stops:
         backend = HFBackend(settings, model, stop_strings=stops,
                             loaded=(backend.ref, backend.tokenizer, backend.model))
     ours = our_method(backend, prompts, settings)
-    del backend.model  # the seed method ran the model in float32, as loaded
+    out = {"model": backend.ref.name, "items": len(prompts), "threads": os.cpu_count(),
+           "settings": settings.resume_key(), "precision": choice, "ours": ours}
+    if static:  # fixed batches of batch_size prompts, rows dropped as they finish: no refilling
+        out["ours_static"] = our_method(backend, prompts, dataclasses.replace(settings, chunk=batch_size))
+        out["continuous_ratio"] = round(ours["tokens_per_s"] / out["ours_static"]["tokens_per_s"], 2)
+    del backend.model  # the seed method runs the model in float32, as loaded
     seed_backend = HFBackend(GenSettings(**{**settings.resume_key(), "precision": "fp32"}), model)
-    seed = seed_method(seed_backend, prompts, settings, seed_samples)
-    return {"model": backend.ref.name, "items": len(prompts), "threads": os.cpu_count(),
-            "settings": settings.resume_key(), "seed_method": seed, "ours": ours,
-            "ratio": round(ours["tokens_per_s"] / seed["tokens_per_s"], 2), "peak_rss_mb": _rss_mb()}
+    out["seed_method"] = seed = seed_method(seed_backend, prompts[:seed_items], settings, seed_samples)
+    out.update(ratio=round(ours["tokens_per_s"] / seed["tokens_per_s"], 2), peak_rss_mb=_rss_mb())
+    return out
 
 
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="embedded")
-    p.add_argument("--items", type=int, default=8)
+    p.add_argument("--items", type=int, default=24)
+    p.add_argument("--seed-items", type=int, default=8, help="items the (slow) seed method runs")
     p.add_argument("--n", type=int, default=5)
     p.add_argument("--max-new-tokens", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=8)
@@ -141,7 +155,7 @@ def main(argv=None) -> int:
     a = make_parser().parse_args(argv)
     try:
         res = run(a.model, a.items, a.n, a.max_new_tokens, batch_size=a.batch_size, seed_samples=a.seed_samples,
-                  precision=a.precision, domain=a.domain, data=a.data)
+                  precision=a.precision, domain=a.domain, data=a.data, seed_items=a.seed_items)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

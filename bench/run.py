@@ -3,11 +3,15 @@
     python bench/run.py [--quick] [--out results/bench/bench.json]      (make bench)
 
 Measures on the embedded model, on this machine, in this order:
-1. the ceiling: a large float32 (and bfloat16) matmul, in FLOP/s;
-2. gate B generation: our batched, stop-aware sampler vs the seed's one `generate` call per sample
-   (tokens/s each, ratio, model FLOP/s as a fraction of the ceiling, peak memory);
-3. gate C training: packed / padding-free completion-only batches vs padding every sequence to the
-   maximum length (label tokens/s each, ratio, FLOP/s fraction, peak memory).
+1. the precision: core/precision.py's fp32 and bf16 matmul probe (both figures) and what `auto` picks;
+   the ceiling: a 2048 x 2048 matmul in the precision picked, in FLOP/s (the other precision's large
+   matmul is skipped: on a CPU without native bf16 it takes minutes and says nothing new);
+2. gate B generation: our continuous-batching, stop-aware sampler vs the same without refilling vs the
+   seed's one `generate` call per sample (tokens/s each, ratios, model FLOP/s as a fraction of the
+   ceiling of the precision used, peak memory);
+3. gate C training: packed / padding-free completion-only batches in the precision picked vs padding
+   every sequence to the maximum length in fp32 (label tokens/s each, ratio, FLOP/s fraction of the
+   ceiling of the precision used, peak memory).
 Prints a table and writes JSON (atomically). Figures are only ever quoted from this output.
 """
 from __future__ import annotations
@@ -29,12 +33,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def matmul_ceiling(n: int = 2048, repeats: int = 10) -> dict:
-    """Sustained FLOP/s of an n x n matmul: what this CPU can do at best, per dtype."""
+def matmul_ceiling(precisions=("fp32", "bf16"), n: int = 2048, repeats: int = 10) -> dict:
+    """Sustained FLOP/s of an n x n matmul: what this CPU can do at best, per precision asked."""
     import torch
 
     out = {}
-    for dtype in (torch.float32, torch.bfloat16):
+    for dtype in [{"fp32": torch.float32, "bf16": torch.bfloat16}[p] for p in precisions]:
         a = torch.randn(n, n, dtype=dtype)
         b = torch.randn(n, n, dtype=dtype)
         a @ b  # warm-up
@@ -81,19 +85,27 @@ def main(argv=None) -> int:
     from core.files import atomic_write_json
     from core.meta import run_info
 
+    from core.precision import describe, resolve
+
     t0 = time.perf_counter()
-    ceiling = matmul_ceiling()
-    print(f"ceiling: float32 {ceiling['flops']['float32'] / 1e9:.0f} GFLOP/s, "
-          f"bfloat16 {ceiling['flops']['bfloat16'] / 1e9:.0f} GFLOP/s ({ceiling['threads']} threads)", flush=True)
-    result = {"ceiling": ceiling, "model": args.model, "quick": args.quick}
+    choice = resolve("auto", refresh=True)
+    used = choice["precision"]
+    ceiling = matmul_ceiling([used])
+    key = {"fp32": "float32", "bf16": "bfloat16"}[used]
+    print(f"precision: {describe(choice)}", flush=True)
+    print(f"ceiling ({used}): {ceiling['flops'][key] / 1e9:.0f} GFLOP/s ({ceiling['threads']} threads)", flush=True)
+    result = {"ceiling": ceiling, "precision": choice, "model": args.model, "quick": args.quick}
     if "generate" not in args.skip:
         from bench import bench_generate
-        g = bench_generate.run(model=args.model, items=4 if args.quick else 8)
+        g = bench_generate.run(model=args.model, items=8 if args.quick else 24, seed_items=4 if args.quick else 8,
+                               static=not args.quick)
         params = count_params(args.model)
         g.update(ours_tokens_per_s=g["ours"]["tokens_per_s"], seed_tokens_per_s=g["seed_method"]["tokens_per_s"],
                  ours_flops=g["ours"]["tokens_per_s"] * model_flops_per_token(params)["forward"], params=params)
         result["generate"] = g
-        print(f"generate: ours {g['ours_tokens_per_s']:.1f} tok/s, seed {g['seed_tokens_per_s']:.1f} tok/s", flush=True)
+        print(f"generate: ours {g['ours_tokens_per_s']:.1f} tok/s"
+              + (f", without refilling {g['ours_static']['tokens_per_s']:.1f} tok/s ({g['continuous_ratio']:.2f}x)"
+                 if "ours_static" in g else "") + f", seed {g['seed_tokens_per_s']:.1f} tok/s", flush=True)
     if "train" not in args.skip:
         from bench import bench_train
         result["train"] = bench_train.run(model=args.model, quick=args.quick, steps=None if args.quick else 4)
@@ -101,16 +113,20 @@ def main(argv=None) -> int:
     result["peak_rss_mb"] = peak_rss_mb()
     result.update(run_info())
 
-    rows = [("step", "ours tok/s", "seed tok/s", "ratio", "target", "ours FLOP/s / f32 ceiling", "peak MB")]
+    rows = [("step", "ours tok/s", "seed tok/s", "ratio", "target", f"ours FLOP/s / {used} ceiling", "peak MB")]
     targets = {"generate": 8.0, "train": 1.5}
     for step in ("generate", "train"):
         r = result.get(step)
         if not r:
             continue
-        frac = r.get("ours_flops", 0) / ceiling["flops"]["float32"]
+        frac = r.get("ours_flops", 0) / ceiling["flops"][key]
         rows.append((step, fmt(r["ours_tokens_per_s"]), fmt(r["seed_tokens_per_s"]), f"{r['ratio']:.2f}x",
                      f">= {targets[step]}x", f"{frac:.1%}", fmt(r.get("peak_rss_mb", 0))))
     print(table(rows))
+    p = choice.get("probe") or {}
+    print(f"precision {used} on {(choice.get('cpu') or {}).get('cpu', '?')} "
+          f"({(choice.get('cpu') or {}).get('capability', '?')}); probe fp32 {p.get('fp32_gflops')} / bf16 "
+          f"{p.get('bf16_gflops')} GFLOP/s")
     print(f"wall time {result['wall_s']:.0f} s; written to {args.out}")
     atomic_write_json(args.out, result)
     return 0

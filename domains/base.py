@@ -10,7 +10,11 @@ bigcode-evaluation-harness's task contract):
   `tokenizer.apply_chat_template` (e.g. `tools=`);
 * `validate(item, completion)` runs the domain's real checker on a raw model completion and returns a
   `Result`, never a bare bool;
-* `dedup_text(item)` the text the data audit compares between train and eval sets;
+* `dedup_text(item)` the text the data audit compares between train and eval sets; `template_text(item)`
+  its shape (names, strings and numbers as placeholders, domains/shape.py) for the "template-near" class;
+* `data_notes(items)` counts results record about the items (e.g. explicit vs derived expectations);
+* loading separates schema errors (DataError, file:line) from data-quality defects, which load and are
+  recorded on the items (`duplicate_of`, `gold_defect`, `line`; see domains/loading.py);
 * `toolchains()` what gate A must find for the validators to work;
 * `build(out_dir)` (re)builds the domain's shipped data set deterministically.
 
@@ -87,6 +91,14 @@ class Domain:
 
     def dedup_text(self, item: dict) -> str:
         raise NotImplementedError
+
+    def template_text(self, item: dict) -> str:
+        from domains.shape import shape
+
+        return shape(self.dedup_text(item))
+
+    def data_notes(self, items: list[dict]) -> dict:
+        return {}
 
     # --- prompting ----------------------------------------------------------------------------
     def messages(self, item: dict) -> list[dict]:

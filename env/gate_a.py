@@ -4,7 +4,8 @@
     (make gate-a DOMAIN=luanti STACK=cpu)
 
 Checks, one line each with a mark and a fix hint: Python version; every locked package at its exact
-version; the accelerator (CUDA device and free VRAM, or an explicit CPU mode); disk and RAM; the model
+version; the accelerator (CUDA device and free VRAM, or an explicit CPU mode); the precision `auto` picks
+on this machine (CPU, capability, fp32 and bf16 matmul probe figures: core/precision.py); disk and RAM; the model
 (MODEL=embedded must find its package); the validator toolchains of the selected domain; the presence and
 schema of the domain's data files. Prints a score N/M, writes a JSON stamp that later gates depend on,
 and exits 1 when a critical check fails (2 for a usage error).
@@ -119,6 +120,20 @@ def check_accelerator(stack: str, device: str) -> Check:
                  f"free at least {MIN_VRAM_GB} GiB of VRAM (nvidia-smi shows who holds it)")
 
 
+def check_precision() -> Check:
+    """The CPU, torch's kernel capability, both matmul probe figures and the precision `auto` will use.
+    Gate A measures afresh (and refreshes the cache the later gates read): a machine may have changed."""
+    try:
+        from core import precision
+        choice = precision.resolve("auto", refresh=True)
+        facts = choice.get("cpu") or precision.cpu_facts()
+    except Exception as exc:  # report, never crash: this gate runs on broken environments
+        return Check("precision", False, f"{type(exc).__name__}: {exc}", "make env")
+    where = (f"{facts['cpu']} ({facts['capability']}, native bf16: "
+             f"{', '.join(facts['native_bf16_flags']) or 'none'}, {facts['threads']} threads)")
+    return Check("precision", True, f"{where}: auto -> {precision.describe(choice)}")
+
+
 def check_resources(stack: str) -> Check:
     free_gb = shutil.disk_usage(ROOT).free / 2**30
     ram_gb = None
@@ -177,7 +192,8 @@ def run(args) -> tuple[list[Check], dict]:
     locks = [ROOT / "env" / f"{args.stack}.lock", ROOT / "env" / "embedded.lock", ROOT / "env" / "pip.lock"]
     _, python = parse_lock(locks[0])
     checks = [check_python(python), check_packages(locks, args.stack),
-              check_accelerator(args.stack, args.device), check_resources(args.stack), check_model(args.model)]
+              check_accelerator(args.stack, args.device), check_precision(), check_resources(args.stack),
+              check_model(args.model)]
     domain = None
     try:
         import domains

@@ -1,17 +1,22 @@
 """Data audit, run before any baseline: is this eval set fit to measure the model?
 
 Checks:
-* schema: the domain's own loader reads both files; its DataError (file:line) fails the audit;
+* schema: the domain's own loader reads both files; its DataError (file:line) fails the audit. What the
+  loader accepted but flagged (a repeated id loaded under a new one) is listed as a schema warning;
 * train/eval overlap, exact: identical normalised text (domain.dedup_text, lower-cased, whitespace
   collapsed);
 * train/eval overlap, near: Jaccard similarity of word 5-gram shingle sets >= threshold, found through an
   inverted index of the training shingles (candidates share at least one uncommon shingle), then the exact
   Jaccard on the candidates;
-* duplicates inside the eval set (exact and near), which over-weight some items;
+* train/eval overlap, template-near: same shape (domain.template_text: names, strings and numbers as
+  placeholders) but neither exact nor near; a template filled in again. Always reported with a count
+  and examples; contamination only when its share of the eval set exceeds `template_threshold`;
+* duplicates inside the eval set (exact and near) and inside the training set (exact), with their
+  lines: a duplicate is an item whose text repeats an earlier item's;
 * the gold ceiling: the validator on every eval item's reference answer (a gold answer that fails means
-  the item or the validator is broken, and caps what any model can score).
+  the item or the validator is broken, and caps what any model can score), with every failing item.
 
-A contaminated eval set (any train/eval overlap) stops the gate unless the user passes
+A contaminated eval set (exact or near train/eval overlap) stops the gate unless the user passes
 --allow-contaminated; the override is recorded in the audit and in every result. Does not check
 semantic overlap (paraphrases with different wording) or overlap with the model's pretraining data.
 """
@@ -83,15 +88,24 @@ class ShingleIndex:
         return sorted(out, key=lambda x: (-x[1], x[0]))
 
 
+def _groups(items: list[dict], texts: list[str]) -> list[dict]:
+    """Items sharing one normalised text: [{"ids", "lines"}] in file order, only groups of 2 or more."""
+    by = defaultdict(list)
+    for it, t in zip(items, texts):
+        by[_digest(t)].append(it)
+    return [{"ids": [it["id"] for it in g], "lines": [it.get("line") for it in g]}
+            for g in by.values() if len(g) > 1]
+
+
 def overlap(train: list[dict], evals: list[dict], domain, threshold: float) -> dict:
-    """Exact and near duplicates between train and eval, and inside eval."""
+    """Exact, near and template-near overlap between train and eval items."""
     tn = [normalise(domain.dedup_text(it)) for it in train]
     en = [normalise(domain.dedup_text(it)) for it in evals]
     tdig = defaultdict(list)
     for i, t in enumerate(tn):
         tdig[_digest(t)].append(train[i]["id"])
-    exact = [{"eval_id": evals[j]["id"], "train_ids": tdig[_digest(t)]} for j, t in enumerate(en)
-             if _digest(t) in tdig]
+    exact = [{"eval_id": evals[j]["id"], "line": evals[j].get("line"), "train_ids": tdig[_digest(t)]}
+             for j, t in enumerate(en) if _digest(t) in tdig]
     exact_ids = {e["eval_id"] for e in exact}
     tindex = ShingleIndex([shingles(t) for t in tn])
     esh = [shingles(t) for t in en]
@@ -101,18 +115,47 @@ def overlap(train: list[dict], evals: list[dict], domain, threshold: float) -> d
             continue
         hits = tindex.near(sh, threshold)
         if hits:
-            near.append({"eval_id": evals[j]["id"], "matches": [{"train_id": train[d]["id"], "jaccard": s}
-                                                               for d, s in hits[:5]]})
+            near.append({"eval_id": evals[j]["id"], "line": evals[j].get("line"),
+                         "matches": [{"train_id": train[d]["id"], "jaccard": s} for d, s in hits[:5]]})
+    taken = exact_ids | {n["eval_id"] for n in near}
+    return {"train_eval_exact": exact, "train_eval_near": near,
+            "train_eval_template": template_near(train, evals, domain, taken)}
+
+
+def duplicates(train: list[dict], evals: list[dict], domain, threshold: float) -> dict:
+    """Items repeating an earlier item of the same set (exact, with lines), and near pairs inside eval."""
+    en = [normalise(domain.dedup_text(it)) for it in evals]
+    eval_groups = _groups(evals, en)
+    exact_ids = {i for g in eval_groups for i in g["ids"]}
+    esh = [shingles(t) for t in en]
     eindex = ShingleIndex(esh)
-    ecount = Counter(_digest(t) for t in en)
-    inside_exact = sorted({evals[j]["id"] for j, t in enumerate(en) if ecount[_digest(t)] > 1})
-    inside_near = []
-    for j, sh in enumerate(esh):
-        for d, s in eindex.near(sh, threshold, skip=j):
-            if d > j and evals[j]["id"] not in inside_exact:
-                inside_near.append({"a": evals[j]["id"], "b": evals[d]["id"], "jaccard": s})
-    return {"train_eval_exact": exact, "train_eval_near": near, "eval_exact_duplicates": inside_exact,
-            "eval_near_duplicates": inside_near}
+    near = [{"a": evals[j]["id"], "b": evals[d]["id"], "jaccard": s}
+            for j, sh in enumerate(esh) for d, s in eindex.near(sh, threshold, skip=j)
+            if d > j and evals[j]["id"] not in exact_ids]
+    train_groups = _groups(train, [normalise(domain.dedup_text(it)) for it in train])
+    return {"eval": eval_groups, "eval_count": duplicate_count(eval_groups), "eval_near": near,
+            "train": train_groups, "train_count": duplicate_count(train_groups)}
+
+
+def template_near(train: list[dict], evals: list[dict], domain, skip: set) -> list[dict]:
+    """Eval items (not in `skip`) whose shape equals a training item's shape."""
+    shapes = defaultdict(list)
+    for it in train:
+        shapes[domain.template_text(it)].append(it["id"])
+    out = []
+    for it in evals:
+        if it["id"] in skip:
+            continue
+        shape = domain.template_text(it)
+        if shape in shapes:
+            out.append({"eval_id": it["id"], "line": it.get("line"), "train_ids": shapes[shape][:5],
+                        "shape": shape[:160]})
+    return out
+
+
+def duplicate_count(groups: list[dict]) -> int:
+    """Items that repeat an earlier item (the second and later members of each group)."""
+    return sum(len(g["ids"]) - 1 for g in groups)
 
 
 def gold_ceiling(domain, evals: list[dict]) -> dict:
@@ -132,60 +175,80 @@ def gold_ceiling(domain, evals: list[dict]) -> dict:
         fam[0] += int(res.passed)
         fam[1] += 1
         if not res.passed:
-            fails.append({"id": it["id"], "status": res.status, "detail": res.detail[:300]})
-    total = len(evals) or 1
-    return {"pass_rate": round(sum(v[0] for v in by_fam.values()) / total, 6),
+            fails.append({"id": it["id"], "line": it.get("line"), "family": it.get("family", ""),
+                          "status": res.status, "level": res.level, "detail": res.detail[:300]})
+    passed = sum(v[0] for v in by_fam.values())
+    return {"passed": passed, "total": len(evals), "pass_rate": round(passed / (len(evals) or 1), 6),
             "families": {f: round(p / n, 6) for f, (p, n) in sorted(by_fam.items())},
             "failures": fails}
 
 
 def run_audit(domain, eval_path, train_path, out_path, allow_contaminated: bool = False,
-              threshold: float = NEAR_THRESHOLD, eval_items=None) -> dict:
+              threshold: float = NEAR_THRESHOLD, eval_items=None, template_threshold: float | None = None) -> dict:
     """Audit, write `out_path` (atomically, also when the audit fails), raise ContaminatedError on overlap
-    unless allowed. Schema errors (DataError) propagate before anything is written."""
+    unless allowed. Schema errors (DataError) propagate before anything is written.
+    `template_threshold`: template-near items count as contamination when their share of the eval set
+    is above it (None: never)."""
     evals = eval_items if eval_items is not None else domain.load(eval_path)
     train = domain.load(train_path) if train_path else []
     ov = overlap(train, evals, domain, threshold) if train else None
-    contaminated = bool(ov and (ov["train_eval_exact"] or ov["train_eval_near"]))
+    template_share = len(ov["train_eval_template"]) / (len(evals) or 1) if ov else 0.0
+    template_hit = template_threshold is not None and template_share > template_threshold
+    contaminated = bool(ov and (ov["train_eval_exact"] or ov["train_eval_near"] or template_hit))
     report = {
-        "eval": {"path": str(eval_path), "sha256": sha256_file(eval_path), "items": len(evals)},
+        "eval": {"path": str(eval_path), "sha256": sha256_file(eval_path), "items": len(evals),
+                 **domain.data_notes(evals)},
         "train": ({"path": str(train_path), "sha256": sha256_file(train_path), "items": len(train)}
                   if train_path else None),
-        "near_threshold": threshold, "shingle_words": SHINGLE,
-        "overlap": ov, "gold_ceiling": gold_ceiling(domain, evals),
+        "near_threshold": threshold, "shingle_words": SHINGLE, "template_threshold": template_threshold,
+        "overlap": ov, "duplicates": duplicates(train, evals, domain, threshold),
+        "gold_ceiling": gold_ceiling(domain, evals),
         "contaminated": contaminated, "allow_contaminated": bool(allow_contaminated),
         "verdict": "contaminated" if contaminated else "clean",
-        "warnings": _warnings(ov, train_path),
+        "schema_warnings": schema_warnings(evals, eval_path) + schema_warnings(train, train_path),
     }
+    report["warnings"] = _warnings(ov, report["duplicates"], train_path)
     atomic_write_json(out_path, report)
     if contaminated and not allow_contaminated:
-        n = len(ov["train_eval_exact"]) + len(ov["train_eval_near"])
-        first = (ov["train_eval_exact"] or ov["train_eval_near"])[0]["eval_id"]
-        raise ContaminatedError(f"eval set {eval_path} overlaps the training set {train_path}: {n} eval "
-                                f"item(s) duplicated or near-duplicated (first: {first!r}); see {out_path}. "
-                                "Fix the split, or rerun with --allow-contaminated (recorded in every result)")
+        hits = ov["train_eval_exact"] + ov["train_eval_near"] + (ov["train_eval_template"] if template_hit else [])
+        raise ContaminatedError(f"eval set {eval_path} overlaps the training set {train_path}: {len(hits)} eval "
+                                f"item(s) duplicated, near-duplicated or template-near above the threshold "
+                                f"(first: {hits[0]['eval_id']!r}); see {out_path}. Fix the split, or rerun "
+                                "with --allow-contaminated (recorded in every result)")
     return report
 
 
-def _warnings(ov, train_path) -> list[str]:
+def schema_warnings(items: list[dict], path) -> list[str]:
+    """What the loader accepted but changed: ids that repeat an earlier line, loaded under a new id."""
+    return [f"{path}:{it.get('line')}: id {it['duplicate_of']['id']!r} repeats line "
+            f"{it['duplicate_of']['line']}; loaded as {it['id']!r}" for it in items if "duplicate_of" in it]
+
+
+def _warnings(ov, dup: dict, train_path) -> list[str]:
     w = []
     if not train_path:
         w.append("no training set given: train/eval overlap was not checked")
-    if ov and ov["eval_exact_duplicates"]:
-        w.append(f"{len(ov['eval_exact_duplicates'])} eval items are exact duplicates of other eval items")
-    if ov and ov["eval_near_duplicates"]:
-        w.append(f"{len(ov['eval_near_duplicates'])} near-duplicate pairs inside the eval set")
+    if dup["eval_count"]:
+        w.append(f"{dup['eval_count']} eval items repeat an earlier eval item")
+    if dup["eval_near"]:
+        w.append(f"{len(dup['eval_near'])} near-duplicate pairs inside the eval set")
+    if ov and ov["train_eval_template"]:
+        w.append(f"{len(ov['train_eval_template'])} eval items are template-near a training item")
     return w
 
 
 def summary(report: dict) -> dict:
     """The part of an audit every results file carries."""
     ov = report.get("overlap") or {}
+    gold = report["gold_ceiling"]
     return {"verdict": report["verdict"], "allow_contaminated": report["allow_contaminated"],
             "train_eval_exact": len(ov.get("train_eval_exact", [])),
             "train_eval_near": len(ov.get("train_eval_near", [])),
-            "eval_duplicates": len(ov.get("eval_exact_duplicates", [])),
-            "gold_ceiling": report["gold_ceiling"]["pass_rate"],
+            "train_eval_template": len(ov.get("train_eval_template", [])),
+            "eval_duplicates": report["duplicates"]["eval_count"],
+            "train_duplicates": report["duplicates"]["train_count"],
+            "gold_ceiling": gold["pass_rate"], "gold_failures": len(gold["failures"]),
+            "schema_warnings": len(report.get("schema_warnings", [])),
             "train_sha256": (report.get("train") or {}).get("sha256")}
 
 

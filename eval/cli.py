@@ -49,18 +49,22 @@ def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = Non
     """The options every evaluating gate (B, D) shares besides add_common and the generation settings."""
     p.add_argument("--train", default=None, help=train_help)
     p.add_argument("--allow-contaminated", action="store_true", help=allow_help)
+    p.add_argument("--keep-broken-gold", action="store_true",
+                   help="score the items whose reference answer fails its own validator (default: leave them "
+                        "out and list them); recorded in every result")
     p.add_argument("--out", default=None, help=out_help)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def setup(args):
-    """(settings, ks, domain, data path, items) from parsed gate arguments; errors are UserErrors."""
+    """(settings, ks, domain, data path, items, items read from the file) from parsed gate arguments;
+    errors are UserErrors."""
     from eval.settings import settings_from_args
 
     settings = settings_from_args(args)
     domain = get_domain(args.domain)
-    data, items = eval_data(domain, args.data, args.limit, args.holdout)
-    return settings, default_ks(args.k, settings.n), domain, data, items
+    data, items, read = read_data(domain, args.data, args.limit, args.holdout)
+    return settings, default_ks(args.k, settings.n), domain, data, items, read
 
 
 def selection(args):
@@ -75,7 +79,12 @@ def get_domain(name):
 
 
 def eval_data(domain, data, limit=None, holdout=None):
-    """(path, items): the domain loader reads and checks the file (DataError names file:line).
+    """(path, items): read_data without the count of items read."""
+    return read_data(domain, data, limit, holdout)[:2]
+
+
+def read_data(domain, data, limit=None, holdout=None):
+    """(path, items, items read): the domain loader reads and checks the file (DataError names file:line).
     `limit` N keeps stratified(items, N); `holdout` N keeps the items stratified(items, N) leaves out."""
     path = Path(data or domain.default_eval or "")
     if not str(data or domain.default_eval):
@@ -89,8 +98,8 @@ def eval_data(domain, data, limit=None, holdout=None):
         rest = [it for it in items if id(it) not in picked]
         if not rest:
             raise UserError(f"--holdout {holdout}: {path} has only {len(items)} items, none left out")
-        return path, rest
-    return path, stratified(items, limit) if limit else items
+        return path, rest, len(items)
+    return path, stratified(items, limit) if limit else items, len(items)
 
 
 def stratified(items: list[dict], limit: int) -> list[dict]:

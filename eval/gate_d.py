@@ -7,6 +7,9 @@ gate B into `<out>/<checkpoint>__s<scale>/` with the adapter merged at that scal
 results.json matches the current data and settings is not redone; a half-done one resumes. Writes
 summary.json, summary.md and heatmap.png (pass@k, checkpoint x scale).
 
+`--sweep best` evaluates every checkpoint at the largest scale first, then the other scales on the best
+of those only (checkpoints + scales - 1 combinations instead of checkpoints x scales).
+
 What it does not do: pick the winner against the baseline (gate E does, with the paired interval).
 """
 from __future__ import annotations
@@ -21,7 +24,8 @@ from core.meta import run_info
 from eval import audit as audit_mod
 from eval import passk
 from eval.checkpoints import check_adapter, checkpoint_step, list_checkpoints
-from eval.pipeline import evaluate
+from eval.gold import apply_gold_ceiling
+from eval.pipeline import evaluate, resolve_precision
 from eval.plots import heatmap
 from eval.settings import check_scale
 
@@ -62,13 +66,16 @@ def train_path_of(infos: dict, domain, override=None):
 
 
 def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: float, ks, ids: set) -> dict | None:
-    """The results already in res_path, if they were made exactly as asked (same data, items, settings,
-    adapter, scale, ks); None otherwise, so the combination is evaluated (again)."""
+    """The results already in res_path, if they were made exactly as asked (same data, items, settings
+    with the precision `auto` resolves to here, adapter, scale, ks); None otherwise, so the combination is
+    evaluated (again)."""
     if not res_path.is_file():
         return None
     res = read_json(res_path)
     same = (res.get("data", {}).get("sha256") == data_sha
             and res.get("generation", {}).get("sampling") == settings.sampling()
+            and res.get("generation", {}).get("precision") == settings.precision
+            and res.get("generation", {}).get("backend") == settings.backend
             and (res.get("adapter") or {}).get("path") == str(adapter)
             and (res.get("adapter") or {}).get("scale") == scale and res.get("ks") == ks
             and set(res.get("items") or {}) == ids)
@@ -77,8 +84,9 @@ def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: flo
 
 def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_dir, scales=DEFAULT_SCALES,
                allow_contaminated=False, train=None, workers=2, progress=True, limit=None,
-               baseline=None) -> dict:
-    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value."""
+               baseline=None, sweep: str = "grid", keep_broken_gold=False, items_read=None) -> dict:
+    """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value.
+    Items whose reference fails its validator are left out as in gate B (eval.gold), unless kept."""
     out_dir = Path(out_dir)
     scales = [float(s) for s in scales]
     ref = models.resolve(model_spec)
@@ -86,7 +94,9 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
     report = audit_mod.run_audit(domain, data_path, train_path_of(infos, domain, train), out_dir / "audit.json",
                                  allow_contaminated, eval_items=items)
     audit_sum = audit_mod.summary(report)
+    items, record = apply_gold_ceiling(report, items, items_read or len(items), keep_broken_gold, domain)
     data_sha = sha256_file(data_path)
+    resolved, _ = resolve_precision(settings)
     base = {}
 
     def loader():  # the base model is loaded once, and only if some combination needs generating
@@ -95,18 +105,36 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
             base["v"] = (r, tok, m)
         return base["v"]
 
-    rows = []
-    for ck in ckpts:
-        for s in scales:
-            d = out_dir / combo_name(ck, s)
-            res = _finished(d / "results.json", data_sha, settings, ck, s, ks, {it["id"] for it in items})
-            if res is None:
-                res = evaluate(domain, data_path, items, model_spec, settings, ks, d, adapter=ck, scale=s,
-                               audit=audit_sum, workers=workers, progress=progress, base_loader=loader,
-                               limit=limit)
-            rows.append(_row(ck, s, d, res))
-    return write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
-                         run_dir, ref, _baseline_value(baseline, data_sha, settings, ks[0]))
+    def one(ck, s):
+        d = out_dir / combo_name(ck, s)
+        res = _finished(d / "results.json", data_sha, resolved, ck, s, ks, {it["id"] for it in items})
+        if res is None:
+            res = evaluate(domain, data_path, items, model_spec, settings, ks, d, adapter=ck, scale=s,
+                           audit=audit_sum, workers=workers, progress=progress, base_loader=loader, limit=limit,
+                           data_record=record)
+        return _row(ck, s, d, res)
+
+    rows = [one(ck, s) for ck, s in plan(ckpts, scales, sweep)]
+    if sweep == "best":  # the other scales, on the checkpoint that scored best at the top scale only
+        top = max(rows, key=lambda r: (r["pass_at_k"][f"pass@{ks[0]}"]["value"], -(r["step"] or 0)))
+        ck = next(c for c in ckpts if c.name == top["checkpoint"])
+        rows += [one(ck, s) for s in scales if s != max(scales)]
+    return write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, resolved, audit_sum,
+                         run_dir, ref, _baseline_value(baseline, data_sha, settings, ks[0]), sweep)
+
+
+SWEEPS = ("grid", "best")
+
+
+def plan(ckpts, scales, sweep: str) -> list:
+    """The combinations evaluated first: every checkpoint x every scale (grid), or every checkpoint at the
+    largest scale (best: the other scales then run on the best of those only, checkpoints + scales - 1
+    combinations instead of checkpoints x scales)."""
+    if sweep not in SWEEPS:
+        raise UserError(f"--sweep {sweep!r}: expected one of {', '.join(SWEEPS)}")
+    if sweep == "best":
+        return [(ck, max(scales)) for ck in ckpts]
+    return [(ck, s) for ck in ckpts for s in scales]
 
 
 def _baseline_value(path, data_sha, settings, k):
@@ -126,19 +154,20 @@ def _row(ck: Path, scale: float, d: Path, res: dict) -> dict:
 
 
 def write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha, settings, audit_sum,
-                  run_dir, ref, baseline=None) -> dict:
+                  run_dir, ref, baseline=None, sweep: str = "grid") -> dict:
     primary = f"pass@{ks[0]}"
     best = max(rows, key=lambda r: (r["pass_at_k"][primary]["value"], -(r["step"] or 0), -abs(r["scale"] - 1)))
     summary = {"format": "workbench.eval.gate_d/1", "run_dir": str(run_dir), "model": ref.describe(),
                "domain": domain.describe(), "data": {"path": str(data_path), "sha256": data_sha},
-               "generation": settings.sampling(), "ks": ks, "primary": primary, "scales": scales,
-               "checkpoints": [c.name for c in ckpts], "combinations": rows, "best": best,
+               "generation": {**settings.sampling(), "precision": settings.precision, "backend": settings.backend},
+               "ks": ks, "primary": primary, "scales": scales,
+               "checkpoints": [c.name for c in ckpts], "sweep": sweep, "combinations": rows, "best": best,
                "baseline_value": baseline,
                "audit": audit_sum, "run": run_info()}
     atomic_write_json(out_dir / "summary.json", summary)
     atomic_write_text(out_dir / "summary.md", _markdown(summary))
-    vals = [[next(r["pass_at_k"][primary]["value"] for r in rows if r["checkpoint"] == c.name
-                  and r["scale"] == s) for s in scales] for c in ckpts]
+    vals = [[next((r["pass_at_k"][primary]["value"] for r in rows if r["checkpoint"] == c.name
+                   and r["scale"] == s), None) for s in scales] for c in ckpts]  # None: not evaluated
     heatmap(vals, [c.name for c in ckpts], scales, f"{domain.name}: {primary} (%) by checkpoint x scale",
             out_dir / "heatmap.png", baseline=baseline)
     return summary
@@ -159,4 +188,7 @@ def _markdown(s: dict) -> str:
     lines += ["", f"Best on {s['primary']}: {b['checkpoint']} at scale {b['scale']:g} "
               f"({100 * b['pass_at_k'][s['primary']]['value']:.1f}%), picked among {len(s['combinations'])} "
               "combinations on this same eval set (optimistic; gate E says how much).", ""]
+    if s.get("sweep") == "best":
+        lines += [f"Sweep `best`: every checkpoint at scale {max(s['scales']):g}, then the other scales on the "
+                  "checkpoint that scored best there only (empty heatmap cells were not evaluated).", ""]
     return "\n".join(lines)

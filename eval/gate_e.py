@@ -27,6 +27,19 @@ from eval import passk
 PROCEED, ADJUST = "PROCEED", "ADJUST"
 EXIT = {PROCEED: 0, ADJUST: 3}
 SAMPLING_KEYS = ("n", "temperature", "top_p", "max_new_tokens")
+COMPUTE_KEYS = ("precision", "backend")  # how the samples were computed: bf16 vs fp32 sample differently
+
+
+def compute_of(res: dict) -> dict:
+    """The precision and backend a result was generated with (older results: as recorded, or None)."""
+    gen = res.get("generation", {})
+    return {k: gen.get(k) for k in COMPUTE_KEYS}
+
+
+def compute_mismatch(base: dict, other: dict, label: str) -> list[str]:
+    """Precision/backend differences: refused unless --allow-compute-mismatch, and then recorded."""
+    b, o = compute_of(base), compute_of(other)
+    return [f"{label}: generation {k} {o[k]!r} vs baseline {b[k]!r}" for k in COMPUTE_KEYS if b[k] != o[k]]
 
 
 def comparable(base: dict, other: dict, label: str) -> list[str]:
@@ -66,7 +79,7 @@ def load_combinations(summary_path) -> tuple[dict, list[dict]]:
 
 
 def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: float = 15.0, require_ci: bool = False,
-           n_boot: int = passk.DEFAULT_BOOTSTRAP, seed: int = 0) -> dict:
+           n_boot: int = passk.DEFAULT_BOOTSTRAP, seed: int = 0, allow_compute_mismatch: bool = False) -> dict:
     base = read_json(baseline_path)
     summary, combos = load_combinations(summary_path)
     n = base["generation"]["sampling"]["n"]
@@ -74,6 +87,12 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     passk.check_ks([k], n)
     problems = [p for c in combos for p in comparable(base, c["results"], c["row"]["checkpoint"]
                                                     + f" x{c['row']['scale']:g}")]
+    mismatch = [p for c in combos for p in compute_mismatch(base, c["results"], c["row"]["checkpoint"]
+                                                            + f" x{c['row']['scale']:g}")]
+    if mismatch and not allow_compute_mismatch:
+        problems += mismatch + ["(results computed in another precision or backend sample differently; rerun "
+                                "one side with the other's --precision/--backend, or pass "
+                                "--allow-compute-mismatch to compare anyway, which is recorded)"]
     if problems:
         raise UserError("gate E refuses to compare these results:\n  " + "\n  ".join(problems))
     ids = sorted(base["items"])
@@ -103,6 +122,8 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
         "allow_contaminated": bool(base.get("allow_contaminated")
                                    or any(c["results"].get("allow_contaminated") for c in combos)),
         "gold_ceiling": (base.get("audit") or {}).get("gold_ceiling"),
+        "compute": {"baseline": compute_of(base), "best": compute_of(best["results"]),
+                    "mismatch": mismatch, "allow_compute_mismatch": bool(allow_compute_mismatch)},
         "data": base["data"], "domain": base["domain"], "sampling": base["generation"]["sampling"],
         "run": run_info(),
     }
@@ -205,6 +226,13 @@ def markdown(d: dict) -> str:
     if d["allow_contaminated"]:
         lines += ["**Contamination override**: these results were made with --allow-contaminated "
                   "(train/eval overlap was found and accepted).", ""]
+    comp = d.get("compute") or {}
+    if comp.get("mismatch"):
+        lines += ["**Compute override**: baseline and tuned results were generated differently "
+                  "(--allow-compute-mismatch): " + "; ".join(comp["mismatch"]) + ".", ""]
+    elif comp:
+        lines += [f"Computed in {comp['baseline'].get('precision')} with the {comp['baseline'].get('backend')} "
+                  "backend on both sides.", ""]
     lines += ["| family | items | baseline | best | delta (pp) |", "|---|---|---|---|---|"]
     for f, v in d["families"].items():
         lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} |")

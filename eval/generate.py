@@ -2,14 +2,14 @@
 
 What it does: builds each prompt with the tokenizer's chat template
 (`apply_chat_template(domain.messages(item), add_generation_prompt=True, **domain.chat_kwargs(item))`),
-sorts prompts by token length into fixed batches (less padding), and appends each finished batch to an
-AppendLog keyed by (id, sample). A sidecar `<name>.meta.json` records what the file was made with;
+sorts prompts by token length into fixed chunks (`--chunk`, continuous batching runs inside a chunk),
+and appends each finished chunk to an AppendLog keyed by (id, sample). A sidecar `<name>.meta.json` records what the file was made with;
 resuming under other settings, another model/adapter/scale or other items is an error.
 
 Why resumed runs equal uninterrupted ones: each sample draws from its own generator seeded from the
-global seed, the item id and the sample index, never from its position in the run; and batches are cut
-from the full, length-sorted item list (not from what is left), so even the floating-point padding
-effects are the same. A batch that was cut off half-written is regenerated whole; AppendLog drops the
+global seed, the item id and the sample index, never from its position in the run; and chunks are cut
+from the full, length-sorted item list (not from what is left), so even the floating-point batching
+effects are the same. A chunk that was cut off half-written is regenerated whole; AppendLog drops the
 samples it already holds.
 
 What it does not check: the completions themselves (scoring does that).
@@ -45,10 +45,13 @@ def build_prompt(tokenizer, domain, item) -> str:
                                          **domain.chat_kwargs(item))
 
 
-def make_batches(prompts: dict, lengths: dict, batch_size: int) -> list[list[str]]:
-    """Item ids in fixed batches: longest prompts first, ties by id (deterministic)."""
+def make_batches(prompts: dict, lengths: dict, chunk: int) -> list[list[str]]:
+    """Item ids in fixed chunks of at most `chunk` (sizes balanced: 36 items in chunks of 64 = one chunk,
+    89 = 45 + 44): longest prompts first, ties by id (deterministic)."""
     order = sorted(prompts, key=lambda i: (-lengths[i], str(i)))
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    parts = max(1, -(-len(order) // chunk))
+    size = -(-len(order) // parts)
+    return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 def check_header(gen_path, identity: dict):
@@ -107,12 +110,12 @@ def _generate_missing(domain, items, settings, log, backend, state, meta, progre
     bar = tqdm(total=len(items), initial=done_items, unit="item", disable=not progress, desc="generate",
                dynamic_ncols=True)
     run_tokens, run_seconds = 0, 0.0
-    for ids in make_batches(prompts, lengths, settings.batch_size):
+    for ids in make_batches(prompts, lengths, settings.chunk):
         if all((i, s) in log.done for i in ids for s in range(n)):
             continue
         seeds = [item_seed(settings.seed, i) for i in ids]
         t0 = time.perf_counter()
-        outs = backend.generate([prompts[i] for i in ids], seeds)
+        outs = backend.generate([prompts[i] for i in ids], seeds, **_progress_kw(backend, ids, log, n, bar))
         dt = time.perf_counter() - t0
         toks = 0
         for i, seed, samples in zip(ids, seeds, outs):
@@ -124,9 +127,20 @@ def _generate_missing(domain, items, settings, log, backend, state, meta, progre
         state["progress"]["seconds"] += dt
         state["progress"]["tokens"] += toks
         atomic_write_json(meta, state)  # after the records: a kill here only loses timing, not samples
-        bar.update(len(ids))
+        bar.n = sum(all((i, s) in log.done for s in range(n)) for i in by_id)
+        bar.refresh()
         bar.set_postfix_str(f"{run_tokens / max(run_seconds, 1e-9):.0f} tok/s")
     bar.close()
+
+
+def _progress_kw(backend, ids, log, n, bar) -> dict:
+    """The bar moves as each prompt's samples end inside a chunk (for backends that can say so)."""
+    import inspect
+
+    if "on_prompt_done" not in inspect.signature(backend.generate).parameters:
+        return {}
+    fresh = [i for i in ids if not all((i, s) in log.done for s in range(n))]
+    return {"on_prompt_done": lambda j: bar.update(1) if ids[j] in fresh else None}
 
 
 def _stats(records, items, state) -> dict:

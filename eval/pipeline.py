@@ -3,12 +3,13 @@
 Shared by gate B (baseline, no adapter) and gate D (every checkpoint x scale). Each step is resumable on
 its own file; results.json is written atomically at the end and describes itself: model, adapter and
 scale, data file hash, domain/template/validator versions, generation settings and seed, the audit
-summary (with the --allow-contaminated override), git commit, library versions, wall times, tokens/s,
+summary (with the --allow-contaminated override), items read / left out / why (--keep-broken-gold), git commit, library versions, wall times, tokens/s,
 pass@k with bootstrap intervals per family, the level breakdown, and per-item counts (gate E's paired
 bootstrap needs them).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -49,15 +50,16 @@ def out_paths(out_dir) -> dict:
 
 def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, adapter=None, scale=1.0,
              audit=None, workers=2, progress=True, base_loader=None, allow_generate=True,
-             n_boot=passk.DEFAULT_BOOTSTRAP, limit=None) -> dict:
+             n_boot=passk.DEFAULT_BOOTSTRAP, limit=None, data_record=None) -> dict:
     """Run (or resume) one evaluation into `out_dir`; return the results dict (also in results.json).
 
     `base_loader()` -> (ref, tokenizer, model) shares one loaded base model between evaluations (gate D);
     it is called only when samples are missing. `allow_generate=False` (the score step alone) refuses
-    to generate missing samples.
+    to generate missing samples. `data_record` (eval.gold.apply_gold_ceiling) says how many items were
+    read and which were left out, and why; results carry it under `data`.
     """
     t0 = time.perf_counter()
-    settings.check()
+    settings, precision = resolve_precision(settings.check())
     scale = check_scale(scale)
     ks = passk.check_ks(ks, settings.n)
     ref = models.resolve(model_spec)
@@ -89,12 +91,14 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         "format": RESULTS_FORMAT,
         "model": ref.describe(),
         "adapter": _adapter_block(adapter_info, scale),
-        "data": {"path": str(data_path), "sha256": data_sha, "items": len(items), "limit": limit},
+        "data": {"path": str(data_path), "sha256": data_sha, "items": len(items), "limit": limit,
+                 **(data_record or {"items_read": None, "left_out": []})},
         "domain": domain.describe(),
-        "generation": {**settings.resume_key(), "sampling": settings.sampling()},
+        "generation": {**settings.resume_key(), "sampling": settings.sampling(), "precision_choice": precision},
         "seed": settings.seed,
         "audit": audit,
         "allow_contaminated": bool(audit and audit.get("allow_contaminated")),
+        "keep_broken_gold": bool((data_record or {}).get("keep_broken_gold")),
         "ks": ks,
         "pass_at_k": table["overall"],
         "families": {f: {"pass_at_k": table["families"][f], **agg["families"][f]} for f in table["families"]},
@@ -110,6 +114,19 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         results["breakdown"] = _domain_breakdown(domain, items, scores)
     atomic_write_json(paths["results"], results)
     return results
+
+
+def resolve_precision(settings):
+    """(settings with a concrete precision, the choice and its evidence). `auto` is decided per machine
+    (core.precision): the concrete precision enters the resume key, so samples made in bf16 are never
+    continued in fp32. vLLM picks its own dtype on the GPU; its request is recorded as given."""
+    from core import precision as prec
+
+    if settings.backend != "hf":
+        return settings, {"precision": settings.precision, "requested": settings.precision,
+                          "reason": f"{settings.backend} backend"}
+    choice = prec.resolve(settings.precision)
+    return dataclasses.replace(settings, precision=choice["precision"]), choice
 
 
 def _adapter_block(info, scale):

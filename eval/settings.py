@@ -22,8 +22,12 @@ class GenSettings:
     max_new_tokens: int = field(default=300, metadata={"help": "cap on generated tokens per sample"})
     seed: int = field(default=1234, metadata={"help": "global seed; each batch's seed derives from it "
                                                       "and the item ids in the batch"})
-    batch_size: int = field(default=8, metadata={"help": "prompts per batch (x n sequences)"})
-    precision: str = field(default="auto", metadata={"help": "auto/bf16 (bf16 weights) | fp32"})
+    batch_size: int = field(default=8, metadata={"help": "prompts in flight (x n rows); a finished row's slot "
+                                                         "goes to the next waiting prompt (continuous batching)"})
+    chunk: int = field(default=64, metadata={"help": "prompts per resumable chunk: samples are written when a "
+                                                    "chunk ends, and a killed run redoes at most one chunk"})
+    precision: str = field(default="auto", metadata={"help": "auto (bf16 only where this machine measures it "
+                                                                   "faster, core.precision) | bf16 | fp32"})
     backend: str = field(default="hf", metadata={"help": "hf | vllm"})
 
     def check(self) -> "GenSettings":
@@ -38,6 +42,8 @@ class GenSettings:
             problems.append(f"--max-new-tokens {self.max_new_tokens}: must be >= 1")
         if self.batch_size < 1:
             problems.append(f"--batch-size {self.batch_size}: must be >= 1")
+        if self.chunk < 1:
+            problems.append(f"--chunk {self.chunk}: must be >= 1")
         if self.precision not in PRECISIONS:
             problems.append(f"--precision {self.precision!r}: expected one of {', '.join(PRECISIONS)}")
         if self.backend not in ("hf", "vllm"):
@@ -70,12 +76,15 @@ def add_generation_args(parser):
     parser.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens, help="(default %(default)s)")
     parser.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=d.batch_size,
-                        help="prompts per batch, each with n sequences (default %(default)s)")
+                        help="prompts in flight, each with n sequences; finished rows are refilled from the "
+                             "chunk's waiting prompts (default %(default)s)")
+    parser.add_argument("--chunk", type=int, default=d.chunk,
+                        help="prompts per resumable chunk (default %(default)s)")
     parser.add_argument("--precision", default=d.precision, choices=PRECISIONS, help="(default %(default)s)")
     parser.add_argument("--backend", default=d.backend, choices=("hf", "vllm"), help="(default %(default)s)")
 
 
 def settings_from_args(args) -> GenSettings:
     return GenSettings(n=args.n, temperature=args.temperature, top_p=args.top_p,
-                       max_new_tokens=args.max_new_tokens, seed=args.seed, batch_size=args.batch_size,
+                       max_new_tokens=args.max_new_tokens, seed=args.seed, batch_size=args.batch_size, chunk=args.chunk,
                        precision=args.precision, backend=args.backend).check()

@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/baseline.py --domain luanti --model embedded [--data path/eval.jsonl] \
         [--n 5 --temperature 0.2 --top-p 0.9 --max-new-tokens 300 --seed 1234 --batch-size 8] \
-        [--k 1 5] [--limit N] [--allow-contaminated] [--out results/luanti/embedded/baseline]
+        [--k 1 5] [--limit N] [--allow-contaminated] [--keep-broken-gold] [--out results/luanti/embedded/baseline]
 
-Writes audit.json, generations.jsonl (+ .meta.json), scores.jsonl, results.json in --out.
+Writes audit.json, generations.jsonl (+ .meta.json), scores.jsonl, results.json in --out. Items whose
+reference fails its own validator are listed before generation and left out unless --keep-broken-gold.
 Exit 0 on success, 2 on bad input / contaminated eval set / missing validator toolchain.
 """
 from __future__ import annotations
@@ -34,19 +35,22 @@ def make_parser():
 @cli.entry
 def main(argv=None):
     from eval.audit import default_train_path, run_audit, summary
+    from eval.gold import apply_gold_ceiling
     from eval.pipeline import evaluate
 
     args = make_parser().parse_args(argv)
-    settings, ks, domain, data, items = cli.setup(args)
+    settings, ks, domain, data, items, read = cli.setup(args)
     ref = models.resolve(args.model)
     out = Path(args.out) if args.out else cli.baseline_dir(domain.name, ref)
     print(f"[1/3] audit {data}", file=sys.stderr)
     report = run_audit(domain, data, default_train_path(domain, args.train), out / "audit.json",
                        args.allow_contaminated, eval_items=items)
-    print("[2/3] generate, [3/3] score", file=sys.stderr)
+    items, record = apply_gold_ceiling(report, items, read, args.keep_broken_gold, domain)
+    print(f"[2/3] generate, [3/3] score: {len(items)} of {read} items", file=sys.stderr)
     res = evaluate(domain, data, items, args.model, settings, ks, out, audit=summary(report),
-                   workers=args.workers, progress=not args.quiet, limit=cli.selection(args))
-    print(json.dumps({"results": str(out / "results.json"), "pass_at_k": res["pass_at_k"],
+                   workers=args.workers, progress=not args.quiet, limit=cli.selection(args), data_record=record)
+    print(json.dumps({"results": str(out / "results.json"), "items": res["data"]["items"],
+                      "left_out": len(res["data"]["left_out"]), "pass_at_k": res["pass_at_k"],
                       "tokens_per_s": res["throughput"]["tokens_per_s"]}, indent=2))
     return 0
 

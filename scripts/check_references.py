@@ -2,8 +2,10 @@
 
     .venv/bin/python scripts/check_references.py --data data/luanti/eval.jsonl [--domain luanti] [--server]
 
-Prints the ceiling N/M (and per family), then each failing item with its status, level and reason.
-Exit 0 when every reference passes, 1 when any fails, 2 on bad input or a missing toolchain.
+Prints the ceiling N/M (and per family), then EVERY failing item with its line, status, level and
+reason. Data-quality defects (duplicates, references that do not run) load and are reported; only
+schema errors stop, with file:line. Exit 0 when every reference passes, 1 when any fails, 2 on bad
+input or a missing toolchain.
 """
 from __future__ import annotations
 
@@ -50,11 +52,16 @@ def main(argv=None) -> int:
           f"in {time.monotonic() - t0:.1f} s")
     for fam, (passed, total) in sorted(s["by_family"].items()):
         print(f"  {fam}: {passed}/{total}")
-    family = {it["id"]: it.get("family", "") for it in items}
+    by_id = {it["id"]: it for it in items}
     for item_id, res in results:
         if not res.passed:
-            print(f"FAIL {item_id} [{family[item_id]}] {res.status} at level "
+            it = by_id[item_id]
+            print(f"FAIL line {it.get('line') or '-'} {item_id} [{it.get('family', '')}] {res.status} at level "
                   f"{res.level or '-'}: {res.detail}")
+    dups = [it for it in items if "duplicate_of" in it]
+    if dups:
+        print(f"note: {len(dups)} item(s) repeat an earlier id, loaded under their own: " + ", ".join(
+            f"line {it['line']} {it['id']} (first on line {it['duplicate_of']['line']})" for it in dups))
     return 0 if s["passed"] == s["total"] else 1
 
 

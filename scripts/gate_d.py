@@ -1,7 +1,8 @@
 """Gate D: every checkpoint of a training run x every adapter scale, scored like the baseline.
 
     .venv/bin/python scripts/gate_d.py --domain luanti --run run1 --model embedded \
-        [--scales 0.25 0.5 1.0] [--data path/eval.jsonl] [--k 1 5] [--limit N] [--allow-contaminated]
+        [--scales 0.25 0.5 1.0] [--sweep grid|best] [--data path/eval.jsonl] [--k 1 5] [--limit N]
+        [--allow-contaminated]
 
 --run is a name under adapters/<domain>/ or a folder path. Writes results/<domain>/<run>/gate_d/
 <checkpoint>__s<scale>/{generations,scores}.jsonl + results.json, and summary.json, summary.md,
@@ -26,6 +27,9 @@ def make_parser():
     cli.add_common(p)
     p.add_argument("--run", required=True, help="training run: name under adapters/<domain>/ or a path")
     p.add_argument("--scales", type=float, nargs="+", default=[0.25, 0.5, 1.0], help="each in 0..2")
+    p.add_argument("--sweep", choices=["grid", "best"], default="grid",
+                   help="grid: every checkpoint x every scale; best: every checkpoint at the largest scale, "
+                        "then the other scales on the best of those only (default %(default)s)")
     cli.add_eval_run(p, out_help="output folder (default results/<domain>/<run>/gate_d)",
                      train_help="training JSONL for the audit (default: from workbench.json)",
                      allow_help="go on despite train/eval overlap (recorded in every result)")
@@ -40,12 +44,12 @@ def main(argv=None):
     from eval.gate_d import run_gate_d
 
     args = make_parser().parse_args(argv)
-    settings, ks, domain, data, items = cli.setup(args)
+    settings, ks, domain, data, items, read = cli.setup(args)
     out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
     baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,
                    args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, cli.selection(args),
-                   baseline)
+                   baseline, args.sweep, keep_broken_gold=args.keep_broken_gold, items_read=read)
     print(json.dumps({"summary": str(out / "summary.json"), "heatmap": str(out / "heatmap.png"),
                       "best": s["best"]}, indent=2))
     return 0

@@ -5,7 +5,8 @@
         [--gate-d results/luanti/run1/gate_d/summary.json] [--out results/luanti/run1]
 
 Writes <out>/decision.json and decision.md. Exit codes: 0 PROCEED, 3 ADJUST, 2 user error (e.g. results
-made on different eval data, validator versions or sampling settings).
+made on different eval data, validator versions or sampling settings, or in another precision or backend
+without --allow-compute-mismatch).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def make_parser():
                    help="decide on pass@k (default: k = n, the samples per item; pass@5 with the default n=5)")
     p.add_argument("--threshold", type=float, default=15.0, help="gain needed, percentage points (default %(default)s)")
     p.add_argument("--require-ci", action="store_true", help="PROCEED only if the interval's lower bound clears it")
+    p.add_argument("--allow-compute-mismatch", action="store_true",
+                   help="compare results generated in different precisions or backends (recorded in the decision)")
     p.add_argument("--out", default=None, help="folder for decision.json/md (default results/<domain>/<run>)")
     return p
 
@@ -43,7 +46,8 @@ def main(argv=None):
     baseline = Path(args.baseline) if args.baseline else \
         cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
     summary = Path(args.gate_d) if args.gate_d else run_out / "gate_d" / "summary.json"
-    d = decide(baseline, summary, args.k, args.threshold, args.require_ci)
+    d = decide(baseline, summary, args.k, args.threshold, args.require_ci,
+               allow_compute_mismatch=args.allow_compute_mismatch)
     js, md = write_decision(d, Path(args.out) if args.out else run_out)
     print(md.read_text())
     print(f"{d['decision']}: wrote {js} and {md}", file=sys.stderr)

@@ -2,8 +2,10 @@
 
     .venv/bin/python scripts/report.py --domain luanti --run luanti-lora [--model embedded]   (make report)
 
-Reads only files the gates wrote (gate A stamp, baseline results.json, gate D summary.md and heatmap,
-gate E decision.md) and says which are missing; writes results/<domain>/<run>/REPORT.md atomically.
+Reads only files the gates wrote (gate A stamp, baseline results.json, the run's log.jsonl, gate D
+summary.md and heatmap, gate E decision.json/md) and says which are missing; writes
+results/<domain>/<run>/REPORT.md atomically, with pictures beside it: the training loss curve, pass@k
+against k for the baseline and the chosen checkpoint, per-family bars, and gate D's heatmap.
 """
 from __future__ import annotations
 
@@ -52,7 +54,34 @@ def sections(domain: str, run: str, model: str, baseline: str | None = None,
     heat = run_out / "gate_d" / "heatmap.png"
     if heat.is_file():
         out += [f"![pass@k heatmap]({os.path.relpath(heat, report_dir or run_out)})", ""]
+    out += figures(cli.run_dir(domain, run), base, run_out, report_dir or run_out)
     return out
+
+
+def figures(run_dir: Path, base: Path, run_out: Path, report_dir: Path) -> list[str]:
+    """Write the report's pictures into report_dir; return the Markdown that shows them."""
+    from core.files import read_json
+    from eval import plots
+
+    out, report_dir = ["## Pictures", ""], Path(report_dir)
+    log = Path(run_dir) / "log.jsonl"
+    if log.is_file():
+        rows = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
+        plots.loss_curve(rows, report_dir / "loss.png", f"training loss, {Path(run_dir).name}")
+        out += ["![training loss](loss.png)", ""]
+    decision = run_out / "decision.json"
+    if base.is_file() and decision.is_file():
+        b, d = read_json(base), read_json(decision)
+        tuned = read_json(d["best"]["results"])
+        label = f"{d['best']['checkpoint']} x {d['best']['scale']:g}"
+        plots.passk_curves({"baseline": b["pass_at_k"], label: tuned["pass_at_k"]}, report_dir / "passk.png",
+                           f"pass@k, {b['data']['items']} items (95% bootstrap bands)")
+        k = d["metric"]
+        fams = {f: (v["pass_at_k"][k]["value"], tuned["families"].get(f, {}).get("pass_at_k", {}).get(k, {})
+                    .get("value", 0.0)) for f, v in b["families"].items()}
+        plots.family_bars(fams, ("baseline", label), report_dir / "families.png", f"{k} by family")
+        out += ["![pass@k against k](passk.png) ![per-family bars](families.png)", ""]
+    return out if len(out) > 2 else []
 
 
 def make_parser():

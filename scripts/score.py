@@ -5,6 +5,8 @@
 Reads the generation settings, model, adapter and scale from generations.meta.json in --out, runs the
 domain validator on every sample in --workers processes, and writes results.json (pass@k for every
 k <= n with bootstrap 95% intervals, per family, level breakdown). Refuses incomplete generations.
+When --out holds an audit.json (gate B's), the items whose reference fails its validator are left out
+as gate B left them out, unless --keep-broken-gold.
 """
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ def make_parser():
     cli.add_common(p, model=False)
     p.add_argument("--out", required=True, help="folder holding generations.jsonl (+ .meta.json)")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--keep-broken-gold", action="store_true",
+                   help="score items whose reference fails its validator (as gate B's flag of the same name)")
     return p
 
 
@@ -39,18 +43,22 @@ def main(argv=None):
     ident = read_json(meta_file)["identity"]
     settings = GenSettings(**ident["settings"]).check()
     domain = cli.get_domain(args.domain)
-    data, items = cli.eval_data(domain, args.data, args.limit, args.holdout)
+    data, items, read = cli.read_data(domain, args.data, args.limit, args.holdout)
     audit_file = out / "audit.json"
-    audit = None
+    audit, record = None, {"items_read": read, "left_out": []}
     if audit_file.is_file():
         from eval.audit import summary
+        from eval.gold import apply_gold_ceiling
 
-        audit = summary(read_json(audit_file))
+        report = read_json(audit_file)
+        audit = summary(report)
+        items, record = apply_gold_ceiling(report, items, read, args.keep_broken_gold, domain)
     from eval.pipeline import evaluate
 
     res = evaluate(domain, data, items, ident["model"]["spec"], settings, cli.default_ks(args.k, settings.n), out,
                    adapter=ident.get("adapter"), scale=ident.get("scale") or 1.0, audit=audit,
-                   workers=args.workers, progress=not args.quiet, allow_generate=False, limit=cli.selection(args))
+                   workers=args.workers, progress=not args.quiet, allow_generate=False, limit=cli.selection(args),
+                   data_record=record)
     print(json.dumps({"results": str(out / "results.json"), "pass_at_k": res["pass_at_k"]}, indent=2))
     return 0
 

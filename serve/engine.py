@@ -147,7 +147,7 @@ class Engine:
             toks, finish = decode(self.model, input_ids, torch.ones_like(input_ids), req.n, max_tokens,
                                   req.temperature, req.top_p, self.backend.eos_ids,
                                   [sample_seed(seed, j) for j in range(req.n)], self.backend._stop_check(stops),
-                                  on_token if on_delta else None)
+                                  on_token=on_token if on_delta else None)
         out = []
         for row, (t, f) in enumerate(zip(toks, finish)):
             body = t[:-1] if f == "eos" else t

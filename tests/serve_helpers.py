@@ -17,16 +17,20 @@ class ScriptedLM:
     def __init__(self, tokenizer, scripts, vocab: int):
         self.scripts = [tokenizer(s, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
                         for s in scripts]
-        self.vocab, self.calls, self.width, self.current = vocab, 0, 0, self.scripts[0]
+        self.vocab, self.calls, self.start, self.current = vocab, 0, None, self.scripts[0]
 
-    def __call__(self, input_ids, attention_mask, **_):
+    def __call__(self, input_ids, attention_mask, position_ids, past_key_values=None, **_):
         import torch
 
-        if input_ids.shape[1] > 1 or self.width == 0:      # prefill: a new request
+        if past_key_values is not None:  # the decoding loop sizes its batch from the cache: fill it
+            z = torch.zeros(input_ids.shape[0], 1, input_ids.shape[1], 1)
+            past_key_values.update(z, z.clone(), 0)
+        last = int(position_ids[:, -1].max())
+        if input_ids.shape[1] > 1 or self.start is None:      # prefill: a new request
             self.current = self.scripts[self.calls % len(self.scripts)]
             self.calls += 1
-            self.width = attention_mask.shape[1]
-        step = attention_mask.shape[1] - self.width
+            self.start = last
+        step = last - self.start
         tok = self.current[min(step, len(self.current) - 1)]
         logits = torch.zeros(input_ids.shape[0], 1, self.vocab)
         logits[:, :, tok] = 100.0

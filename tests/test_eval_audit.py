@@ -67,8 +67,9 @@ def test_duplicates_inside_eval_and_broken_gold_are_reported(toy, tmp_path):
                                        _item("e3", "Say hi.", "  ")])
     rep = run_audit(toy, ev, None, tmp_path / "a.json")
     assert rep["overlap"] is None and "not checked" in rep["warnings"][0]
+    assert rep["duplicates"]["eval"] == [{"ids": ["e1", "e2"], "lines": [None, None]}]
     rep = run_audit(toy, ev, FIX / "toy_train.jsonl", tmp_path / "a.json")
-    assert rep["overlap"]["eval_exact_duplicates"] == ["e1", "e2"]
+    assert rep["duplicates"]["eval_count"] == 1 and rep["duplicates"]["train_count"] == 0
     assert rep["gold_ceiling"]["pass_rate"] == pytest.approx(2 / 3)
     assert rep["gold_ceiling"]["failures"][0]["id"] == "e3"
 

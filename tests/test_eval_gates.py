@@ -211,3 +211,52 @@ def test_limit_keeps_the_family_mix():
     assert [it["id"] for it in stratified(items, 4)] == ["a0", "a1", "b0", "b1"]
     assert [it["id"] for it in stratified(items, 6)] == ["a0", "a1", "a2", "a3", "b0", "b1"]
     assert len(stratified(items, 100)) == 7
+
+
+def test_gate_e_refuses_a_comparison_across_precisions_unless_asked(tmp_path, capsys):
+    """A bf16 baseline against fp32 gate D results is not a like-for-like comparison: refused by default;
+    --allow-compute-mismatch compares anyway and the decision records both sides."""
+    import scripts.gate_e as e
+
+    def with_compute(res, precision, backend="hf"):
+        res["generation"].update(precision=precision, backend=backend)
+        return res
+
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(with_compute(_results(BASE), "bf16")))
+    better = {i: min(5, c + 2) for i, c in BASE.items()}
+    summary = _sweep(tmp_path, {(10, 1.0): with_compute(_results(better), "fp32")})
+    argv = ["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary), "--out", str(tmp_path)]
+    assert e.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "generation precision 'fp32' vs baseline 'bf16'" in err and "--allow-compute-mismatch" in err
+    assert not (tmp_path / "decision.json").exists()
+    assert e.main(argv + ["--allow-compute-mismatch"]) in (0, 3)
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    assert dec["compute"]["baseline"]["precision"] == "bf16" and dec["compute"]["best"]["precision"] == "fp32"
+    assert dec["compute"]["allow_compute_mismatch"] and len(dec["compute"]["mismatch"]) == 1
+    assert "Compute override" in (tmp_path / "decision.md").read_text()
+    # the same precision on both sides: compared without a flag, and said so
+    summary = _sweep(tmp_path, {(10, 1.0): with_compute(_results(better), "bf16")})
+    argv[argv.index("--gate-d") + 1] = str(summary)
+    assert e.main(argv) in (0, 3)
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    assert dec["compute"]["mismatch"] == [] and "Computed in bf16" in (tmp_path / "decision.md").read_text()
+
+
+def test_gate_d_best_sweep_scales_only_the_best_checkpoint(toy, tiny_model_dir, tmp_path):
+    import scripts.gate_d as d
+
+    run = tmp_path / "run"
+    for step in (5, 10):
+        make_checkpoint(tiny_model_dir, run, step, seed=step)
+    gd = tmp_path / "gate_d"
+    assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--sweep", "best",
+                                             "--out", str(gd)]) == 0
+    summary = json.loads((gd / "summary.json").read_text())
+    at_top = [r for r in summary["combinations"] if r["scale"] == 1.0]
+    assert sorted(r["checkpoint"] for r in at_top) == ["checkpoint-10", "checkpoint-5"]
+    best = max(at_top, key=lambda r: (r["pass_at_k"]["pass@1"]["value"], -r["step"]))["checkpoint"]
+    rest = [(r["checkpoint"], r["scale"]) for r in summary["combinations"] if r["scale"] != 1.0]
+    assert rest == [(best, 0.5)] and summary["sweep"] == "best" and len(summary["combinations"]) == 3
+    assert (gd / "heatmap.png").is_file() and "Sweep `best`" in (gd / "summary.md").read_text()

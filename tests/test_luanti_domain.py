@@ -82,7 +82,6 @@ def test_seed_schema_derives_id_and_expect(dom):
     ({"family": "doc", "input": "", "output": "y"}, "missing field 'instruction'"),
     ({"family": "doc", "instruction": "x", "input": "", "output": "y", "expect": {"calls": [{}]}},
      "expect.calls[0]"),
-    ({"family": "doc", "instruction": "x", "input": "", "output": "y = ("}, "does not run in the sandbox"),
 ])
 def test_schema_errors_name_file_and_line(dom, tmp_path, line, message):
     good = {"id": "a", "family": "doc", "instruction": "i", "input": "", "output": "x = 1", "expect": {"calls": []}}
@@ -93,12 +92,13 @@ def test_schema_errors_name_file_and_line(dom, tmp_path, line, message):
     assert f"{path}:2:" in str(err.value) and message in str(err.value)
 
 
-def test_duplicate_ids_are_refused(dom, tmp_path):
+def test_repeated_ids_load_with_their_own_stable_ids(dom, tmp_path):
     row = {"id": "same", "family": "doc", "instruction": "i", "input": "", "output": "x = 1", "expect": {"calls": []}}
     path = tmp_path / "dup.jsonl"
-    path.write_text(json.dumps(row) + "\n" + json.dumps(row) + "\n")
-    with pytest.raises(DataError, match=r"dup.jsonl:2: duplicate id 'same' \(first on line 1\)"):
-        dom.load(path)
+    path.write_text((json.dumps(row) + "\n") * 3)
+    items = dom.load(path)
+    assert [it["id"] for it in items] == ["same", "same~2", "same~3"] == [it["id"] for it in dom.load(path)]
+    assert items[2]["duplicate_of"] == {"id": "same", "line": 1} and items[2]["line"] == 3
 
 
 def test_messages(dom, gold):
@@ -124,6 +124,6 @@ def test_check_references_script(tmp_path, capsys):
     bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["--data", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "gold ceiling 3/4" in out and "FAIL scaffold-lamp [scaffold] wrong_answer at level runs" in out
+    assert "gold ceiling 3/4" in out and "FAIL line 1 scaffold-lamp [scaffold] wrong_answer at level runs" in out
     assert main(["--data", str(tmp_path / "missing.jsonl")]) == 2
     assert "file not found" in capsys.readouterr().err

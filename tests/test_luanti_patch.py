@@ -1,4 +1,5 @@
-"""Unified-diff parsing/applying with patch-like tolerance, and refusal of anything outside init.lua."""
+"""Unified-diff parsing/applying with patch-like tolerance: one relative file as `patch -p1` names it;
+absolute paths, `..` and several files are refused."""
 from __future__ import annotations
 
 import difflib
@@ -47,8 +48,8 @@ def test_two_hunks_applied_in_order():
     ("a/../init.lua", "b/init.lua", "contains '..'"),
     ("a/init.lua", "b/../../etc/passwd", "contains '..'"),
     ("/etc/passwd", "/etc/passwd", "absolute path"),
-    ("a/init.lua", "b/other.lua", "refused path"),
-    ("a/sub/init.lua", "b/sub/init.lua", "refused path"),
+    ("a/init.lua", "b/other.lua", r"several files \(init.lua, other.lua\)"),
+    ("a/x/file.lua", "b/y/file.lua", r"several files \(x/file.lua, y/file.lua\)"),
     ("/dev/null", "b/init.lua", "creating or deleting"),
 ])
 def test_refused_paths(old, new, needle):
@@ -56,10 +57,20 @@ def test_refused_paths(old, new, needle):
         parse_diff(udiff(ORIG, FIXED, old, new))
 
 
+@pytest.mark.parametrize("old, new", [
+    ("a/file.lua", "b/file.lua"), ("file.lua", "file.lua"), ("a/mymod/init.lua", "b/mymod/init.lua"),
+    ("init.lua", "b/init.lua"), ("mymod/file.lua", "mymod/file.lua"),
+])
+def test_one_relative_file_applies_as_patch_p1_would(old, new):
+    assert patch_text(ORIG, udiff(ORIG, FIXED, old, new)) == FIXED
+
+
 def test_second_file_refused_and_non_diffs():
     d = udiff(ORIG, FIXED)
-    with pytest.raises(PatchError):
-        parse_diff(d + d.replace("init.lua", "init.lua"))
+    with pytest.raises(PatchError, match="second header for init.lua"):
+        parse_diff(d + d)
+    with pytest.raises(PatchError, match=r"several files \(init.lua, other.lua\)"):
+        parse_diff(d + d.replace("init.lua", "other.lua"))
     for text in ("", "local x = 1\n", "--- a/init.lua\n+++ b/init.lua\n"):
         with pytest.raises(PatchError, match="not a unified diff"):
             parse_diff(text)

@@ -27,3 +27,36 @@ def test_report_collects_gate_outputs_and_names_missing_ones(tmp_path, monkeypat
     assert "| animals | 25.0% [0.0, 50.0] | 50.0% [10.0, 90.0] |" in text and "# Gate D: grid" in text
     link = text.split("![pass@k heatmap](")[1].split(")")[0]
     assert os.path.isfile(out.parent / link)
+
+
+def test_report_draws_loss_passk_and_family_pictures(tmp_path, monkeypatch):
+    import scripts.report as r
+    from eval import cli
+
+    run_out, run_dir = tmp_path / "results" / "toy" / "run1", tmp_path / "adapters" / "toy" / "run1"
+    run_out.mkdir(parents=True)
+    run_dir.mkdir(parents=True)
+    (run_dir / "log.jsonl").write_text("".join(json.dumps({"step": s, "loss": 2.0 / s, "learning_rate": 1e-3})
+                                               + "\n" for s in (1, 5, 10)))
+    pk = lambda v: {f"pass@{k}": {"value": v * k / 5, "ci95": [0.0, min(1.0, v * k / 2.5)]} for k in range(1, 6)}  # noqa: E731
+    base, best = tmp_path / "base.json", tmp_path / "best.json"
+    base.write_text(json.dumps({"data": {"items": 4}, "generation": {"sampling": {"n": 5}}, "pass_at_k": pk(0.1),
+                                "families": {"a": {"pass_at_k": pk(0.1)}, "b": {"pass_at_k": pk(0.0)}}}))
+    best.write_text(json.dumps({"pass_at_k": pk(0.5), "families": {"a": {"pass_at_k": pk(0.6)}}}))
+    (run_out / "decision.json").write_text(json.dumps({"metric": "pass@5", "best": {
+        "checkpoint": "checkpoint-10", "scale": 1.0, "results": str(best)}}))
+    (run_out / "decision.md").write_text("# Gate E decision: **PROCEED**\n")
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    monkeypatch.setattr(cli, "run_results_dir", lambda domain, run: run_out)
+    monkeypatch.setattr(cli, "run_dir", lambda domain, run: run_dir)
+    out = tmp_path / "report" / "REPORT.md"
+    assert r.main(["--domain", "toy", "--run", "run1", "--baseline", str(base), "--out", str(out)]) == 0
+    text = out.read_text()
+    for name in ("loss.png", "passk.png", "families.png"):
+        assert f"]({name})" in text
+        assert (out.parent / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # without a training log or a decision, the pictures are left out, not drawn empty
+    (run_dir / "log.jsonl").unlink()
+    (run_out / "decision.json").unlink()
+    assert r.main(["--domain", "toy", "--run", "run1", "--baseline", str(base), "--out", str(out)]) == 0
+    assert "## Pictures" not in out.read_text()

@@ -52,7 +52,10 @@ def test_cli_overrides_win_over_yaml():
     config.add_arguments(parser)
     args = vars(parser.parse_args(["--lora-r", "64", "--no-bf16", "--layers", "1-2"]))
     cfg = config.resolve(ROOT / "training" / "smollm2-135m_luanti_demo.yaml", args)
-    assert (cfg.lora_r, cfg.bf16, cfg.layer_list()) == (64, False, [1, 2])
+    assert (cfg.lora_r, cfg.bf16, cfg.layer_list()) == (64, "false", [1, 2])
+    for flags, want in ((["--bf16"], "true"), (["--bf16", "auto"], "auto"), (["--bf16", "no"], "false"), ([], "auto")):
+        got = config.resolve(ROOT / "training" / "smollm2-135m_luanti_demo.yaml", vars(parser.parse_args(flags)))
+        assert got.bf16 == want, flags
     assert cfg.max_steps == config.load_yaml(ROOT / "training" / "smollm2-135m_luanti_demo.yaml")["max_steps"]
 
 
@@ -67,7 +70,7 @@ def test_bad_values_are_all_reported_at_once():
     with pytest.raises(UserError) as err:
         config.resolve(None, {"domain": "toy", "lora_r": "eight", "bf16": "maybe"})
     assert "lora_r: expected an integer, got 'eight'" in str(err.value)
-    assert "bf16: expected true or false" in str(err.value)
+    assert "bf16: expected auto, true or false, got 'maybe'" in str(err.value)
 
 
 @pytest.mark.parametrize("overrides, message", [

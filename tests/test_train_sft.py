@@ -194,3 +194,24 @@ def test_bf16_autocast_is_active_on_cpu(tmp_path, tiny_model_dir, toy, bf16, dty
 
     sft.train(_cfg(tmp_path, tiny_model_dir, toy, bf16=bf16, max_steps=1), on_ready=hook)
     assert seen and set(seen) == {dtype}
+
+
+@pytest.mark.parametrize("figures, dtype", [({"fp32_gflops": 99.0, "bf16_gflops": 1.6}, torch.float32),
+                                            ({"fp32_gflops": 190.0, "bf16_gflops": 642.0}, torch.bfloat16)])
+def test_bf16_auto_follows_the_machine_and_is_recorded(tmp_path, tiny_model_dir, toy, monkeypatch, figures, dtype):
+    from core import precision
+
+    monkeypatch.setattr(precision, "cached_probe", lambda refresh=False: ({"cpu": "test"}, figures, True))
+    seen = []
+
+    def hook(trainer):
+        proj = next(m for n, m in trainer.model.named_modules() if n.endswith("layers.0.mlp.down_proj.base_layer"))
+        proj.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
+
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, bf16="auto", max_steps=1)
+    record = sft.train(cfg, on_ready=hook)
+    assert seen and set(seen) == {dtype}
+    want = "bf16" if dtype == torch.bfloat16 else "fp32"
+    assert record["precision"]["precision"] == want and record["precision"]["requested"] == "auto"
+    meta = json.loads((sft.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
+    assert meta["precision"]["precision"] == want and meta["config"]["bf16"] == "auto"

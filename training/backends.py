@@ -90,6 +90,10 @@ def load_peft(cfg):
     if cfg.method == "qlora":
         base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
     _check_targets(base, cfg)
+    if cfg.batching == "packed":  # padding-free rows: attention per packed sequence (training/attention.py)
+        from training import attention
+
+        attention.enable(base)
     model = get_peft_model(base, lora_config(cfg, base.config.num_hidden_layers, base))
     return ref, tok, model
 

@@ -41,6 +41,8 @@ class TrainConfig:
     model: str = _f("embedded", "base model: 'embedded', a local folder, a .gguf file or a hub id")
     train_data: str = _f("", "training JSONL; empty = the domain's default_train")
     max_items: int = _f(0, "use only the first N training items (0 = all); for demos and tests")
+    keep_broken_gold: bool = _f(False, "train also on items whose reference the loader found broken (does "
+                                       "not run, calls a missing tool); default: drop them with a warning")
     run_name: str = _f("", "run folder name under adapters/<domain>/; empty = the config file's stem")
     output_dir: str = _f("adapters", "root folder of runs: <output_dir>/<domain>/<run_name>/")
     run_dir: str = _f("", "explicit run folder (make train passes adapters/DOMAIN/RUN); overrides the above")
@@ -70,7 +72,9 @@ class TrainConfig:
     max_length: int = _f(1024, "tokens per sequence (packed: per bin); longer items are truncated")
     batching: str = _f("packed", "packed (padding-free bins, fastest), padded (pad to the longest in the "
                                  "batch) or max_length (pad every sequence to max_length, the seed's way)")
-    bf16: bool = _f(False, "bfloat16 autocast (on CPU too; the base weights stay float32)")
+    bf16: str = _f("auto", "bfloat16 autocast: auto (only where this machine measures bf16 matmuls faster than "
+                           "fp32, see core/precision.py; bf16 on a CUDA GPU that supports it), true, or false "
+                           "(fp32); the base weights stay float32")
     gradient_checkpointing: bool = _f(False, "recompute activations in backward to save memory")
     # --- outputs ---
     save_steps: int = _f(100, "write a checkpoint every N optimiser steps (and at the last step)")
@@ -109,9 +113,18 @@ def parse_layers(text: str) -> list[int]:
     return sorted(out)
 
 
+BF16_VALUES = {"auto": "auto", "true": "true", "yes": "true", "1": "true", "false": "false", "no": "false",
+               "0": "false"}
+
+
 def _coerce(name: str, value):
     """YAML/CLI value -> the field's type; ValueError with what was expected."""
     kind = FIELDS[name].type
+    if name == "bf16":  # a tri-state: auto | true | false (YAML booleans accepted)
+        key = str(value).lower() if not isinstance(value, bool) else ("true" if value else "false")
+        if key not in BF16_VALUES:
+            raise ValueError(f"expected auto, true or false, got {value!r}")
+        return BF16_VALUES[key]
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -229,7 +242,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name, f in FIELDS.items():
         flag = ["--" + name.replace("_", "-"), *ALIASES.get(name, [])]
         helptext = f"{f.metadata['help']} (default {f.default!r})"
-        if f.type == "bool":
+        if name == "bf16":
+            parser.add_argument(*flag, dest=name, nargs="?", const="true", default=argparse.SUPPRESS,
+                                help=helptext, metavar="auto|true|false")
+            parser.add_argument("--no-bf16", dest=name, action="store_const", const="false",
+                                default=argparse.SUPPRESS, help="same as --bf16 false")
+        elif f.type == "bool":
             parser.add_argument(*flag, dest=name, action=argparse.BooleanOptionalAction,
                                 default=argparse.SUPPRESS, help=helptext)
         else:

@@ -7,15 +7,20 @@ tokenizer's chat template and masks the prompt, so the loss falls on the complet
 `label_stats` reads the tokenized dataset TRL prepared and reports the share of tokens that carry a label
 and how many assistant-closing EOS tokens (`<|im_end|>`) carry one. `require_labels` turns a zero share (or
 an unlabelled EOS: the model would never learn to stop) into a loud `UserError`. What it does not check:
-whether the reference is a good answer; the domain's validators do that (`check-references`).
+whether the reference is a good answer; the domain's validators do that (`check-references`). Items the
+loader marked as broken gold (domains/loading.py: a reference that does not run, a call to a missing
+tool) are dropped with a warning naming the count, unless `keep_broken_gold`; the data record says how
+many items were read and which were left out, and why.
 """
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from core.errors import DataError, UserError
 from core.files import sha256_file
+from domains.loading import split_defective
 
 # chat_kwargs the TRL tokenizer step understands as dataset columns
 _TOOLS = "tools"
@@ -38,12 +43,21 @@ def _row(domain, item: dict, path: Path) -> dict:
     return row
 
 
-def build_dataset(domain, path, max_items: int = 0):
-    """(datasets.Dataset, info) for the domain's training file. info = {path, sha256, items}."""
+def build_dataset(domain, path, max_items: int = 0, keep_broken_gold: bool = False):
+    """(datasets.Dataset, info) for the domain's training file.
+    info = {path, sha256, items, items_read, left_out, keep_broken_gold}."""
     from datasets import Dataset
 
     path = Path(path)
     items = domain.load(path)
+    read = len(items)
+    good, broken = split_defective(items)
+    if broken:
+        print(f"warning: {path}: {len(broken)} of {read} items have a reference that does not pass its own "
+              f"check (first: line {broken[0].get('line')}: {broken[0]['gold_defect']['reason'][:120]}); "
+              + ("training on them (--keep-broken-gold)" if keep_broken_gold else
+                 "they are left out (--keep-broken-gold keeps them)"), file=sys.stderr, flush=True)
+        items = items if keep_broken_gold else good
     if hasattr(domain, "select_training"):  # optional hook: a domain's training mix (e.g. a specialist's)
         items = domain.select_training(items)
     if max_items:
@@ -57,7 +71,10 @@ def build_dataset(domain, path, max_items: int = 0):
     elif any(r[_TOOLS] is None for r in rows):
         for r in rows:  # an item without tools gets an empty list, not null, so the template sees a list
             r[_TOOLS] = r[_TOOLS] or "[]"
-    info = {"path": str(path), "sha256": sha256_file(path), "items": len(rows)}
+    left = [] if keep_broken_gold else [{"id": it["id"], "line": it.get("line"),
+                                         "why": f"broken gold: {it['gold_defect']['reason'][:200]}"} for it in broken]
+    info = {"path": str(path), "sha256": sha256_file(path), "items": len(rows), "items_read": read,
+            "left_out": left, "keep_broken_gold": bool(keep_broken_gold), **domain.data_notes(items)}
     return Dataset.from_list(rows), info
 
 

@@ -74,7 +74,16 @@ def find_resume(cfg, out: Path) -> str | None:
     return str(last)
 
 
-def sft_args(cfg, out: Path):
+def use_bf16(cfg) -> tuple[bool, dict]:
+    """(autocast in bf16?, the precision choice with its evidence) for the config's bf16 setting."""
+    from core.precision import resolve
+
+    value = cfg.bf16 if not isinstance(cfg.bf16, bool) else ("true" if cfg.bf16 else "false")
+    choice = resolve({"auto": "auto", "true": "bf16", "false": "fp32"}[str(value).lower()])
+    return choice["precision"] == "bf16", choice
+
+
+def sft_args(cfg, out: Path, bf16: bool = False):
     from trl import SFTConfig
 
     reporters = [r.strip() for r in cfg.report_to.split(",") if r.strip()]
@@ -94,16 +103,19 @@ def sft_args(cfg, out: Path):
         per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.grad_accum,
         max_steps=cfg.max_steps or -1, num_train_epochs=cfg.num_epochs,
         max_length=cfg.max_length, completion_only_loss=True, **batching,
-        bf16=cfg.bf16, use_cpu=not backends.has_cuda(), gradient_checkpointing=cfg.gradient_checkpointing,
+        bf16=bf16, use_cpu=not backends.has_cuda(), gradient_checkpointing=cfg.gradient_checkpointing,
         save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
         logging_steps=cfg.logging_steps, logging_first_step=True,
         report_to=[] if reporters == ["none"] else reporters,
         ddp_find_unused_parameters=False, dataloader_pin_memory=backends.has_cuda(), disable_tqdm=False)
 
 
-def make_trainer(cfg, model, tok, dataset, out: Path):
+def make_trainer(cfg, model, tok, dataset, out: Path, bf16: bool = False):
     from trl import SFTTrainer
 
+    from training.lm_head import compact_on_cpu
+
+    compact_on_cpu()  # the loss head scores labelled positions only, on a CPU too (training/lm_head.py)
     base = SFTTrainer
     if cfg.backend == "unsloth":  # pragma: no cover - GPU only
         from unsloth import UnslothTrainer as base  # noqa: N813
@@ -116,7 +128,7 @@ def make_trainer(cfg, model, tok, dataset, out: Path):
     saved = os.environ.get("TENSORBOARD_LOGGING_DIR")
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
     try:
-        return WorkbenchTrainer(model=model, args=sft_args(cfg, out), train_dataset=dataset,
+        return WorkbenchTrainer(model=model, args=sft_args(cfg, out, bf16), train_dataset=dataset,
                                 processing_class=tok, callbacks=[SaveAtEnd()])
     finally:
         if saved is None:
@@ -142,17 +154,19 @@ def prepare(cfg):
     data_path = cfg.train_data or domain.default_train
     if not data_path:
         raise UserError(f"domain {cfg.domain!r} has no default training file; pass --train-data")
-    dataset, data_info = build_dataset(domain, data_path, cfg.max_items)
+    dataset, data_info = build_dataset(domain, data_path, cfg.max_items, cfg.keep_broken_gold)
     out = run_dir(cfg)
     resume = find_resume(cfg, out)
     ref, tok, model = backends.load(cfg)
     trainable, total = backends.count_params(model)
-    trainer = make_trainer(cfg, model, tok, dataset, out)
+    bf16, precision = use_bf16(cfg)
+    trainer = make_trainer(cfg, model, tok, dataset, out, bf16)
     stats = label_stats(trainer.train_dataset, tok.convert_tokens_to_ids(tok.eos_token))
     require_labels(stats, data_info["items"])
     description = {
         "base_model": ref.describe(), "domain": domain.describe(), "train_data": data_info,
-        "config": cfg.to_dict(), "method": cfg.method, "backend": cfg.backend,
+        "config": cfg.to_dict(), "method": cfg.method, "backend": cfg.backend, "precision": precision,
+        "attention": getattr(model.config, "_attn_implementation", None),
         "trainable_params": trainable, "total_params": total,
         "label_token_share": round(stats["label_token_share"], 6), "label_stats": stats, **meta.run_info()}
     trainer.add_callback(CheckpointMeta(description))
@@ -165,7 +179,8 @@ def _report_start(d: dict, resume) -> None:
         print(f"[train] {d['domain']['name']}: {d['train_data']['items']} items, {s['sequences']} sequences, "
               f"{s['tokens']} tokens, label share {s['label_token_share']:.3f}, closing EOS labelled "
               f"{s['eos_labelled']}x; LoRA trainable {d['trainable_params']:,} of {d['total_params']:,} "
-              f"params" + (f"; resuming from {resume}" if resume else ""), flush=True)
+              f"params; precision {d['precision']['precision']} ({d['precision']['reason']})"
+              + (f"; resuming from {resume}" if resume else ""), flush=True)
 
 
 def train(cfg, on_ready=None) -> dict:
@@ -179,7 +194,7 @@ def train(cfg, on_ready=None) -> dict:
     wall0 = float(previous.get("wall_time_s", 0.0))
     record = {"status": "running", "config": cfg.to_dict(), "step": 0, "wall_time_s": wall0,
               "started": previous.get("started", meta.now()), "resumed_from": resume,
-              "label_token_share": description["label_token_share"],
+              "label_token_share": description["label_token_share"], "precision": description["precision"],
               "trainable_params": description["trainable_params"], **meta.run_info()}
     _write_run(out, record)
     t0 = time.perf_counter()

@@ -2,7 +2,8 @@
 
 Validation levels, in order (repair adds "applies" after "extracts"):
   extracts            a ```lua block (or a ```diff block for repair) is found in the completion
-  applies             (repair) the diff parses, touches only init.lua and applies to the input
+  applies             (repair) the diff parses, names one relative file (patch -p1) and applies to
+                      the input
   parses              LuaJIT's parser accepts the code
   runs                the load-time code runs in the sandbox against the mock Luanti API
   meets_expectations  the recorded API calls deep-contain the item's `expect` (see expect.py)
@@ -18,8 +19,8 @@ import re
 from pathlib import Path
 
 from core.errors import DataError
-from core.files import iter_jsonl
 from domains.base import Domain, Result, Toolchain, ToolMissing
+from domains.loading import load_jsonl, mark_gold_defect
 
 FAMILIES = ("scaffold", "repair", "doc")
 LEVELS = ("extracts", "parses", "runs", "meets_expectations")
@@ -66,17 +67,22 @@ class LuantiDomain(Domain):
 
     # --- data -------------------------------------------------------------------------------
     def load(self, path) -> list[dict]:
-        items, seen = [], {}
-        for lineno, obj in iter_jsonl(path):
-            item = self._check_item(path, lineno, obj)
-            if item["id"] in seen:
-                raise DataError(path, lineno, f"duplicate id {item['id']!r} (first on line {seen[item['id']]})")
-            seen[item["id"]] = lineno
+        """Schema errors raise DataError (file:line); duplicates and references that do not run load,
+        recorded on the item (domains/loading.py)."""
+        items = load_jsonl(path, lambda obj, lineno: self._check_item(path, lineno, obj))
+        for item in items:
             if "expect" not in item:
-                item["expect"] = self._derive_expect(path, lineno, item)
-                item["expect_derived"] = True
-            items.append(item)
+                item["expect"] = self._derive_expect(item)
+                item["expect_derived"] = item["expect"] is not None
         return items
+
+    def data_notes(self, items: list[dict]) -> dict:
+        """How many items carry an explicit `expect`, how many had it derived from their reference, and
+        how many have none (the reference did not run)."""
+        derived = sum(bool(it.get("expect_derived")) for it in items)
+        missing = sum(it.get("expect") is None for it in items)
+        return {"expect_explicit": len(items) - derived - missing, "expect_derived": derived,
+                **({"expect_missing": missing} if missing else {})}
 
     def _check_item(self, path, lineno, obj: dict) -> dict:
         for key, typ in _REQUIRED.items():
@@ -100,20 +106,26 @@ class LuantiDomain(Domain):
             item["id"] = derive_id(item)
         return item
 
-    def _derive_expect(self, path, lineno, item: dict) -> dict:
+    def _derive_expect(self, item: dict) -> dict | None:
+        """Expectations from running the reference; None, with the item marked, when it does not run."""
         from domains.luanti import expect, sandbox
-        from domains.luanti.patch import PatchError, patch_text
+        from domains.luanti.patch import HunkFailed, PatchError, patch_text
 
+        levels = dict.fromkeys(self.levels_for(item), False)
+        levels["extracts"] = True
         code = item["output"]
         if item["family"] == "repair":
             try:
                 code = patch_text(item["input"], item["output"])
             except PatchError as exc:
-                raise DataError(path, lineno, f"no 'expect' and the reference diff does not apply: {exc}")
+                status = "wrong_answer" if isinstance(exc, HunkFailed) else "format_error"
+                return _no_expect(item, _result(status, f"the reference diff does not apply: {exc}", levels))
+            levels["applies"] = True
         res = sandbox.get_pool().run(code, "mymod")
         if res["status"] != "ok":
-            raise DataError(path, lineno, f"no 'expect' and the reference does not run in the sandbox "
-                                          f"({res['status']}: {res['detail']}); add an 'expect' object")
+            levels["parses"] = res["status"] != "syntax_error"
+            return _no_expect(item, _result(res["status"], f"the reference does not run in the sandbox: "
+                                                            f"{res['detail']}", levels))
         return expect.derive_expect(res["calls"])
 
     def build(self, out_dir: Path) -> dict:
@@ -181,7 +193,7 @@ class LuantiDomain(Domain):
         repair = item["family"] == "repair"
         code = extract(completion or "", "diff" if repair else "lua")
         if code is None:
-            what = "unified diff of init.lua" if repair else "Lua code"
+            what = "unified diff" if repair else "Lua code"
             return None, _result("format_error", f"no {what} found in the completion", levels)
         levels["extracts"] = True
         if repair:
@@ -208,6 +220,9 @@ class LuantiDomain(Domain):
         if res["status"] != "ok":
             return _result(res["status"], res["detail"], levels, metrics)
         levels["runs"] = True
+        if item.get("expect") is None and "gold_defect" in item:
+            return _result("wrong_answer", "no expectations to check: the item's own reference does not run "
+                           f"({item['gold_defect']['reason'][:200]})", levels, metrics)
         matched, why = expect.match_calls(item.get("expect"), res["calls"])
         if not matched:
             return _result("wrong_answer", why, levels, metrics)
@@ -227,6 +242,11 @@ class LuantiDomain(Domain):
 
         return [Toolchain("lupa-luajit21", _lupa_ok, "pip install lupa (pinned in env/cpu.lock)"),
                 Toolchain("luanti-server", server.available, server.INSTALL_HINT, required=False)]
+
+
+def _no_expect(item: dict, res: Result) -> None:
+    mark_gold_defect(item, res.status, res.level, res.detail)
+    return None
 
 
 def _result(status: str, detail: str, levels: dict, metrics: dict | None = None) -> Result:

@@ -1,18 +1,21 @@
 """Parse a unified diff and apply it to one file's text, with roughly the tolerance of GNU `patch`.
 
 What it accepts: `---`/`+++` headers (optional `diff ...`/`index ...` lines before them; timestamps after
-a tab are ignored) naming the file being repaired as `init.lua`, `a/init.lua` or `b/init.lua` (or the
-target name given), followed by `@@ -l,s +l,s @@` hunks. Hunk line counts are NOT trusted (models
-miscount): a hunk is the run of ' ', '-', '+' (and empty = blank context) lines up to the next header.
-A diff with no headers but with hunks is accepted for the same file.
+a tab are ignored) naming one relative file, followed by `@@ -l,s +l,s @@` hunks. As `patch -p1` treats
+a one-file patch, the first path component is dropped when there are several (`a/init.lua`,
+`b/mymod/init.lua`), and the one file named (`init.lua`, `file.lua`, `mymod/init.lua`) is the item's
+input, whatever its name. Hunk line counts are NOT trusted (models miscount): a hunk is the run of ' ',
+'-', '+' (and empty = blank context) lines up to the next header. A diff with no headers but with hunks
+is accepted for the same file.
 
 How it applies: hunks in order; each hunk's old side (context + removed lines) is searched for at the
 stated line (shifted by the offset of the previous hunks), then at the nearest position in either
 direction not before the previous hunk (an "offset"); failing that, with trailing whitespace ignored;
 failing that, with up to FUZZ context lines dropped from each end (GNU patch's default fuzz is 2).
 
-What it refuses (PatchError, a format error to the caller): text that has no hunk; paths that are
-absolute, contain `..`, or name any other file; several files in one diff. A hunk whose old side is
+What it refuses (PatchError, a format error to the caller, with the reason): text that has no hunk;
+paths that are absolute or contain `..`; headers naming several different files (after -p1), since the
+item has one input file. A hunk whose old side is
 not found raises HunkFailed (a PatchError subclass the caller scores as a wrong answer). It does not support renames, binary diffs, or creating/deleting files.
 """
 from __future__ import annotations
@@ -44,26 +47,27 @@ class Hunk:
         return [t for op, t in self.lines if op != "-"]
 
 
-def _check_path(raw: str, target: str) -> None:
+def file_name(raw: str) -> str:
+    """The file a ---/+++ header names, as `patch -p1` sees it in a one-file patch; PatchError if refused."""
     path = raw.split("\t", 1)[0].strip()
     if path.startswith('"') and path.endswith('"'):
         path = path[1:-1]
     if path == "/dev/null":
-        raise PatchError("creating or deleting files is not allowed; edit init.lua in place")
+        raise PatchError("creating or deleting files is not allowed; edit the file in place")
     if path.startswith("/") or path.startswith("\\") or re.match(r"^[A-Za-z]:", path):
-        raise PatchError(f"refused absolute path {path!r}; the diff may only touch {target}")
-    parts = re.split(r"[\\/]+", path)
+        raise PatchError(f"refused absolute path {path!r}; the diff must name the file relative to the mod")
+    parts = [p for p in re.split(r"[\\/]+", path) if p not in ("", ".")]
     if ".." in parts:
-        raise PatchError(f"refused path {path!r} (contains '..'); the diff may only touch {target}")
-    if parts[0] in ("a", "b") and len(parts) > 1:
-        parts = parts[1:]
-    if "/".join(parts) != target:
-        raise PatchError(f"refused path {path!r}; the diff may only touch {target}")
+        raise PatchError(f"refused path {path!r} (contains '..'); the diff may not leave the mod's folder")
+    if not parts:
+        raise PatchError(f"refused path {path!r}: no file name")
+    return "/".join(parts[1:] if len(parts) > 1 else parts)   # -p1
 
 
-def parse_diff(text: str, target: str = "init.lua") -> list[Hunk]:
-    """The hunks of a single-file unified diff for `target`; PatchError if it is not one."""
+def parse_diff(text: str) -> list[Hunk]:
+    """The hunks of a single-file unified diff; PatchError if it is not one."""
     hunks: list[Hunk] = []
+    names: list[str] = []
     headers = 0
     cur: Hunk | None = None
     after_old = False
@@ -74,10 +78,14 @@ def parse_diff(text: str, target: str = "init.lua") -> list[Hunk]:
         # inside a hunk, '--- x' is a removed Lua comment and '+++ x' an added line, unless they
         # form a ---/+++ header pair
         if is_old or is_new:
-            _check_path(line[4:], target)
+            name = file_name(line[4:])
+            names += [name] if name not in names else []
             headers += 1
+            if len(names) > 1:
+                raise PatchError(f"the diff names several files ({', '.join(names)}); a repair diff "
+                                 "changes the one file of the item's input")
             if headers > 2 and is_old:
-                raise PatchError("the diff touches more than one file; only init.lua may be changed")
+                raise PatchError(f"the diff has a second header for {name}; a repair diff has one")
             cur = None
             continue
         m = HUNK_RE.match(line)
@@ -172,5 +180,5 @@ def apply_diff(original: str, hunks: list[Hunk]) -> str:
     return "\n".join(lines) + ("\n" if trailing_nl else "")
 
 
-def patch_text(original: str, diff_text: str, target: str = "init.lua") -> str:
-    return apply_diff(original, parse_diff(diff_text, target))
+def patch_text(original: str, diff_text: str) -> str:
+    return apply_diff(original, parse_diff(diff_text))

@@ -10,7 +10,9 @@ Data (JSONL, one item a line), OpenAI fine-tuning format as it is:
 The LAST assistant message is the gold answer (its `tool_calls`, or its text when it makes no call);
 everything before it is the prompt. An item's candidate tools are its own `tools`, else the names in
 `metadata.tools` looked up in the toolset, else the whole toolset. Gold calls must name a candidate
-tool and satisfy its schema, or load() raises DataError with file:line.
+tool and satisfy its schema; one that does not (e.g. calls a tool missing from the toolset) still loads,
+marked as broken gold (domains/loading.py), and fails its own check. Bad form raises DataError
+with file:line.
 
 Toolset: `TOOLS=<file>` (env), `McpToolsDomain(tools=...)` or `.configure(tools=...)`; default
 data/mcp_tools/tools.json. Specialist: `.configure(specialist="analysis|debug|editor")` (returns self)
@@ -29,9 +31,9 @@ import os
 from pathlib import Path
 
 from core.errors import DataError
-from core.files import iter_jsonl
 from core.meta import ROOT
 from domains.base import Domain, Result, Toolchain
+from domains.loading import load_jsonl, mark_gold_defect
 from domains.mcp_tools import scoring, specialists
 from domains.mcp_tools.calls import ParseFailure, format_calls, parse_calls
 from domains.mcp_tools.toolset import load_tools, parse_tools, prompt_block, to_openai
@@ -90,17 +92,17 @@ class McpToolsDomain(Domain):
 
     # --- data ---------------------------------------------------------------------------------
     def load(self, path) -> list[dict]:
+        """Schema errors raise DataError (file:line); repeated ids and gold calls to tools missing from
+        the toolset load, recorded on the item (domains/loading.py)."""
         by_name = {t["name"]: t for t in self.toolset()}
-        items, ids = [], set()
-        for lineno, obj in iter_jsonl(path):
-            item = self._item(obj, by_name, f"{path}:{lineno}", path, lineno)
-            if item["id"] in ids:
-                raise DataError(path, lineno, f"duplicate id {item['id']!r}")
-            ids.add(item["id"])
-            items.append(item)
+        items = load_jsonl(path, lambda obj, lineno: self._item(obj, by_name, path, lineno))
+        for item in items:
+            why = item.pop("_gold_problem", None)
+            if why:
+                mark_gold_defect(item, "wrong_answer", "", why)
         return items
 
-    def _item(self, obj, by_name, source, path, lineno) -> dict:
+    def _item(self, obj, by_name, path, lineno) -> dict:
         msgs = obj.get("messages")
         if not isinstance(msgs, list) or not all(isinstance(m, dict) and "role" in m for m in msgs):
             raise DataError(path, lineno, "expected 'messages': a list of {role, content} objects")
@@ -108,31 +110,26 @@ class McpToolsDomain(Domain):
         if last is None or not any(m["role"] == "user" for m in msgs[:last]):
             raise DataError(path, lineno, "expected a user message followed by the gold assistant message")
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        tools = self._item_tools(obj, meta, by_name, source, path, lineno)
+        tools, unknown = self._item_tools(obj, meta, by_name, path, lineno)
         calls = _gold_calls(msgs[last], path, lineno)
-        cand = {t["name"]: t for t in tools}
-        for c in calls:
-            if c["name"] not in cand:
-                raise DataError(path, lineno, f"gold call {c['name']!r} is not among the item's tools")
-            errs = scoring.schema_errors(c["arguments"], cand[c["name"]]["parameters"])
-            if errs:
-                raise DataError(path, lineno, f"gold call {c['name']!r} breaks its schema: {errs[0][1]}")
         answer = msgs[last].get("content") or ""
-        return {"id": str(meta.get("id", obj.get("id", f"{Path(path).stem}-{lineno}"))),
+        item = {"id": str(meta.get("id", obj.get("id", f"{Path(path).stem}-{lineno}"))),
                 "family": str(meta.get("family", obj.get("family", _family(len(calls))))),
                 "prompt": msgs[:last], "calls": calls, "answer": answer if not calls else "",
                 "tools": tools, "metadata": meta}
+        problem = _gold_problem(calls, {t["name"]: t for t in tools}, unknown, self._tools_file())
+        return {**item, "_gold_problem": problem} if problem else item
 
-    def _item_tools(self, obj, meta, by_name, source, path, lineno) -> list[dict]:
+    def _item_tools(self, obj, meta, by_name, path, lineno) -> tuple[list[dict], list]:
+        """(the item's candidate tools, names in metadata.tools that the toolset lacks)."""
         if obj.get("tools") is not None:
-            return parse_tools(obj["tools"], source)
+            return parse_tools(obj["tools"], f"{path}:{lineno}"), []
         names = meta.get("tools")
         if names is None:
-            return list(by_name.values())
-        unknown = [n for n in names if n not in by_name] if isinstance(names, list) else [names]
-        if unknown:
-            raise DataError(path, lineno, f"metadata.tools names tools not in {self._tools_file()}: {unknown}")
-        return [by_name[n] for n in names]
+            return list(by_name.values()), []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise DataError(path, lineno, "metadata.tools must be a list of tool names")
+        return [by_name[n] for n in names if n in by_name], [n for n in names if n not in by_name]
 
     def build(self, out_dir) -> dict:
         from domains.mcp_tools.builder import build
@@ -199,7 +196,15 @@ class McpToolsDomain(Domain):
 
     # --- checking -----------------------------------------------------------------------------
     def validate(self, item: dict, completion: str) -> Result:
+        if "gold_defect" in item:   # the gold answer itself is wrong: nothing can match it
+            return scoring.broken_gold(item["gold_defect"]["reason"], len(item["calls"]))
         return scoring.score(completion, item["calls"], item["tools"])
+
+    def template_text(self, item: dict) -> str:
+        from domains.shape import shape
+
+        request = " ".join(str(m.get("content") or "") for m in item["prompt"] if m["role"] == "user")
+        return shape(request) + "\n" + json.dumps([[c["name"], sorted(c["arguments"])] for c in item["calls"]])
 
     def breakdown(self, items: list[dict], results: list) -> dict:
         focus = self.specialist_config["focus_tools"] if self.specialist_config else ()
@@ -241,6 +246,20 @@ def _gold_calls(msg: dict, path, lineno) -> list[dict]:
             raise DataError(path, lineno, f"tool_calls[{i}] ({fn['name']}): arguments must be a JSON object")
         out.append({"name": fn["name"], "arguments": args})
     return out
+
+
+def _gold_problem(calls, cand: dict, unknown: list, tools_file) -> str:
+    """Why the gold answer cannot be right (a data-quality defect, not a schema error), or ''."""
+    missing = [c["name"] for c in calls if c["name"] not in cand]
+    if missing:
+        return f"gold calls tool(s) missing from the item's tools: {', '.join(missing)} (toolset {tools_file})"
+    if unknown:
+        return f"metadata.tools names tool(s) missing from the toolset {tools_file}: {', '.join(unknown)}"
+    for c in calls:
+        errs = scoring.schema_errors(c["arguments"], cand[c["name"]]["parameters"])
+        if errs:
+            return f"gold call {c['name']!r} breaks its schema: {errs[0][1]}"
+    return ""
 
 
 def _jsonschema_ok():

@@ -118,6 +118,12 @@ def _empty_metrics(n_gold: int, reason: str) -> dict:
             "param_f1": 0.0, "schema_valid": 0.0, "n_pred": 0, "n_gold": n_gold, "reason": reason}
 
 
+def broken_gold(reason: str, n_gold: int) -> Result:
+    """The result for an item whose own gold answer is wrong (see domains/loading.py)."""
+    return Result("wrong_answer", f"broken_gold: {reason}", "", dict.fromkeys(LEVELS, False),
+                  _empty_metrics(n_gold, "broken_gold"))
+
+
 def _resolve(pred: list[dict], tools: dict, alias: dict) -> list[dict]:
     out = []
     for c in pred:

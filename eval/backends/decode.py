@@ -1,11 +1,17 @@
-"""The sampling loop the hf backend runs: one prefill per prompt, n samples per prompt, finished rows
-dropped from the batch, one random generator per sample.
+"""The sampling loop the hf backend runs: continuous batching over a queue of prompts, one prefill per
+prompt, n samples per prompt, one random generator per sample.
 
 Why not `model.generate(num_return_sequences=n)`: it prefills every prompt n times (prompts here are
 150-800 tokens, so prefill dominates), and it keeps finished rows in the batch until the longest one
-stops, computing padding. This loop prefills each prompt once, repeats the KV cache n times
-(`Cache.batch_repeat_interleave`), and removes rows that hit EOS or a stop string
-(`Cache.batch_select_indices`), so the batch shrinks as samples finish.
+stops, computing padding. This loop prefills each prompt once and repeats its KV cache n times; when a
+sample hits EOS, a stop string or its token limit, its row (a slot) is freed, and as soon as n slots are
+free the next queued prompt is prefilled and its n samples take them (continuous batching: the batch
+stays full while prompts are waiting, instead of shrinking until its longest row ends). With no prompt
+left, finished rows are dropped (`Cache.batch_select_indices`) so the tail runs on live rows only.
+
+Equivalence: a row's tokens depend only on its prompt, its own generator and the model: not on which
+other rows share the batch, or when it joined, up to floating-point summation order in batched matmuls
+(tests compare continuous against one-batch decoding, greedy and sampled, token for token).
 
 Sampling = transformers' order: temperature, then top-p (smallest set of tokens whose mass reaches
 top_p), then a draw. Each sample draws from its own torch.Generator seeded from (global seed, item id,
@@ -58,6 +64,28 @@ def prealloc_cache(capacity: int):
                 self._k, self._v = self._k[indices], self._v[indices]
                 self._views()
 
+        def write_rows(self, rows, keys, values) -> None:
+            """Place a freshly prefilled [m, H, L, D] block right-aligned into slots `rows` (L <= length)."""
+            t = keys.shape[-2]
+            self._k[rows, :, self._len - t:self._len] = keys
+            self._v[rows, :, self._len - t:self._len] = values
+
+        def reshape_columns(self, pad_left: int, cut_left: int, room: int) -> None:
+            """New buffers holding columns [cut_left, len) after `pad_left` empty columns, with `room`
+            columns free at the end (used to fit a longer prompt and to drop columns no row needs)."""
+            if not self.is_initialized:
+                return
+            live = self._len - cut_left
+            shape = self._k.shape[:2] + (pad_left + live + room, self._k.shape[3])
+            k, v = self._k.new_zeros(shape), self._v.new_zeros(shape)
+            k[:, :, pad_left:pad_left + live] = self._k[:, :, cut_left:self._len]
+            v[:, :, pad_left:pad_left + live] = self._v[:, :, cut_left:self._len]
+            self._k, self._v, self._len = k, v, pad_left + live
+            self._views()
+
+        def room(self) -> int:
+            return self._k.shape[-2] - self._len if self.is_initialized else 0
+
     return Cache(layer_class_to_replicate=PreallocLayer)
 
 
@@ -88,32 +116,39 @@ def sample_next(logits: torch.Tensor, temperature: float, top_p: float, gens) ->
 
 
 def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temperature: float, top_p: float,
-           eos_ids, seeds, stop_check=None, on_token=None):
-    """Sample n continuations of each left-padded prompt row.
+           eos_ids, seeds, stop_check=None, max_rows: int | None = None, on_prompt_done=None, on_token=None):
+    """Sample n continuations of each left-padded prompt row, at most `max_rows` rows in flight.
 
     `seeds`: one int per output row (row r = prompt r // n, sample r % n). `stop_check(tokens) -> bool`
-    says whether a row's tokens end in a stop string. `on_token(row, tokens)`, if given, is called after
-    each new token of a row (streaming; an exception it raises ends the whole call). Returns (tokens per
-    row, finish per row) with finish in eos | stop | length; tokens include the EOS token when there is one.
+    says whether a row's tokens end in a stop string. `max_rows` (rounded down to a multiple of n, at
+    least n; default: every row at once) bounds the batch: prompts beyond it wait in a queue and join as
+    rows finish. Returns (tokens per row, finish per row) with finish in eos | stop | length; tokens
+    include the EOS token when there is one. `on_prompt_done(i)` is called when prompt i's n rows end.
+    `on_token(row, tokens)`, if given, is called after each new token of a row (streaming; an exception it
+    raises ends the whole call).
     """
-    pos = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
-    cache = prealloc_cache(input_ids.shape[1] + max_new_tokens)
-    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=pos, past_key_values=cache,
-                use_cache=True, logits_to_keep=1)
-    logits = out.logits[:, -1, :].float()
-    mask, next_pos = attention_mask, pos[:, -1] + 1
-    if n > 1:
-        cache.batch_repeat_interleave(n)
-        logits, mask, next_pos = (t.repeat_interleave(n, 0) for t in (logits, mask, next_pos))
-    rows = logits.shape[0]
-    gens = [torch.Generator(device=logits.device).manual_seed(int(s)) for s in seeds]
-    alive = torch.arange(rows)
-    tokens, finish = [[] for _ in range(rows)], ["length"] * rows
+    prompts = [ids[m.bool()] for ids, m in zip(input_ids, attention_mask)]
+    total = len(prompts) * n
+    cap = total if not max_rows else max(n, min(total, (max_rows // n) * n))
+    run = _Run(model, n, max_new_tokens, cap, input_ids.new_tensor(sorted(eos_ids)), input_ids.device)
+    gens = [torch.Generator(device=input_ids.device).manual_seed(int(s)) for s in seeds]
+    tokens, finish = [[] for _ in range(total)], ["length"] * total
+    queue = list(range(len(prompts)))
+    left = [n] * len(prompts)  # rows still running per prompt
     eos = torch.tensor(sorted(eos_ids), dtype=torch.long)
-    for step in range(max_new_tokens):
-        nxt = sample_next(logits, temperature, top_p, [gens[r] for r in alive.tolist()])
+    while True:
+        take = run.admissible(len(queue))
+        if take:
+            run.admit([prompts[i] for i in queue[:take]], queue[:take])
+            queue = queue[take:]
+        live = run.live_slots()
+        if not live:
+            break
+        owners = [run.owner[j] for j in live]
+        nxt = sample_next(run.logits[live], temperature, top_p, [gens[r] for r in owners])
         done = torch.isin(nxt.cpu(), eos)
-        for j, r in enumerate(alive.tolist()):
+        ended = []
+        for j, (slot, r) in enumerate(zip(live, owners)):
             tokens[r].append(int(nxt[j]))
             if on_token is not None:
                 on_token(r, tokens[r])
@@ -121,16 +156,125 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
                 finish[r] = "eos"
             elif stop_check is not None and stop_check(tokens[r]):
                 finish[r], done[j] = "stop", True
-        keep = (~done).nonzero().squeeze(1)
-        if step == max_new_tokens - 1 or keep.numel() == 0:
+            elif len(tokens[r]) >= max_new_tokens:
+                done[j] = True
+            if done[j]:
+                ended.append(slot)
+                left[r // n] -= 1
+                if left[r // n] == 0 and on_prompt_done is not None:
+                    on_prompt_done(r // n)
+        run.free(ended)
+        going = {slot: int(t) for slot, t, d in zip(live, nxt.tolist(), done.tolist()) if not d}
+        if going:
+            run.step(going, bool(queue))
+        elif not queue:
             break
-        if keep.numel() < alive.numel():
-            cache.batch_select_indices(keep.to(mask.device))
-            dev = keep.to(mask.device)
-            mask, nxt, next_pos, alive = mask[dev], nxt[dev], next_pos[dev], alive[keep]
-        mask = torch.cat([mask, mask.new_ones(mask.shape[0], 1)], 1)
-        out = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=next_pos[:, None],
-                    past_key_values=cache, use_cache=True)
-        logits = out.logits[:, -1, :].float()
-        next_pos = next_pos + 1
     return tokens, finish
+
+
+class _Run:
+    """The slots of one continuous batch: KV cache rows, attention mask, positions, owners, logits.
+
+    A slot's owner is its output row, or -1 when free. Free slots are refilled while prompts wait; once
+    none wait, they are dropped (a copy of the cache) when they make up a quarter of the batch.
+    """
+
+    def __init__(self, model, n, max_new_tokens, cap, eos, device):
+        self.model, self.n, self.max_new, self.cap, self.device = model, n, max_new_tokens, cap, device
+        self.pad_token = int(eos[0]) if len(eos) else 0  # what free slots are fed; their output is ignored
+        self.cache, self.mask, self.pos, self.logits = None, None, None, None
+        self.owner: list[int] = []
+
+    def live_slots(self) -> list[int]:
+        return [j for j, o in enumerate(self.owner) if o >= 0]
+
+    def admissible(self, waiting: int) -> int:
+        """How many waiting prompts fit now (each needs n slots)."""
+        if not waiting:
+            return 0
+        free = self.cap - len(self.live_slots())
+        return min(waiting, free // self.n)
+
+    def free(self, slots) -> None:
+        for j in slots:
+            self.owner[j] = -1
+
+    def _prefill(self, prompts):
+        """Left-pad `prompts` together, prefill once, repeat each row n times: (cache, mask, pos, logits)."""
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.pad_token, dtype=torch.long, device=self.device)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long, device=self.device)
+        for i, p in enumerate(prompts):
+            ids[i, width - len(p):], mask[i, width - len(p):] = p, 1
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        cache = prealloc_cache(width + (self.max_new if self.cache is None else 0) + 1)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache,
+                         use_cache=True, logits_to_keep=1)
+        logits, nxt_pos = out.logits[:, -1, :].float(), pos[:, -1] + 1
+        if self.n > 1:
+            cache.batch_repeat_interleave(self.n)
+            logits, mask, nxt_pos = (t.repeat_interleave(self.n, 0) for t in (logits, mask, nxt_pos))
+        return cache, mask, nxt_pos, logits
+
+    def admit(self, prompts, prompt_ids) -> None:
+        cache, mask, pos, logits = self._prefill(prompts)
+        owners = [i * self.n + s for i in prompt_ids for s in range(self.n)]
+        if self.cache is None:
+            self.cache, self.mask, self.pos, self.logits, self.owner = cache, mask, pos, logits, owners
+            return
+        free = [j for j, o in enumerate(self.owner) if o < 0]
+        if len(free) < len(owners):  # slots were dropped in the tail: grow the batch again
+            self._grow(len(owners) - len(free))
+            free = [j for j, o in enumerate(self.owner) if o < 0]
+        slots = free[:len(owners)]
+        width, length = mask.shape[1], self.mask.shape[1]
+        if width > length:  # a longer prompt than the batch's columns: pad every row on the left
+            self._reshape(pad_left=width - length, cut_left=0)
+            length = width
+        rows = torch.tensor(slots, device=self.device)
+        for main, new in zip(self.cache.layers, cache.layers):
+            main.write_rows(rows, new.keys, new.values)
+        self.mask[rows] = 0
+        self.mask[rows, length - width:] = mask
+        self.pos[rows], self.logits[rows] = pos, logits
+        for j, o in zip(slots, owners):
+            self.owner[j] = o
+
+    def _grow(self, extra: int) -> None:
+        idx = list(range(len(self.owner))) + [0] * extra  # copies of row 0, overwritten by the caller
+        self._select(idx)
+        for j in range(len(self.owner) - extra, len(self.owner)):
+            self.owner[j] = -1
+
+    def _select(self, idx: list[int]) -> None:
+        t = torch.tensor(idx, device=self.device)
+        self.cache.batch_select_indices(t)
+        self.mask, self.pos, self.logits = self.mask[t], self.pos[t], self.logits[t]
+        self.owner = [self.owner[j] for j in idx]
+
+    def _reshape(self, pad_left: int, cut_left: int) -> None:
+        room = self.max_new + 64
+        for layer in self.cache.layers:
+            layer.reshape_columns(pad_left, cut_left, room)
+        m = self.mask[:, cut_left:]
+        self.mask = torch.cat([m.new_zeros((m.shape[0], pad_left)), m], 1)
+
+    def step(self, going: dict, prompts_waiting: bool) -> None:
+        """One forward pass for every slot: `going` maps live slots to their last token; free slots carry
+        a pad token and their output is ignored."""
+        tok = torch.full((len(self.owner),), self.pad_token, dtype=torch.long, device=self.device)
+        tok[torch.tensor(list(going), device=self.device)] = torch.tensor(list(going.values()), device=self.device)
+        dead = len(self.owner) - len(going)
+        if not prompts_waiting and dead and 4 * dead >= len(self.owner):
+            keep = [j for j in range(len(self.owner)) if self.owner[j] >= 0]
+            tok = tok[torch.tensor(keep, device=self.device)]
+            self._select(keep)
+        if self.cache.layers[0].room() < 1:  # out of columns: drop those no live row needs, add room
+            used = self.mask[[j for j, o in enumerate(self.owner) if o >= 0]]
+            first = int(used.argmax(-1).min()) if used.numel() else 0
+            self._reshape(pad_left=0, cut_left=first)
+        self.mask = torch.cat([self.mask, self.mask.new_ones(self.mask.shape[0], 1)], 1)
+        out = self.model(input_ids=tok[:, None], attention_mask=self.mask, position_ids=self.pos[:, None],
+                         past_key_values=self.cache, use_cache=True)
+        self.logits = out.logits[:, -1, :].float()
+        self.pos = self.pos + 1

@@ -2,12 +2,12 @@
 
 What it does: left-padded batches of several prompts, n samples per prompt (eval.backends.decode: one
 prefill per prompt, KV cache repeated n times, finished rows dropped), stop at EOS or the domain's stop
-strings, one seeded generator per sample, torch.inference_mode, bf16 weights by default (bf16 matmuls
-are ~4x faster on this CPU; --precision fp32 to opt out). A PEFT adapter is merged into the base weights at the
+strings, one seeded generator per sample, torch.inference_mode, bf16 weights where this machine computes
+bf16 faster than fp32 (core.precision decides `auto` by measuring; --precision forces one). A PEFT adapter is merged into the base weights at the
 requested scale (peft.helpers.rescale_adapter_scale), so generation runs at base-model speed.
 
-What it does not do: continuous batching (a new prompt does not join a running batch), so prompts are
-sorted by length into batches to keep padding low.
+Continuous batching (eval.backends.decode): batch_size prompts x n rows are in flight, and a row that
+finishes hands its slot to the next waiting prompt of the chunk, so the batch stays full.
 """
 from __future__ import annotations
 
@@ -81,11 +81,17 @@ class HFBackend:
         return sorted(set(ids))
 
     def _dtype(self):
-        """bf16 weights unless fp32 is asked for. Not autocast: under inference_mode autocast re-casts every
-        weight at every step (its cast cache only keeps tensors that require grad), ~25% of decode time."""
+        """bf16 weights where bf16 is chosen (core.precision: `auto` measures this machine), else fp32.
+        Not autocast: under inference_mode autocast re-casts every weight at every step (its cast cache
+        only keeps tensors that require grad), ~25% of decode time."""
         import torch
 
-        return torch.float32 if self.settings.precision == "fp32" else torch.bfloat16
+        from core.precision import resolve
+
+        chosen = self.settings.precision
+        if chosen == "auto":
+            chosen = resolve("auto")["precision"]
+        return torch.bfloat16 if chosen == "bf16" else torch.float32
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -101,8 +107,10 @@ class HFBackend:
             return any(x in text for x in stops)
         return check
 
-    def generate(self, prompts: list[str], seeds: list[int]) -> list[list[dict]]:
-        """n samples for each prompt; `seeds[i]` is prompt i's seed, sample s draws with sample_seed(., s)."""
+    def generate(self, prompts: list[str], seeds: list[int], on_prompt_done=None) -> list[list[dict]]:
+        """n samples for each prompt; `seeds[i]` is prompt i's seed, sample s draws with sample_seed(., s).
+        At most batch_size prompts (x n rows) are in flight; the others join as rows finish.
+        `on_prompt_done(i)` is called when prompt i's n samples are all finished (progress)."""
         import torch
 
         from eval.backends.decode import decode
@@ -112,7 +120,8 @@ class HFBackend:
         row_seeds = [sample_seed(sd, j) for sd in seeds for j in range(s.n)]
         with torch.inference_mode():
             toks, finish = decode(self.model, enc["input_ids"], enc["attention_mask"], s.n, s.max_new_tokens,
-                                  s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check())
+                                  s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check(),
+                                  max_rows=s.batch_size * s.n, on_prompt_done=on_prompt_done)
         rows = [self._result(t, f) for t, f in zip(toks, finish)]
         return [rows[i * s.n:(i + 1) * s.n] for i in range(len(prompts))]
 
