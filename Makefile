@@ -9,6 +9,8 @@ TRAIN_DATA ?=
 RUN     ?= $(DOMAIN)-lora
 CONFIG  ?= training/smollm2-135m_$(DOMAIN)_lora.yaml
 SPECIALIST ?=
+ADAPTER ?=
+SCALE   ?= 1.0
 ARGS    ?=
 PYTHON  ?= python3
 
@@ -21,17 +23,19 @@ RUN_DIR := adapters/$(DOMAIN)/$(RUN)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 DATA_ARG := $(if $(DATA),--data $(DATA),)
 TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)
+ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp
 
 ## help: list the targets and the variables they take
 help:
 	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-11s %s\n", $$1, $$2}'
 	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(or $(MODEL),embedded) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
 	@echo "           CONFIG=$(CONFIG) SPECIALIST=<mcp specialist> ARGS=\"<extra flags for the script>\""
+	@echo "           ADAPTER=<adapter or checkpoint folder> SCALE=$(SCALE) (serve, chat, export)"
 
 ## env: create .venv from the lock file of STACK (cpu|gpu); a no-op when it is up to date
 env: $(ENV_STAMP)
@@ -90,6 +94,26 @@ bench: $(ENV_STAMP)
 ## report: collect gate results of DOMAIN/RUN into one Markdown report
 report: $(ENV_STAMP)
 	$(PY) scripts/report.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
+
+## serve: OpenAI-compatible server on 127.0.0.1:8000/v1 for MODEL + ADAPTER at SCALE (GPU: ARGS="--backend vllm")
+serve: $(ENV_STAMP)
+	$(PY) scripts/serve.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
+## chat: terminal chat with MODEL + ADAPTER, the validator's verdict after each answer (/reset /scale /base)
+chat: $(ENV_STAMP)
+	$(PY) scripts/chat.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
+## export: merged safetensors + GGUF f16/q8_0 (llama.cpp's converter) + Ollama Modelfile + model card, checked
+export: $(ENV_STAMP)
+	$(PY) scripts/export.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
+## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~10 min, 2 cores) so export checks GGUFs in llama.cpp
+llama-cpp: $(ENV_STAMP)
+	$(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
+
+## teacher: new DOMAIN items from an OpenAI-compatible teacher, validated + deduplicated (ARGS="--base-url U --model M --count N")
+teacher: $(ENV_STAMP)
+	$(PY) scripts/teacher.py --domain $(DOMAIN) $(ARGS)
 
 ## clean: remove results/ and adapters/ outputs (keeps .venv and .cache)
 clean:

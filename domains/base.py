@@ -18,6 +18,14 @@ bigcode-evaluation-harness's task contract):
 * `toolchains()` what gate A must find for the validators to work;
 * `build(out_dir)` (re)builds the domain's shipped data set deterministically.
 
+After the verdict (make serve / make chat), where a user writes the prompts and no gold answer exists:
+* `chat_messages(messages, tools)` turns an OpenAI-style conversation into the messages the model was
+  trained on (e.g. the domain's system prompt with the tools); `takes_tools` says whether `tools` mean
+  anything to the domain;
+* `tool_calls(completion)` the calls in a completion, for the OpenAI `tool_calls` field ([] for none);
+* `validate_open(messages, completion, tools)` the validator's verdict without a gold answer (what can be
+  checked: it parses, it runs, the calls fit their schemas).
+
 `version` changes whenever prompts or validator semantics change; results made under different versions
 are refused by gate E.
 """
@@ -108,6 +116,18 @@ class Domain:
 
     def toolchains(self) -> list[Toolchain]:
         return []
+
+    # --- free conversations (serve, chat) -----------------------------------------------------
+    takes_tools: bool = False
+
+    def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
+        return [{"role": m["role"], "content": str(m.get("content") or "")} for m in messages]
+
+    def tool_calls(self, completion: str) -> list[dict]:
+        return []
+
+    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
+        raise NotImplementedError
 
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version, "families": list(self.families),

@@ -28,6 +28,23 @@ def add_common(p, data=True, model=True):
     p.add_argument("--k", type=int, nargs="+", default=None, help="k values for pass@k (default: 1..n)")
 
 
+def add_model_adapter(p, domain_help="domain name (prompts and validator)"):
+    """--domain --model --adapter --scale, as serve, chat and export take them."""
+    p.add_argument("--domain", required=True, help=domain_help)
+    p.add_argument("--model", default=os.environ.get("MODEL") or "embedded",
+                   help="base model: 'embedded', a local folder or a hub id (default %(default)s)")
+    p.add_argument("--adapter", default=None, help="PEFT adapter / checkpoint folder (default: the base alone)")
+    p.add_argument("--scale", type=float, default=1.0, help="adapter scale, 0..2 (default %(default)s)")
+
+
+def parse_model_adapter(parser, argv):
+    """(args, checked scale, domain) for a script built with add_model_adapter."""
+    from eval.settings import check_scale
+
+    args = parser.parse_args(argv)
+    return args, check_scale(args.scale), get_domain(args.domain)
+
+
 def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = None):
     """The options every evaluating gate (B, D) shares besides add_common and the generation settings."""
     p.add_argument("--train", default=None, help=train_help)

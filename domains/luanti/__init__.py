@@ -15,6 +15,7 @@ Item schema and expectation semantics: data/luanti/README.md and expect.py.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from core.errors import DataError
@@ -25,6 +26,7 @@ FAMILIES = ("scaffold", "repair", "doc")
 LEVELS = ("extracts", "parses", "runs", "meets_expectations")
 REPAIR_LEVELS = ("extracts", "applies", "parses", "runs", "meets_expectations")
 MAX_CODE_BYTES = 200_000
+_REGISTERED_PREFIX = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+):""")  # the mod a free answer names
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str}
 _OPTIONAL = {"id": str, "expect": dict, "source": str, "license": str}
 
@@ -138,7 +140,7 @@ class LuantiDomain(Domain):
     def modname(self, item: dict) -> str:
         from domains.luanti.expect import modname_for
 
-        return modname_for(item.get("expect"))
+        return item.get("modname") or modname_for(item.get("expect"))
 
     def messages(self, item: dict) -> list[dict]:
         from prompts import luanti as prompt
@@ -149,6 +151,25 @@ class LuantiDomain(Domain):
 
     def reference(self, item: dict) -> str:
         return item["output"]
+
+    def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
+        """The conversation as given, behind the system prompt the adapter was trained with (unless the
+        client sends its own)."""
+        from prompts import luanti as prompt
+
+        out = super().chat_messages(messages)
+        if not any(m["role"] == "system" for m in out):
+            out.insert(0, {"role": "system", "content": prompt.system_prompt("scaffold")})
+        return out
+
+    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
+        """A free prompt has no expectations: extracts, parses and runs are checked, and
+        meets_expectations holds trivially (an empty expectation list)."""
+        user = next((str(m.get("content") or "") for m in reversed(messages) if m["role"] == "user"), "")
+        named = _REGISTERED_PREFIX.search(completion or "")
+        item = {"id": "chat", "family": "scaffold", "instruction": user or "chat", "input": "",
+                "expect": {"calls": []}, "modname": named.group(1) if named else "mymod"}
+        return self.validate(item, completion)
 
     # --- checking -----------------------------------------------------------------------------
     def levels_for(self, item: dict) -> tuple:

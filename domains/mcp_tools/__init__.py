@@ -35,7 +35,7 @@ from core.meta import ROOT
 from domains.base import Domain, Result, Toolchain
 from domains.loading import load_jsonl, mark_gold_defect
 from domains.mcp_tools import scoring, specialists
-from domains.mcp_tools.calls import format_calls
+from domains.mcp_tools.calls import ParseFailure, format_calls, parse_calls
 from domains.mcp_tools.toolset import load_tools, parse_tools, prompt_block, to_openai
 
 DEFAULT_TOOLS = "data/mcp_tools/tools.json"
@@ -174,6 +174,25 @@ class McpToolsDomain(Domain):
 
     def chat_kwargs(self, item: dict) -> dict:
         return {"tools": to_openai(item["tools"])}
+
+    # --- free conversations (serve, chat) -----------------------------------------------------
+    takes_tools = True
+
+    def open_tools(self, tools=None) -> list[dict]:
+        """The request's tools (OpenAI or MCP shape), else the domain's toolset."""
+        return parse_tools(tools, "request 'tools'") if tools else self.toolset()
+
+    def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
+        """The system prompt with the tools, earlier assistant tool_calls in the trained text format, tool
+        results as 'tool' turns. Raises DataError on malformed tools or tool_calls."""
+        return self.messages({"prompt": messages, "tools": self.open_tools(tools)})
+
+    def tool_calls(self, completion: str) -> list[dict]:
+        parsed = parse_calls(completion)
+        return [] if isinstance(parsed, ParseFailure) else parsed
+
+    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
+        return scoring.score_open(completion, self.open_tools(tools))
 
     # --- checking -----------------------------------------------------------------------------
     def validate(self, item: dict, completion: str) -> Result:

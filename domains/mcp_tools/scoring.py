@@ -193,6 +193,27 @@ def score(completion, gold_calls: list[dict], tool_list: list[dict]) -> Result:
                   level, levels, metrics)
 
 
+def score_open(completion, tool_list: list[dict]) -> Result:
+    """A completion with no gold answer (chat, serve): it parses, names known tools, and each call's
+    arguments satisfy the schema. exact_match is not reached (there is nothing to match)."""
+    tools = {t["name"]: t for t in tool_list}
+    parsed = parse_calls(completion)
+    if isinstance(parsed, ParseFailure):
+        return Result("format_error", f"{parsed.reason}: {parsed.detail}", "", dict.fromkeys(LEVELS, False))
+    pred = _resolve(parsed, tools, aliases(tool_list))
+    levels = {"parses": True, "known_tools": all(c["known"] for c in pred),
+              "schema_valid": all(c["known"] and not c["errors"] for c in pred), "exact_match": False}
+    level = "schema_valid" if levels["schema_valid"] else "known_tools" if levels["known_tools"] else "parses"
+    bad = next(((i, c) for i, c in enumerate(pred) if c["errors"]), None)
+    if bad is None:
+        return Result("ok", f"{len(pred)} call(s), all valid" if pred else "no tool call (plain answer)",
+                      level, levels, {"n_pred": len(pred)})
+    reason, msg = bad[1]["errors"][0]
+    status = "wrong_answer"
+    return Result(status, f"{reason}: call {bad[0] + 1} ({bad[1]['name']}): {msg}", level, levels,
+                  {"n_pred": len(pred)})
+
+
 _AGG = ("exact_match", "tool_name_accuracy", "param_precision", "param_recall", "param_f1", "schema_valid")
 
 

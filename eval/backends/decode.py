@@ -116,7 +116,7 @@ def sample_next(logits: torch.Tensor, temperature: float, top_p: float, gens) ->
 
 
 def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temperature: float, top_p: float,
-           eos_ids, seeds, stop_check=None, max_rows: int | None = None, on_prompt_done=None):
+           eos_ids, seeds, stop_check=None, max_rows: int | None = None, on_prompt_done=None, on_token=None):
     """Sample n continuations of each left-padded prompt row, at most `max_rows` rows in flight.
 
     `seeds`: one int per output row (row r = prompt r // n, sample r % n). `stop_check(tokens) -> bool`
@@ -124,6 +124,8 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
     least n; default: every row at once) bounds the batch: prompts beyond it wait in a queue and join as
     rows finish. Returns (tokens per row, finish per row) with finish in eos | stop | length; tokens
     include the EOS token when there is one. `on_prompt_done(i)` is called when prompt i's n rows end.
+    `on_token(row, tokens)`, if given, is called after each new token of a row (streaming; an exception it
+    raises ends the whole call).
     """
     prompts = [ids[m.bool()] for ids, m in zip(input_ids, attention_mask)]
     total = len(prompts) * n
@@ -148,6 +150,8 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
         ended = []
         for j, (slot, r) in enumerate(zip(live, owners)):
             tokens[r].append(int(nxt[j]))
+            if on_token is not None:
+                on_token(r, tokens[r])
             if done[j]:
                 finish[r] = "eos"
             elif stop_check is not None and stop_check(tokens[r]):

@@ -96,14 +96,15 @@ class HFBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _stop_check(self):
-        if not self.stop_strings:
+    def _stop_check(self, stop_strings=None):
+        stops = self.stop_strings if stop_strings is None else stop_strings
+        if not stops:
             return None
-        tail = max(len(x) for x in self.stop_strings) + 2  # tokens: each decodes to >= 1 char but specials
+        tail = max(len(x) for x in stops) + 2  # tokens: each decodes to >= 1 char but specials
 
         def check(tokens):
             text = self.tokenizer.decode(tokens[-tail:], skip_special_tokens=True)
-            return any(x in text for x in self.stop_strings)
+            return any(x in text for x in stops)
         return check
 
     def generate(self, prompts: list[str], seeds: list[int], on_prompt_done=None) -> list[list[dict]]:

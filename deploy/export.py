@@ -1,0 +1,87 @@
+"""`make export`: merged safetensors (+ logits check), GGUF files (+ greedy check), Modelfile, model card.
+
+Layout of the output folder (default exports/<domain>/<run or model>/):
+    merged/            transformers folder: model.safetensors, config, tokenizer, chat template
+    <name>-f16.gguf    llama.cpp's converter, --outtype f16
+    <name>-q8_0.gguf   --outtype q8_0
+    Modelfile          Ollama (FROM the q8_0 file by default)
+    README.md          model card;  export.json: everything above as data, with timings and run info
+A failed logits check stops the export (exit 2) before any GGUF is written.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from core.errors import UserError
+from core.files import atomic_write_json, atomic_write_text, read_json
+from core.meta import ROOT, run_info
+from deploy import card, gguf, merge, ollama
+
+
+def find_decision(domain_name: str, adapter) -> dict | None:
+    """Gate E's decision.json of the adapter's run (results/<domain>/<run>/), if there is one."""
+    if not adapter:
+        return None
+    ad = Path(adapter).resolve()
+    for run in (ad.parent.name, ad.name):
+        p = ROOT / "results" / domain_name / run / "decision.json"
+        if p.is_file():
+            d = read_json(p)
+            return {k: d.get(k) for k in ("decision", "metric", "gain_pp", "ci95_pp", "best")} | {"path": str(p)}
+    return None
+
+
+def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0"), name=None,
+           check_prompts: int = 3, log=print) -> dict:
+    out = Path(out_dir)
+    name = name or out.name
+    t0 = time.perf_counter()
+    log(f"[1/4] merging {adapter or '(no adapter)'} at scale {scale:g} into {model_spec} -> {out / 'merged'}")
+    info = merge.save_merged(model_spec, adapter, scale, out / "merged")
+    merged_s = time.perf_counter() - t0
+    from transformers import AutoConfig, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(out / "merged")
+    prompts = merge.chat_prompts(tok, domain, check_prompts)
+    log(f"[2/4] logits: merged vs base + adapter on {len(prompts)} prompts")
+    logits = merge.logits_check(model_spec, adapter, scale, out / "merged", prompts)
+    log(f"      max |diff| {logits['max_abs_diff']:.2e} (tolerance {logits['tolerance']:.0e}) "
+        + ("✓" if logits["passed"] else "✗"))
+    if not logits["passed"]:
+        raise UserError(f"{out / 'merged'}: merged logits differ from base + adapter by "
+                        f"{logits['max_abs_diff']:.3g} > {logits['tolerance']:g}; not exporting further")
+    files = [{"file": "merged/model.safetensors", "bytes": (out / "merged" / "model.safetensors").stat().st_size,
+              "what": "merged weights (float32), with tokenizer and chat template beside them"}]
+    checks = {"logits": logits, "gguf": {}}
+    ggufs = []
+    want = gguf.merged_greedy(out / "merged", prompts) if gguf_types else None
+    for i, t in enumerate(gguf_types, 1):
+        log(f"[3/4] GGUF {t} ({i}/{len(gguf_types)}) with llama.cpp's convert_hf_to_gguf.py")
+        g = gguf.convert(out / "merged", out / f"{name}-{t}.gguf", t)
+        log(f"      {g['file']}: {g['bytes'] / 1e6:.1f} MB in {g['seconds']} s")
+        chk = gguf.greedy_check(out / "merged", out / g["file"], prompts, want=want)
+        log(f"      greedy completions equal to the merged model's (transformers): {chk['identical']}/{chk['prompts']}")
+        checks["gguf"][g["file"]] = chk
+        if gguf.llama_available():
+            chk = gguf.llama_check(out / "merged", out / g["file"], prompts, want=want)
+            log(f"      greedy completions equal to the merged model's (llama.cpp): {chk['identical']}/{chk['prompts']}")
+            checks["gguf"][g["file"] + " (llama.cpp)"] = chk
+        files.append({"file": g["file"], "bytes": g["bytes"], "what": f"GGUF {t} (llama.cpp, Ollama, LM Studio)",
+                      "seconds": g["seconds"]})
+        ggufs.append(g["file"])
+    context = int(AutoConfig.from_pretrained(out / "merged").max_position_embeddings)
+    if ggufs:
+        log("[4/4] Modelfile and model card")
+        system = next((m["content"] for m in domain.chat_messages([{"role": "user", "content": "x"}])
+                       if m["role"] == "system"), None)
+        from_file = next((f for f in ggufs if f.endswith("q8_0.gguf")), ggufs[0])
+        atomic_write_text(out / "Modelfile", ollama.modelfile(from_file, tok, system, domain.stop_strings, context))
+    result = {"format": "workbench.export/1", "name": name, "domain": domain.describe(), **info,
+              "gate_e": find_decision(domain.name, adapter), "files": files, "checks": checks,
+              "context_length": context, "seconds": {"merge": round(merged_s, 1),
+                                                      "total": round(time.perf_counter() - t0, 1)},
+              "run": run_info()}
+    atomic_write_text(out / "README.md", card.model_card(result))
+    atomic_write_json(out / "export.json", result)
+    return result

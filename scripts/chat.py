@@ -1,0 +1,38 @@
+"""Interactive terminal chat with base + adapter; each answer is followed by the domain validator's verdict.
+
+    .venv/bin/python scripts/chat.py --domain luanti --model embedded \
+        [--adapter adapters/luanti/luanti-lora/checkpoint-100 --scale 1.0] [--temperature 0]
+
+Commands: /reset, /scale X, /base (same prompt, base model), /help, /quit. See serve/chat.py.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eval import cli  # noqa: E402
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description="Chat with base + adapter; the validator judges every answer.")
+    cli.add_model_adapter(p, "domain name (prompts and validator)")
+    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default %(default)s)")
+    p.add_argument("--max-tokens", type=int, default=400, help="(default %(default)s)")
+    p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"), help="(default %(default)s)")
+    return p
+
+
+@cli.entry
+def main(argv=None):
+    args, scale, domain = cli.parse_model_adapter(make_parser(), argv)
+    from serve.chat import Chat
+
+    Chat(domain, args.model, args.adapter, scale, args.precision, args.temperature, args.max_tokens).loop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

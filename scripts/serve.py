@@ -1,0 +1,62 @@
+"""OpenAI-compatible HTTP server on localhost for base + adapter (+ scale), any domain.
+
+    .venv/bin/python scripts/serve.py --domain luanti --model embedded \
+        [--adapter adapters/luanti/luanti-lora/checkpoint-100 --scale 0.5] [--port 8000] [--name luanti]
+
+Then point any OpenAI client at http://127.0.0.1:8000/v1 (model: the --name, default the domain name):
+    curl http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' \
+        -d '{"model": "luanti", "messages": [{"role": "user", "content": "A node that glows"}]}'
+CPU (default): the project's own generation backend, one request at a time, the rest queued.
+GPU: --backend vllm prints and runs vLLM's own OpenAI server with the LoRA (see serve/vllm.py).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eval import cli  # noqa: E402
+
+
+def make_parser():
+    p = argparse.ArgumentParser(description="Serve base + adapter over an OpenAI-compatible API.")
+    cli.add_model_adapter(p, "domain name (prompts, tool-call parser)")
+    p.add_argument("--name", default=None, help="the model id clients ask for (default: the domain name)")
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="(default %(default)s)")
+    p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
+                   help="weights on CPU (default %(default)s; bf16 only pays on CPUs with native bf16)")
+    p.add_argument("--max-waiting", type=int, default=16, help="queued requests before 429 (default %(default)s)")
+    p.add_argument("--max-tokens", type=int, default=512,
+                   help="completion tokens when a request gives no max_tokens (default %(default)s)")
+    p.add_argument("--backend", default="hf", choices=("hf", "vllm"), help="hf (CPU, default) | vllm (GPU)")
+    return p
+
+
+@cli.entry
+def main(argv=None):
+    args, scale, domain = cli.parse_model_adapter(make_parser(), argv)
+    name = args.name or domain.name
+    if args.backend == "vllm":
+        from serve.vllm import command
+
+        cmd = command(args.model, args.adapter, scale, args.host, args.port, name)
+        print("running: " + " ".join(cmd), flush=True)
+        os.execvp(cmd[0], cmd)
+    import uvicorn
+
+    from serve.api import create_app
+    from serve.engine import Engine
+
+    engine = Engine(domain, args.model, args.adapter, scale, args.precision, args.max_waiting, args.max_tokens)
+    print(f"serving {name!r} (domain {domain.name}, adapter {args.adapter or 'none'}, scale {scale:g}) on "
+          f"http://{args.host}:{args.port}/v1", flush=True)
+    uvicorn.run(create_app(engine, name), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
