@@ -52,7 +52,7 @@ def gate_commands(py: str, out: Path, run_dir: Path) -> list[tuple[str, list[str
                "--out", str(out / "baseline")]),
         ("C", [py, "scripts/train.py", "--config", CONFIG, "--output", str(run_dir)]),
         ("D", [py, "scripts/gate_d.py", "--domain", DOMAIN, "--model", "embedded", "--run", str(run_dir), *GEN, *LIMIT,
-               *SCALES, "--out", str(out / "gate_d")]),
+               *SCALES, "--baseline", str(out / "baseline" / "results.json"), "--out", str(out / "gate_d")]),
         ("E", [py, "scripts/gate_e.py", "--domain", DOMAIN, "--run", str(run_dir), "--k", K,
                "--baseline", str(out / "baseline" / "results.json"),
                "--gate-d", str(out / "gate_d" / "summary.json"), "--out", str(out)]),
