@@ -53,6 +53,18 @@ class UnityCsharpDomain(Domain):
 
         return build(Path(out_dir))
 
+    def prepare(self, path, out_dir: Path) -> dict:
+        """The seed's formats (ShareGPT JSONL or the calibration pairs file) -> train/eval JSONL, 85/15,
+        no class name or IR on both sides (seeds.py). Returns the counts written."""
+        from core.files import atomic_write_jsonl
+        from domains.unity_csharp import seeds
+
+        train, eval_ = seeds.split(seeds.read_seed(path))
+        out_dir = Path(out_dir)
+        atomic_write_jsonl(out_dir / "train.jsonl", train)
+        atomic_write_jsonl(out_dir / "eval.jsonl", eval_)
+        return {"source": str(path), "train": len(train), "eval": len(eval_), "out": str(out_dir)}
+
     def dedup_text(self, item: dict) -> str:
         return item["instruction"] + "\n" + item["input"]
 

@@ -164,3 +164,23 @@ def compile_batch(codes: list[str], timeout: float = 120.0) -> list[dict] | None
         return None
     each = (time.monotonic() - t0) / len(codes)
     return [{"status": "ok", "errors": [], "seconds": each, "output": "batch"} for _ in codes]
+
+
+def batch_errors(codes: list[str], timeout: float = 300.0) -> list[list[dict]]:
+    """Compile errors of many scripts from one mcs run, per script (the builder's cs_repair items).
+    mcs stops at its first failing phase, so a script may show no error here although it has one:
+    the caller compiles such scripts alone."""
+    dll = stubs_dll()
+    with _slots, tempfile.TemporaryDirectory(prefix="wb-unity-batch-") as scratch:
+        names = [f"Script{i}.cs" for i in range(len(codes))]
+        for name, code in zip(names, codes):
+            (Path(scratch) / name).write_text(code, encoding="utf-8")
+        proc = subprocess.run([mcs_path(), "-target:library", "-nologo", "-warn:0", f"-r:{dll}", "-out:Batch.dll",
+                               *names], cwd=scratch, capture_output=True, text=True, timeout=timeout,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch})
+    per: dict = {name: [] for name in names}
+    for m in _ERROR.finditer(proc.stdout + proc.stderr):
+        if m["file"] in per:
+            per[m["file"]].append({"line": int(m["line"]), "col": int(m["col"]), "code": m["code"],
+                                   "msg": m["msg"].strip()})
+    return [per[name] for name in names]

@@ -19,15 +19,15 @@ SCHEMA_PATH = Path(__file__).with_name("ir_schema.json")
 
 TOUCH = ("OnTriggerEnter", "OnCollisionEnter", "OnTriggerEnter2D", "OnCollisionEnter2D")
 LEAVE = ("OnTriggerExit", "OnCollisionExit", "OnTriggerExit2D", "OnCollisionExit2D")
-# (kind, words any of which name it, Unity messages that implement it). First match wins, so the
-# more specific kinds come first. "timer" is met by a coroutine (a method returning IEnumerator) or a
+# (kind, words any of which starts a word of the trigger, Unity messages that implement it). First
+# match wins, so the more specific kinds come first. "timer" is met by a coroutine (a method returning IEnumerator) or a
 # call to Invoke/InvokeRepeating, not by a message.
 TRIGGERS = (
-    ("timer", ("after", "seconds", "every n", "timer", "delay", "interval", "periodically"), ("<timer>",)),
-    ("leave", ("leaves", "exits", "stops touching", "no longer touch"), LEAVE),
-    ("touch", ("touch", "collide", "collision", "enters", "hit", "collect", "bump"), TOUCH),
-    ("physics", ("physics", "fixed"), ("FixedUpdate",)),
     ("late", ("after all updates", "late update", "after movement"), ("LateUpdate",)),
+    ("timer", ("after", "seconds", "timer", "delay", "interval", "periodically"), ("<timer>",)),
+    ("leave", ("leaves", "exits", "stops touching", "no longer touch"), LEAVE),
+    ("touch", ("touch", "collide", "collision", "enters", "hit", "collect", "bump", "lands on"), TOUCH),
+    ("physics", ("physics", "fixed"), ("FixedUpdate",)),
     ("frame", ("every frame", "each frame", "per frame", "continuously", "key", "pressed", "button",
                "mouse"), ("Update", "LateUpdate")),
     ("start", ("start", "awake", "spawn", "created", "begins", "loaded"), ("Start", "Awake", "OnEnable")),
@@ -77,9 +77,9 @@ def _json_path(parts) -> str:
 
 
 def trigger_kind(trigger: str) -> str | None:
-    words = " " + re.sub(r"\s+", " ", trigger.lower()) + " "
+    words = re.sub(r"\s+", " ", trigger.lower())
     for kind, keys, _ in TRIGGERS:
-        if any(k in words for k in keys):
+        if any(re.search(r"\b" + re.escape(k), words) for k in keys):
             return kind
     return None
 

@@ -23,7 +23,7 @@ MAX_CODE_BYTES = 100_000
 MAX_DIRECTIVES = 200      # preprocessor lines; a script needs a handful, a "bomb" thousands
 FORBIDDEN = ("System.IO", "System.Net", "System.Diagnostics", "System.Reflection", "System.Threading",
              "System.Runtime.InteropServices", "DllImport", "Microsoft.Win32")
-_warm: dict = {}   # sha256(code) -> compile result made ahead by warm() (one batch mcs run)
+_warm: dict = {}   # sha256(code) -> compile result made ahead by the last warm() (few batch mcs runs)
 
 
 def result(status: str, detail: str, levels: dict, metrics: dict | None = None) -> Result:
@@ -43,12 +43,13 @@ def forbidden_uses(tree) -> list[str]:
 
 def _compile(code: str) -> dict:
     key = hashlib.sha256(code.encode("utf-8")).hexdigest()
-    return _warm.pop(key, None) or compiler.compile_cs(code)
+    return _warm.get(key) or compiler.compile_cs(code)
 
 
 def warm(codes: list[str], batch: int = 40) -> int:
     """Compile many scripts ahead in few mcs runs (scripts with distinct class names per run); the
-    results are used, once each, by validate. Returns how many were compiled ahead."""
+    results are used by validate until the next warm(). Returns how many were compiled ahead."""
+    _warm.clear()
     done, groups = 0, []
     for code in dict.fromkeys(filter(None, map(extract_cs, codes))):
         if len(code.encode("utf-8")) > MAX_CODE_BYTES:
@@ -65,9 +66,14 @@ def warm(codes: list[str], batch: int = 40) -> int:
         g[1].update(names)
     for codes_g, _ in groups:
         res = compiler.compile_batch(codes_g)
+        if res is None and len(codes_g) > 1:     # one bad script: halve, so the others still batch
+            half = len(codes_g) // 2
+            res = [r for part in (codes_g[:half], codes_g[half:]) for r in (compiler.compile_batch(part) or
+                                                                             [None] * len(part))]
         for code, r in zip(codes_g, res or []):
-            _warm[hashlib.sha256(code.encode("utf-8")).hexdigest()] = r
-            done += 1
+            if r is not None:
+                _warm[hashlib.sha256(code.encode("utf-8")).hexdigest()] = r
+                done += 1
     return done
 
 

@@ -34,6 +34,7 @@ namespace UnityEngine
         public bool CompareTag(string tag) { return false; }
         public void SendMessage(string methodName) { }
         public void SendMessage(string methodName, object value) { }
+        public void SendMessage(string methodName, object value, SendMessageOptions options) { }
     }
 
     public class Behaviour : Component
@@ -74,6 +75,7 @@ namespace UnityEngine
         public bool TryGetComponent<T>(out T component) { component = default(T); return false; }
         public void SendMessage(string methodName) { }
         public void SendMessage(string methodName, object value) { }
+        public void SendMessage(string methodName, object value, SendMessageOptions options) { }
         public static GameObject Find(string name) { return null; }
         public static GameObject FindWithTag(string tag) { return null; }
         public static GameObject FindGameObjectWithTag(string tag) { return null; }
