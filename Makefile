@@ -54,7 +54,7 @@ $(GATE_A): $(ENV_STAMP)
 data: $(ENV_STAMP)
 	$(PY) scripts/build_data.py --domain $(DOMAIN) $(ARGS)
 
-## check-refs: score the gold answers of DATA with the domain's validator: the gold ceiling N/M, every failure
+## check-refs: score the gold answers of DATA (default: the shipped train and eval) with the validator: gold ceiling N/M, every failure
 check-refs: $(ENV_STAMP)
 	$(PY) scripts/check_references.py --domain $(DOMAIN) $(DATA_ARG) $(ARGS)
 

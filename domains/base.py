@@ -36,8 +36,10 @@ from pathlib import Path
 
 # Statuses a validator may report. `ok` is the only pass. `tool_missing` is an error in the
 # environment, never a pass: scoring stops when it sees it.
-STATUSES = ("ok", "format_error", "syntax_error", "runtime_error", "timeout", "resource_limit",
-            "wrong_answer", "tool_missing")
+# `compile_error`: a compiler rejected the code; `unsupported_syntax`: the only errors are a language
+# feature newer than the available compiler knows (counted apart, never a pass nor a model error).
+STATUSES = ("ok", "format_error", "syntax_error", "compile_error", "unsupported_syntax", "runtime_error",
+            "timeout", "resource_limit", "wrong_answer", "tool_missing")
 
 
 @dataclass

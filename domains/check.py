@@ -11,12 +11,18 @@ from domains.base import Result
 
 
 def check_references(domain, items, **validate_kwargs) -> list[tuple[str, Result]]:
-    """(item id, Result) for every item, in order; validate_kwargs go to domain.validate (e.g. server=True)."""
+    """(item id, Result) for every item, in order; validate_kwargs go to domain.validate (e.g. server=True).
+    A domain with a `warm(completions)` hook (Unity: one compiler run for many scripts) gets every
+    reference first; the verdicts still come from domain.validate, one item at a time."""
+    warm = getattr(domain, "warm", None)
+    if callable(warm):
+        warm([domain.reference(item) for item in items])
     return [(item["id"], domain.validate(item, domain.reference(item), **validate_kwargs)) for item in items]
 
 
 def summary(items, results: list[tuple[str, Result]]) -> dict:
-    """Counts overall and per family: {"passed", "total", "by_family": {fam: [passed, total]}, "statuses"}."""
+    """Counts overall and per family: {"passed", "total", "by_family": {fam: [passed, total]}, "statuses",
+    "levels": {level: how many answers reached it}} (levels in the validators' order)."""
     fam = {item["id"]: item.get("family", "") for item in items}
     by_family: dict = {}
     for item_id, res in results:
@@ -24,4 +30,5 @@ def summary(items, results: list[tuple[str, Result]]) -> dict:
         p_t[0] += int(res.passed)
         p_t[1] += 1
     return {"passed": sum(r.passed for _, r in results), "total": len(results), "by_family": by_family,
-            "statuses": dict(Counter(r.status for _, r in results))}
+            "statuses": dict(Counter(r.status for _, r in results)),
+            "levels": dict(Counter(name for _, r in results for name, ok in r.levels.items() if ok))}

@@ -14,6 +14,9 @@ Every item records the `line` it came from.
 """
 from __future__ import annotations
 
+import hashlib
+
+from core.errors import DataError
 from core.files import iter_jsonl
 
 
@@ -43,3 +46,31 @@ def mark_gold_defect(item: dict, status: str, level: str, reason: str) -> dict:
 def split_defective(items: list[dict]) -> tuple[list[dict], list[dict]]:
     """(items whose gold the loader could check, items it marked with `gold_defect`)."""
     return [it for it in items if "gold_defect" not in it], [it for it in items if "gold_defect" in it]
+
+
+def _type_name(typ) -> str:
+    return {str: "string", dict: "JSON object", list: "list"}.get(typ, typ.__name__)
+
+
+def check_fields(path, lineno, obj: dict, required: dict, optional: dict, families, nonempty=()) -> None:
+    """The common item checks (DataError, file:line): required fields present with their types,
+    `family` one of `families`, the `nonempty` string fields not blank, optional fields typed."""
+    for key, typ in required.items():
+        if key not in obj:
+            raise DataError(path, lineno, f"missing field {key!r}; expected {sorted(required)}")
+        if not isinstance(obj[key], typ):
+            raise DataError(path, lineno, f"field {key!r} must be a {_type_name(typ)}, got {type(obj[key]).__name__}")
+    if obj["family"] not in families:
+        raise DataError(path, lineno, f"unknown family {obj['family']!r}; expected one of {list(families)}")
+    for key in nonempty:
+        if not obj[key].strip():
+            raise DataError(path, lineno, f"field {key!r} is empty")
+    for key, typ in optional.items():
+        if key in obj and not isinstance(obj[key], typ):
+            raise DataError(path, lineno, f"field {key!r} must be a {_type_name(typ)}, got {type(obj[key]).__name__}")
+
+
+def derive_id(item: dict) -> str:
+    """A stable id from family, instruction and input: `<family>-<10 hex of sha1>`."""
+    digest = hashlib.sha1((item["instruction"] + "\0" + item["input"]).encode("utf-8")).hexdigest()
+    return f"{item['family']}-{digest[:10]}"

@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/check_references.py --data data/luanti/eval.jsonl [--domain luanti] [--server]
 
-Prints the ceiling N/M (and per family), then EVERY failing item with its line, status, level and
+Without --data it checks the domain's shipped train and eval sets, each in turn. Prints the ceiling N/M
+(per family, and how many answers reached each validator level), then EVERY failing item with its line, status, level and
 reason. Data-quality defects (duplicates, references that do not run) load and are reported; only
 schema errors stop, with file:line. Exit 0 when every reference passes, 1 when any fails, 2 on bad
 input or a missing toolchain.
@@ -24,7 +25,7 @@ from domains.check import check_references, summary  # noqa: E402
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="JSONL data file to check")
+    p.add_argument("--data", help="JSONL data file to check (default: the domain's train and eval sets)")
     p.add_argument("--domain", default="luanti", help=f"domain name ({', '.join(domains.names())})")
     p.add_argument("--server", action="store_true",
                    help="also load each reference in a real headless Luanti server (luanti only; slow)")
@@ -35,23 +36,29 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     try:
         domain = domains.get(args.domain)
-        items = domain.load(args.data)
-        t0 = time.monotonic()
-        kwargs = {"server": True} if args.server else {}
-        results = check_references(domain, items, **kwargs)
+        paths = [args.data] if args.data else [domain.default_train, domain.default_eval]
+        codes = [check_file(domain, path, args.server) for path in paths]
     except ToolMissing as exc:
         print(f"error: missing toolchain: {exc}", file=sys.stderr)
         return 2
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return max(codes)
+
+
+def check_file(domain, path, server: bool) -> int:
+    items = domain.load(path)
+    t0 = time.monotonic()
+    results = check_references(domain, items, **({"server": True} if server else {}))
     s = summary(items, results)
     pct = 100.0 * s["passed"] / max(s["total"], 1)
-    print(f"gold ceiling {s['passed']}/{s['total']} ({pct:.1f}%) for {args.data} "
-          f"[{domain.name} {domain.version}{', real server' if args.server else ''}] "
+    print(f"gold ceiling {s['passed']}/{s['total']} ({pct:.1f}%) for {path} "
+          f"[{domain.name} {domain.version}{', real server' if server else ''}] "
           f"in {time.monotonic() - t0:.1f} s")
     for fam, (passed, total) in sorted(s["by_family"].items()):
         print(f"  {fam}: {passed}/{total}")
+    print("  levels reached: " + ", ".join(f"{name} {n}" for name, n in s["levels"].items()))
     by_id = {it["id"]: it for it in items}
     for item_id, res in results:
         if not res.passed:

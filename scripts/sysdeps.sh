@@ -10,6 +10,7 @@ MODE="${1:-check}"
 # binary -> Debian package(s)
 declare -A NEED=(
   [/usr/lib/minetest/minetestserver]="minetest-server minetest-data"
+  [/usr/bin/mcs]="mono-mcs"
 )
 missing=()
 for bin in "${!NEED[@]}"; do
@@ -30,5 +31,5 @@ if [ "$MODE" = "ensure" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/nu
 fi
 echo "error: missing system packages: $pkgs" >&2
 echo "  install them with:  sudo apt-get install -y $pkgs" >&2
-echo "  (or run with WB_SKIP_SYSDEPS=1 to skip the real-Luanti-server tests)" >&2
+echo "  (or run with WB_SKIP_SYSDEPS=1 to skip the real-Luanti-server and Unity compiler tests)" >&2
 exit 1

@@ -14,13 +14,12 @@ Item schema and expectation semantics: data/luanti/README.md and expect.py.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 from core.errors import DataError
 from domains.base import Domain, Result, Toolchain, ToolMissing
-from domains.loading import load_jsonl, mark_gold_defect
+from domains.loading import check_fields, derive_id, load_jsonl, mark_gold_defect
 
 FAMILIES = ("scaffold", "repair", "doc")
 LEVELS = ("extracts", "parses", "runs", "meets_expectations")
@@ -52,11 +51,6 @@ def _check_expect(path, lineno, expect: dict):
                                               f"got {type(e[key]).__name__}")
 
 
-def derive_id(item: dict) -> str:
-    digest = hashlib.sha1((item["instruction"] + "\0" + item["input"]).encode("utf-8")).hexdigest()
-    return f"{item['family']}-{digest[:10]}"
-
-
 class LuantiDomain(Domain):
     name = "luanti"
     version = "luanti-v1"
@@ -85,20 +79,7 @@ class LuantiDomain(Domain):
                 **({"expect_missing": missing} if missing else {})}
 
     def _check_item(self, path, lineno, obj: dict) -> dict:
-        for key, typ in _REQUIRED.items():
-            if key not in obj:
-                raise DataError(path, lineno, f"missing field {key!r}; expected {sorted(_REQUIRED)}")
-            if not isinstance(obj[key], typ):
-                raise DataError(path, lineno, f"field {key!r} must be a string, got {type(obj[key]).__name__}")
-        if obj["family"] not in FAMILIES:
-            raise DataError(path, lineno, f"unknown family {obj['family']!r}; expected one of {list(FAMILIES)}")
-        for key in ("instruction", "output"):
-            if not obj[key].strip():
-                raise DataError(path, lineno, f"field {key!r} is empty")
-        for key, typ in _OPTIONAL.items():
-            if key in obj and not isinstance(obj[key], typ):
-                raise DataError(path, lineno, f"field {key!r} must be a {'string' if typ is str else 'JSON object'}"
-                                              f", got {type(obj[key]).__name__}")
+        check_fields(path, lineno, obj, _REQUIRED, _OPTIONAL, FAMILIES, nonempty=("instruction", "output"))
         if "expect" in obj:
             _check_expect(path, lineno, obj["expect"])
         item = dict(obj)

@@ -1,0 +1,118 @@
+"""The Unity C# domain: behaviour IR (JSON) -> a compilable MonoBehaviour script, plus the two arrows
+around it (a one-line description -> IR, a script with a real compiler error -> the fixed script).
+
+Validator levels (validate.py), reported separately:
+  ir_to_cs, cs_repair:  extracts -> parses (tree-sitter C#) -> compiles (Mono mcs against the shipped
+                        stubs; newer-than-C#-7.2 syntax is `unsupported_syntax`, counted apart) ->
+                        meets_ir (class, base, fields, trigger -> message, components; meets.py)
+  nl_to_ir:             extracts -> parses (JSON) -> schema (ir_schema.json) -> meets_facts
+What it does not check: behaviour at run time (no Unity here; nothing is run), that the actions in
+words are carried out, APIs outside the stubs (reported as "not in the stubs?" where the error shows it).
+
+Item schema (data/unity_csharp/README.md): family, instruction, input, output, ir (the IR object),
+optional id, kind, source, license. The IR is validated against the schema on load (DataError with
+file:line). Missing `mcs` or grammar raises ToolMissing, never a pass.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import DataError
+from domains.base import Domain, Result, Toolchain, ToolMissing
+from domains.loading import check_fields, derive_id, load_jsonl
+
+FAMILIES = ("ir_to_cs", "nl_to_ir", "cs_repair")
+_REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "ir": dict}
+_OPTIONAL = {"id": str, "kind": str, "source": str, "license": str}
+
+
+def check_item(path, lineno, obj: dict) -> dict:
+    """One item, schema-checked (fields, family, IR against ir_schema.json), with an id."""
+    from domains.unity_csharp.ir import check_ir
+
+    check_fields(path, lineno, obj, _REQUIRED, _OPTIONAL, FAMILIES, nonempty=("instruction", "output"))
+    check_ir(obj["ir"], path, lineno)
+    item = dict(obj)
+    item["id"] = item.get("id") or derive_id(item)
+    return item
+
+
+class UnityCsharpDomain(Domain):
+    name = "unity_csharp"
+    version = "unity-csharp-v1"
+    families = FAMILIES
+    levels = ("extracts", "parses", "compiles", "meets_ir")
+    default_train = "data/unity_csharp/train.jsonl"
+    default_eval = "data/unity_csharp/eval.jsonl"
+
+    def load(self, path) -> list[dict]:
+        return load_jsonl(path, lambda obj, lineno: check_item(path, lineno, obj))
+
+    def build(self, out_dir: Path) -> dict:
+        from domains.unity_csharp.build import build
+
+        return build(Path(out_dir))
+
+    def prepare(self, path, out_dir: Path) -> dict:
+        """The seed's formats (ShareGPT JSONL or the calibration pairs file) -> train/eval JSONL, 85/15,
+        no class name or IR on both sides (seeds.py). Returns the counts written."""
+        from core.files import atomic_write_jsonl
+        from domains.unity_csharp import seeds
+
+        train, eval_ = seeds.split(seeds.read_seed(path))
+        out_dir = Path(out_dir)
+        atomic_write_jsonl(out_dir / "train.jsonl", train)
+        atomic_write_jsonl(out_dir / "eval.jsonl", eval_)
+        return {"source": str(path), "train": len(train), "eval": len(eval_), "out": str(out_dir)}
+
+    def dedup_text(self, item: dict) -> str:
+        return item["instruction"] + "\n" + item["input"]
+
+    def data_notes(self, items: list[dict]) -> dict:
+        kinds = sorted({it.get("kind", "") for it in items} - {""})
+        return {"kinds": len(kinds), "classes": len({it["ir"]["class_name"] for it in items})}
+
+    def messages(self, item: dict) -> list[dict]:
+        from prompts import unity_csharp as prompt
+
+        return [{"role": "system", "content": prompt.system_prompt(item["family"])},
+                {"role": "user", "content": prompt.user_message(item["family"], item["instruction"], item["input"])}]
+
+    def reference(self, item: dict) -> str:
+        tag = "json" if item["family"] == "nl_to_ir" else "csharp"
+        return f"```{tag}\n{item['output'].rstrip()}\n```"
+
+    def levels_for(self, item: dict) -> tuple:
+        from domains.unity_csharp.validate import CS_LEVELS, IR_LEVELS
+
+        return IR_LEVELS if item.get("family") == "nl_to_ir" else CS_LEVELS
+
+    def validate(self, item: dict, completion: str) -> Result:
+        from domains.unity_csharp import validate as v
+
+        self._require_tools()
+        if item["family"] == "nl_to_ir":
+            return v.validate_ir(item.get("facts") or v.stated_facts(item["ir"]), completion)
+        return v.validate_cs(item["ir"], completion)
+
+    def warm(self, completions: list[str]) -> int:
+        """Compile many answers ahead in batches (check-refs); validate uses the results."""
+        from domains.unity_csharp import validate as v
+
+        self._require_tools()
+        return v.warm(completions)
+
+    def _require_tools(self):
+        if getattr(self, "_tools_ok", False):
+            return
+        for tc in self.toolchains():
+            ok, why = tc.check()
+            if not ok:
+                raise ToolMissing(why)
+        self._tools_ok = True
+
+    def toolchains(self) -> list[Toolchain]:
+        from domains.unity_csharp import compiler, syntax
+
+        return [Toolchain("mcs", compiler.available, compiler.INSTALL_HINT),
+                Toolchain("tree-sitter-c-sharp", syntax.available, syntax.INSTALL_HINT)]
