@@ -48,6 +48,10 @@ BUILTIN = [
     "Write a Rust function that sums the even numbers in a vector.",
     "Write a Python script that reads a CSV file and prints the column names.",
     "Write a TypeScript interface for a user with name, email and age.",
+    "Write a Java method that counts the vowels in a string.",
+    "Write a Python function that flattens a nested list.",
+    "Write a Lua function that returns the keys of a table sorted.",
+    "Write a C function that reverses a linked list.",
 ]
 
 
