@@ -33,20 +33,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def matmul_ceiling(precisions=("fp32", "bf16"), n: int = 2048, repeats: int = 10) -> dict:
-    """Sustained FLOP/s of an n x n matmul: what this CPU can do at best, per precision asked."""
+def matmul_ceiling(precisions=("fp32", "bf16"), n: int = 2048, seconds: float = 1.0) -> dict:
+    """Sustained FLOP/s of an n x n matmul: what this CPU can do at best, per precision asked (the same
+    timing as the precision probe, core.precision.matmul_gflops, on a larger matrix for longer)."""
     import torch
 
-    out = {}
-    for dtype in [{"fp32": torch.float32, "bf16": torch.bfloat16}[p] for p in precisions]:
-        a = torch.randn(n, n, dtype=dtype)
-        b = torch.randn(n, n, dtype=dtype)
-        a @ b  # warm-up
-        t = time.perf_counter()
-        for _ in range(repeats):
-            a @ b
-        dt = time.perf_counter() - t
-        out[str(dtype).replace("torch.", "")] = 2 * n**3 * repeats / dt
+    from core.precision import matmul_gflops
+
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    out = {str(dtypes[p]).replace("torch.", ""): 1e9 * matmul_gflops(dtypes[p], n, seconds) for p in precisions}
     return {"n": n, "flops": out, "threads": torch.get_num_threads()}
 
 

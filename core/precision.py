@@ -52,7 +52,8 @@ def cpu_facts() -> dict:
             "threads": torch.get_num_threads(), "cores": os.cpu_count()}
 
 
-def _gflops(dtype, n: int = PROBE_N, seconds: float = PROBE_SECONDS) -> float:
+def matmul_gflops(dtype, n: int = PROBE_N, seconds: float = PROBE_SECONDS) -> float:
+    """Sustained GFLOP/s of an n x n matmul in `dtype`, timed for at least `seconds` after a warm-up."""
     import torch
 
     a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
@@ -70,7 +71,7 @@ def probe() -> dict:
     """Measured matmul throughput (GFLOP/s) in fp32 and bf16 on this CPU, with the threads in use."""
     import torch
 
-    return {"fp32_gflops": _gflops(torch.float32), "bf16_gflops": _gflops(torch.bfloat16),
+    return {"fp32_gflops": matmul_gflops(torch.float32), "bf16_gflops": matmul_gflops(torch.bfloat16),
             "matmul": f"{PROBE_N}x{PROBE_N}", "threads": torch.get_num_threads(), "measured": time.time()}
 
 

@@ -129,7 +129,9 @@ class Domain:
         return []
 
     def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
-        raise NotImplementedError
+        """The check of a free answer (no gold): what `make chat` prints after each answer. A domain that
+        has none says so loudly; it is never reported as a pass."""
+        raise NotImplementedError(f"domain {self.name!r} has no check of free answers yet (validate_open)")
 
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version, "families": list(self.families),
