@@ -262,3 +262,73 @@ def test_continuous_batching_matches_transformers_greedy_per_prompt(tokenizer, t
             one = tokenizer([prompt], return_tensors="pt", add_special_tokens=False)
             ref = model.generate(**one, do_sample=False, max_new_tokens=10, pad_token_id=tokenizer.pad_token_id)
             assert got == ref[0, one["input_ids"].shape[1]:].tolist()
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.9])
+def test_shared_prefix_cache_samples_what_the_plain_cache_samples(tokenizer, tiny_model_dir, temperature, monkeypatch):
+    """The n samples of a prompt attending to one shared copy of its keys/values (eval.backends.shared_prefix)
+    give the same tokens as n copies (the plain cache), with rows joining mid-run, rows dropped in the
+    tail and suffix columns shifted out (ROOM=1 forces a shift every few steps)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from eval.backends import shared_prefix
+    from eval.backends.decode import decode
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    assert shared_prefix.supported(model)
+    enc = tokenizer(PROMPTS_CB, return_tensors="pt", padding=True, add_special_tokens=False)
+    n, seeds = 3, list(range(7, 7 + 3 * len(PROMPTS_CB)))
+    calls = []
+    real = shared_prefix.attention
+    monkeypatch.setattr(shared_prefix, "attention", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(shared_prefix, "ROOM", 1)
+    shifts = []
+    real_shift = shared_prefix.SharedPrefixRun._shift_suffix
+    monkeypatch.setattr(shared_prefix.SharedPrefixRun, "_shift_suffix",
+                        lambda self: shifts.append(self.slen) or real_shift(self))
+    with torch.inference_mode():
+        probe, _ = decode(model, enc["input_ids"], enc["attention_mask"], n, 14, temperature, 0.9, [], seeds,
+                          shared=False)
+        eos = {probe[0][2], probe[4][6]}
+        plain, f_plain = decode(model, enc["input_ids"], enc["attention_mask"], n, 14, temperature, 0.9, eos, seeds,
+                                max_rows=6, shared=False)
+        assert not calls
+        shared, f_shared = decode(model, enc["input_ids"], enc["attention_mask"], n, 14, temperature, 0.9, eos,
+                                  seeds, max_rows=6)
+    assert calls and shifts, "the shared-prefix path (and its column shift) must have run"
+    assert shared == plain and f_shared == f_plain
+    lengths = sorted(len(t) for t in plain)
+    assert lengths[0] < 14 and lengths[-1] == 14
+
+
+def test_shared_prefix_attention_equals_attention_over_the_whole_context():
+    """The two-part attention merged by log-sum-exp = softmax attention over prompt + suffix keys, with
+    padding masked, for grouped-query heads (9 query heads over 3 key/value heads)."""
+    import types
+
+    import torch
+
+    from eval.backends import shared_prefix
+
+    g = torch.Generator().manual_seed(0)
+    n, groups, hkv, rep, dim, plen, slen = 2, 2, 3, 3, 8, 5, 4
+    rows = n * groups
+    pk, pv = torch.randn(groups, hkv, plen, dim, generator=g), torch.randn(groups, hkv, plen, dim, generator=g)
+    sk, sv = torch.randn(rows, hkv, slen + 2, dim, generator=g), torch.randn(rows, hkv, slen + 2, dim, generator=g)
+    pbias = torch.zeros(groups, plen)
+    pbias[1, :2] = float("-inf")  # group 1's prompt is 2 tokens shorter (left padding)
+    sbias = torch.zeros(rows, slen + 2)
+    sbias[3, :2] = float("-inf")  # row 3 joined 2 steps later
+    store = types.SimpleNamespace(pk=[pk], pv=[pv], sk=[sk], sv=[sv], pbias=pbias, sbias=sbias, n=n, slen=slen - 1,
+                                  flat=torch.tensor([0, 1, 2, 3]), where=torch.tensor([0, 1, 2, 3]))
+    view = shared_prefix._LayerView(store, 0)
+    q = torch.randn(rows, hkv * rep, 1, dim, generator=g)
+    got, _ = shared_prefix.attention(None, q, view, view, None, scaling=0.3)
+    for r in range(rows):
+        grp = r // n
+        keys = torch.cat([pk[grp], sk[r, :, :slen]], 1).repeat_interleave(rep, 0)
+        vals = torch.cat([pv[grp], sv[r, :, :slen]], 1).repeat_interleave(rep, 0)
+        bias = torch.cat([pbias[grp], sbias[r, :slen]])
+        w = ((q[r] @ keys.transpose(-1, -2)) * 0.3 + bias).softmax(-1)
+        torch.testing.assert_close(got[r, 0], (w @ vals)[:, 0], rtol=1e-5, atol=1e-5)

@@ -116,7 +116,8 @@ def sample_next(logits: torch.Tensor, temperature: float, top_p: float, gens) ->
 
 
 def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temperature: float, top_p: float,
-           eos_ids, seeds, stop_check=None, max_rows: int | None = None, on_prompt_done=None, on_token=None):
+           eos_ids, seeds, stop_check=None, max_rows: int | None = None, on_prompt_done=None, on_token=None,
+           shared: bool = True):
     """Sample n continuations of each left-padded prompt row, at most `max_rows` rows in flight.
 
     `seeds`: one int per output row (row r = prompt r // n, sample r % n). `stop_check(tokens) -> bool`
@@ -125,12 +126,16 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
     rows finish. Returns (tokens per row, finish per row) with finish in eos | stop | length; tokens
     include the EOS token when there is one. `on_prompt_done(i)` is called when prompt i's n rows end.
     `on_token(row, tokens)`, if given, is called after each new token of a row (streaming; an exception it
-    raises ends the whole call).
+    raises ends the whole call). `shared`: the n samples of a prompt share one copy of its KV cache
+    (eval.backends.shared_prefix) where the model allows it; False = the plain cache (_Run).
     """
     prompts = [ids[m.bool()] for ids, m in zip(input_ids, attention_mask)]
     total = len(prompts) * n
     cap = total if not max_rows else max(n, min(total, (max_rows // n) * n))
-    run = _Run(model, n, max_new_tokens, cap, input_ids.new_tensor(sorted(eos_ids)), input_ids.device)
+    from eval.backends import shared_prefix
+
+    runner = shared_prefix.SharedPrefixRun if shared and shared_prefix.supported(model) else _Run
+    run = runner(model, n, max_new_tokens, cap, input_ids.new_tensor(sorted(eos_ids)), input_ids.device)
     gens = [torch.Generator(device=input_ids.device).manual_seed(int(s)) for s in seeds]
     tokens, finish = [[] for _ in range(total)], ["length"] * total
     queue = list(range(len(prompts)))
@@ -172,6 +177,29 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
     return tokens, finish
 
 
+def left_padded(prompts, pad_token: int, device):
+    """(ids, mask, positions) [m, width] of token lists left-padded to the longest."""
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), pad_token, dtype=torch.long, device=device)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long, device=device)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):], mask[i, width - len(p):] = p, 1
+    return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
+
+
+def step_tokens(run, going: dict, prompts_waiting: bool) -> torch.Tensor:
+    """The next input token of every slot of `run` (free slots get a pad token). With no prompt waiting
+    and a quarter of the slots free, the free ones are dropped first (`run._select`)."""
+    tok = torch.full((len(run.owner),), run.pad_token, dtype=torch.long, device=run.device)
+    tok[torch.tensor(list(going), device=run.device)] = torch.tensor(list(going.values()), device=run.device)
+    dead = len(run.owner) - len(going)
+    if not prompts_waiting and dead and 4 * dead >= len(run.owner):
+        keep = [j for j in range(len(run.owner)) if run.owner[j] >= 0]
+        tok = tok[torch.tensor(keep, device=run.device)]
+        run._select(keep)
+    return tok
+
+
 class _Run:
     """The slots of one continuous batch: KV cache rows, attention mask, positions, owners, logits.
 
@@ -201,12 +229,8 @@ class _Run:
 
     def _prefill(self, prompts):
         """Left-pad `prompts` together, prefill once, repeat each row n times: (cache, mask, pos, logits)."""
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad_token, dtype=torch.long, device=self.device)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long, device=self.device)
-        for i, p in enumerate(prompts):
-            ids[i, width - len(p):], mask[i, width - len(p):] = p, 1
-        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        ids, mask, pos = left_padded(prompts, self.pad_token, self.device)
+        width = ids.shape[1]
         cache = prealloc_cache(width + (self.max_new if self.cache is None else 0) + 1)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache,
                          use_cache=True, logits_to_keep=1)
@@ -262,13 +286,7 @@ class _Run:
     def step(self, going: dict, prompts_waiting: bool) -> None:
         """One forward pass for every slot: `going` maps live slots to their last token; free slots carry
         a pad token and their output is ignored."""
-        tok = torch.full((len(self.owner),), self.pad_token, dtype=torch.long, device=self.device)
-        tok[torch.tensor(list(going), device=self.device)] = torch.tensor(list(going.values()), device=self.device)
-        dead = len(self.owner) - len(going)
-        if not prompts_waiting and dead and 4 * dead >= len(self.owner):
-            keep = [j for j in range(len(self.owner)) if self.owner[j] >= 0]
-            tok = tok[torch.tensor(keep, device=self.device)]
-            self._select(keep)
+        tok = step_tokens(self, going, prompts_waiting)
         if self.cache.layers[0].room() < 1:  # out of columns: drop those no live row needs, add room
             used = self.mask[[j for j, o in enumerate(self.owner) if o >= 0]]
             first = int(used.argmax(-1).min()) if used.numel() else 0

@@ -109,7 +109,7 @@ class HFBackend:
 
     def generate(self, prompts: list[str], seeds: list[int], on_prompt_done=None) -> list[list[dict]]:
         """n samples for each prompt; `seeds[i]` is prompt i's seed, sample s draws with sample_seed(., s).
-        At most batch_size prompts (x n rows) are in flight; the others join as rows finish.
+        At most prompts_in_flight() prompts (x n rows) are in flight; the others join as rows finish.
         `on_prompt_done(i)` is called when prompt i's n samples are all finished (progress)."""
         import torch
 
@@ -121,7 +121,7 @@ class HFBackend:
         with torch.inference_mode():
             toks, finish = decode(self.model, enc["input_ids"], enc["attention_mask"], s.n, s.max_new_tokens,
                                   s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check(),
-                                  max_rows=s.batch_size * s.n, on_prompt_done=on_prompt_done)
+                                  max_rows=s.prompts_in_flight() * s.n, on_prompt_done=on_prompt_done)
         rows = [self._result(t, f) for t, f in zip(toks, finish)]
         return [rows[i * s.n:(i + 1) * s.n] for i in range(len(prompts))]
 
