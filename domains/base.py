@@ -119,6 +119,12 @@ class Domain:
     def toolchains(self) -> list[Toolchain]:
         return []
 
+    def answer_done(self, item: dict):
+        """None, or a predicate on a completion's text that is True once no continuation can change its
+        score (the validator reads only an answer that is already closed): generation stops that sample
+        there (finish "answered"). Must never be True early: tests check it against continuations."""
+        return None
+
     # --- free conversations (serve, chat) -----------------------------------------------------
     takes_tools: bool = False
 

@@ -115,7 +115,8 @@ def _generate_missing(domain, items, settings, log, backend, state, meta, progre
             continue
         seeds = [item_seed(settings.seed, i) for i in ids]
         t0 = time.perf_counter()
-        outs = backend.generate([prompts[i] for i in ids], seeds, **_progress_kw(backend, ids, log, n, bar))
+        outs = backend.generate([prompts[i] for i in ids], seeds, **_progress_kw(backend, ids, log, n, bar),
+                                **_answered_kw(domain, backend, settings, [by_id[i] for i in ids]))
         dt = time.perf_counter() - t0
         toks = 0
         for i, seed, samples in zip(ids, seeds, outs):
@@ -141,6 +142,16 @@ def _progress_kw(backend, ids, log, n, bar) -> dict:
         return {}
     fresh = [i for i in ids if not all((i, s) in log.done for s in range(n))]
     return {"on_prompt_done": lambda j: bar.update(1) if ids[j] in fresh else None}
+
+
+def _answered_kw(domain, backend, settings, items) -> dict:
+    """Each prompt's answer_done predicate, for backends that can stop a sample on it."""
+    import inspect
+
+    if not settings.stop_when_answered or "answered" not in inspect.signature(backend.generate).parameters:
+        return {}
+    checks = [domain.answer_done(it) for it in items]
+    return {"answered": checks} if any(c is not None for c in checks) else {}
 
 
 def _stats(records, items, state) -> dict:

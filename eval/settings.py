@@ -37,6 +37,9 @@ class GenSettings:
     precision: str = field(default="auto", metadata={"help": "auto (bf16 only where this machine measures it "
                                                                    "faster, core.precision) | bf16 | fp32"})
     backend: str = field(default="hf", metadata={"help": "hf | vllm"})
+    stop_when_answered: bool = field(default=True, metadata={
+        "help": "stop a sample once its domain says no continuation can change its score (domains.base."
+                "answer_done; finish 'answered'): fewer tokens, the same scores"})
 
     def prompts_in_flight(self) -> int:
         """--batch-size, or for 0 (auto) as many prompts as make ROWS_IN_FLIGHT rows of n samples."""
@@ -94,9 +97,13 @@ def add_generation_args(parser):
                         help="prompts per resumable chunk (default %(default)s)")
     parser.add_argument("--precision", default=d.precision, choices=PRECISIONS, help="(default %(default)s)")
     parser.add_argument("--backend", default=d.backend, choices=("hf", "vllm"), help="(default %(default)s)")
+    parser.add_argument("--no-stop-when-answered", dest="stop_when_answered", action="store_false",
+                        help="generate every sample to EOS or --max-new-tokens even after its answer is closed "
+                             "(default: stop there; scores are the same, the domain's answer_done guarantees it)")
 
 
 def settings_from_args(args) -> GenSettings:
     return GenSettings(n=args.n, temperature=args.temperature, top_p=args.top_p,
                        max_new_tokens=args.max_new_tokens, seed=args.seed, batch_size=args.batch_size, chunk=args.chunk,
-                       precision=args.precision, backend=args.backend).check()
+                       precision=args.precision, backend=args.backend,
+                       stop_when_answered=args.stop_when_answered).check()

@@ -332,3 +332,25 @@ def test_shared_prefix_attention_equals_attention_over_the_whole_context():
         bias = torch.cat([pbias[grp], sbias[r, :slen]])
         w = ((q[r] @ keys.transpose(-1, -2)) * 0.3 + bias).softmax(-1)
         torch.testing.assert_close(got[r, 0], (w @ vals)[:, 0], rtol=1e-5, atol=1e-5)
+
+
+def test_samples_stop_where_the_domain_says_the_answer_is_complete(toy, tiny_model_dir, tmp_path, monkeypatch):
+    """A domain's answer_done predicate ends a sample early (finish 'answered', its text as scored);
+    --no-stop-when-answered generates the full length."""
+    seen = []
+
+    def answer_done(item):
+        return lambda text: seen.append(item["id"]) or len(text.strip()) >= 2
+    monkeypatch.setattr(toy, "answer_done", answer_done, raising=False)
+    recs = {}
+    for stop in (True, False):
+        out = tmp_path / f"g{stop}.jsonl"
+        _gen(toy, tiny_model_dir, out, max_new_tokens=12, stop_when_answered=stop)
+        recs[stop] = _records(out)
+    early = [r for r in recs[True] if r["finish"] == "answered"]
+    assert early and all(len(r["completion"].strip()) >= 2 for r in early)
+    assert {i for i in seen} == {"a1", "a2", "c1", "c2"}
+    assert not any(r["finish"] == "answered" for r in recs[False])
+    assert sum(r["n_tokens"] for r in recs[True]) < sum(r["n_tokens"] for r in recs[False])
+    for a, b in zip(recs[True], recs[False]):  # the same sample, cut where it was answered
+        assert b["completion"].startswith(a["completion"].rstrip()) or a["finish"] != "answered"

@@ -46,3 +46,50 @@ def test_diff_missing(text):
 def test_bad_kind():
     with pytest.raises(ValueError):
         extract(LUA, "python")
+
+
+# --- answered(): generation may stop there, so it must never be True while a continuation can change extract()
+ANSWERED = [  # (text, kind, expected)
+    ("Here:\n```lua\nlocal x = 1\n```\n", "lua", True),
+    ("```lua\nlocal x = 1\n```", "lua", False),          # the closing line may still become ```lua
+    ("```lua\nlocal x = 1\n", "lua", False),             # open block
+    ("```lua\nlocal x = 1\n``", "lua", False),
+    ("```diff\n--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n```\n```lua\nx()\n```\n", "lua", True),  # diff skipped
+    ("```diff\n--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n```\nmore", "lua", False),  # only a diff so far
+    ("```diff\n--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n```\n", "diff", True),
+    ("```\n--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n```\n", "diff", False),  # untagged: a tagged one may follow
+    ("local x = 1\nprint(x)\n```\n", "lua", True),      # unfenced code ended by a stray fence
+    ("local x = 1\nprint(x)\n", "lua", False),
+    ("--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n```\n", "diff", True),
+    ("text\n```\nlocal y = 2\n```\n", "lua", True),     # bare opening fence after prose
+    ("", "lua", False),
+]
+CONTINUATIONS = ["", "x", "lua\n", "\n```lua\nlocal z = 3\n```\n", "```diff\n--- a\n+++ b\n@@ -1 +1 @@\n-q\n+r\n```\n",
+                 "\nmore prose\n", "`\n", "\n```\n", "```\nlocal w = 4\n", "\n--- a\n+++ b\n@@ -1 +1 @@\n-c\n+d\n"]
+
+
+@pytest.mark.parametrize("text,kind,expected", ANSWERED)
+def test_answered_only_when_no_continuation_changes_the_extracted_answer(text, kind, expected):
+    from domains.luanti.extract import answered
+
+    assert answered(text, kind) is expected
+    if expected:
+        for more in CONTINUATIONS:
+            assert extract(text + more, kind) == extract(text, kind), (text, more)
+    else:
+        assert any(extract(text + more, kind) != extract(text, kind) for more in CONTINUATIONS) or not text, text
+
+
+def test_answered_never_early_on_real_completions():
+    """Every prefix of the shipped references' fenced answers where answered() is True extracts what the
+    whole text extracts."""
+    from domains.luanti.extract import answered
+
+    texts = ["Sure.\n```lua\nminetest.register_node('m:a', {\n  description = 'A',\n})\n```\nThat registers it.\n",
+             "```diff\n--- init.lua\n+++ init.lua\n@@ -1,2 +1,2 @@\n-local a = 1\n+local a = 2\n print(a)\n```\nDone.",
+             "local t = {}\n```\n```lua\nprint(1)\n```\n"]
+    for text in texts:
+        for kind in ("lua", "diff"):
+            for cut in range(len(text) + 1):
+                if answered(text[:cut], kind):
+                    assert extract(text[:cut], kind) == extract(text, kind), (text[:cut], kind)

@@ -167,6 +167,14 @@ class LuantiDomain(Domain):
             return fail
         return self._run_checks(item, code, levels, server)
 
+    def answer_done(self, item: dict):
+        """Scoring reads only extract(completion): stop once the block it picks is closed."""
+        from functools import partial
+
+        from domains.luanti.extract import answered
+
+        return partial(answered, kind="diff" if item["family"] == "repair" else "lua")
+
     def _code_from(self, item, completion, levels):
         from domains.luanti.extract import extract
         from domains.luanti.patch import HunkFailed, PatchError, patch_text

@@ -12,6 +12,9 @@ The rule, in order (the same for training references, which are plain code/diffs
 3. Nothing found, or only whitespace: None (the caller scores format_error).
 
 What it does not do: judge the code (the sandbox does), join several blocks, or repair broken fences.
+
+`answered(text, kind)` says when generation can stop: True only when no continuation of `text` can change
+what extract() returns (tests append continuations and compare), so stopping there never changes a score.
 """
 from __future__ import annotations
 
@@ -89,3 +92,34 @@ def extract(text: str, kind: str = "lua") -> str | None:
     if found is None or not found.strip():
         return None
     return found
+
+
+def _closed(text: str, m) -> bool:
+    """The block matched by FENCE_RE ends on a closing fence line that a continuation cannot extend."""
+    return m.end() < len(text) and text[m.end()] == "\n" and m.group(0).rstrip().endswith("```")
+
+
+def answered(text: str, kind: str = "lua") -> bool:
+    """True when extract(text + anything, kind) == extract(text, kind): the answer is written out.
+
+    Cases: a fenced block that extract() picks, closed by a complete fence line, with every block before it
+    closed too (for "diff": the first closed block tagged diff/patch/udiff, since an untagged diff-looking
+    block loses to a tagged one written later); or code never opened by a fence and ended by a bare fence
+    line (extract() then stops at that line). Anything else, an unfenced answer in particular: False.
+    """
+    first = re.search(r"^[ \t]*```[ \t]*(\S*)[^\n]*\n", text, re.M)
+    if first is None:
+        return False
+    if not first.group(1):
+        before = text[:first.start()]
+        if (_unfenced_lua(before) if kind == "lua" else _unfenced_diff(before)) is not None:
+            return True
+    for m in FENCE_RE.finditer(text):
+        if not _closed(text, m):
+            return False
+        tag, body = m.group(1).lower(), m.group(2)
+        if kind == "diff" and tag in DIFF_TAGS:
+            return True
+        if kind == "lua" and tag not in DIFF_TAGS and not _looks_like_diff(body):
+            return True
+    return False

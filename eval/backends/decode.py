@@ -120,8 +120,8 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
            shared: bool = True):
     """Sample n continuations of each left-padded prompt row, at most `max_rows` rows in flight.
 
-    `seeds`: one int per output row (row r = prompt r // n, sample r % n). `stop_check(tokens) -> bool`
-    says whether a row's tokens end in a stop string. `max_rows` (rounded down to a multiple of n, at
+    `seeds`: one int per output row (row r = prompt r // n, sample r % n). `stop_check(row, tokens)`
+    says whether a row ends here: a finish reason ("stop", "answered"; True = "stop") or None. `max_rows` (rounded down to a multiple of n, at
     least n; default: every row at once) bounds the batch: prompts beyond it wait in a queue and join as
     rows finish. Returns (tokens per row, finish per row) with finish in eos | stop | length; tokens
     include the EOS token when there is one. `on_prompt_done(i)` is called when prompt i's n rows end.
@@ -159,8 +159,8 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
                 on_token(r, tokens[r])
             if done[j]:
                 finish[r] = "eos"
-            elif stop_check is not None and stop_check(tokens[r]):
-                finish[r], done[j] = "stop", True
+            elif stop_check is not None and (why := stop_check(r, tokens[r])):
+                finish[r], done[j] = why if isinstance(why, str) else "stop", True
             elif len(tokens[r]) >= max_new_tokens:
                 done[j] = True
             if done[j]:

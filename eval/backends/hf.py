@@ -1,8 +1,9 @@
 """Batched generation with transformers on CPU (or a GPU when there is one).
 
 What it does: left-padded batches of several prompts, n samples per prompt (eval.backends.decode: one
-prefill per prompt, KV cache repeated n times, finished rows dropped), stop at EOS or the domain's stop
-strings, one seeded generator per sample, torch.inference_mode, bf16 weights where this machine computes
+prefill per prompt whose KV cache the n samples share, eval.backends.shared_prefix; finished rows
+dropped), stop at EOS, at the domain's stop strings or once the domain says the answer is complete
+(answer_done, finish "answered"), one seeded generator per sample, torch.inference_mode, bf16 weights where this machine computes
 bf16 faster than fp32 (core.precision decides `auto` by measuring; --precision forces one). A PEFT adapter is merged into the base weights at the
 requested scale (peft.helpers.rescale_adapter_scale), so generation runs at base-model speed.
 
@@ -96,19 +97,29 @@ class HFBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _stop_check(self, stop_strings=None):
+    def _stop_check(self, stop_strings=None, answered=None, n: int = 1):
+        """A check(row, tokens) -> finish reason or None for decode(): "stop" when the row's text ends
+        in a stop string, "answered" when `answered[row // n]` (a domain's answer_done predicate, or None)
+        says its answer is complete. None when there is nothing to check."""
         stops = self.stop_strings if stop_strings is None else stop_strings
-        if not stops:
+        answered = list(answered or [])
+        if not stops and not any(answered):
             return None
-        tail = max(len(x) for x in stops) + 2  # tokens: each decodes to >= 1 char but specials
+        tail = max((len(x) for x in stops), default=0) + 2  # tokens: each decodes to >= 1 char but specials
+        decode = self.tokenizer.decode
 
-        def check(tokens):
-            text = self.tokenizer.decode(tokens[-tail:], skip_special_tokens=True)
-            return any(x in text for x in stops)
+        def check(row, tokens):
+            if stops and any(x in decode(tokens[-tail:], skip_special_tokens=True) for x in stops):
+                return "stop"
+            done = answered[row // n] if answered else None
+            if done is not None and done(decode(tokens, skip_special_tokens=True)):
+                return "answered"
+            return None
         return check
 
-    def generate(self, prompts: list[str], seeds: list[int], on_prompt_done=None) -> list[list[dict]]:
+    def generate(self, prompts: list[str], seeds: list[int], on_prompt_done=None, answered=None) -> list[list[dict]]:
         """n samples for each prompt; `seeds[i]` is prompt i's seed, sample s draws with sample_seed(., s).
+        `answered[i]`: prompt i's answer_done predicate (domains.base) or None: a sample stops once it holds.
         At most prompts_in_flight() prompts (x n rows) are in flight; the others join as rows finish.
         `on_prompt_done(i)` is called when prompt i's n samples are all finished (progress)."""
         import torch
@@ -120,7 +131,7 @@ class HFBackend:
         row_seeds = [sample_seed(sd, j) for sd in seeds for j in range(s.n)]
         with torch.inference_mode():
             toks, finish = decode(self.model, enc["input_ids"], enc["attention_mask"], s.n, s.max_new_tokens,
-                                  s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check(),
+                                  s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check(None, answered, s.n),
                                   max_rows=s.prompts_in_flight() * s.n, on_prompt_done=on_prompt_done)
         rows = [self._result(t, f) for t, f in zip(toks, finish)]
         return [rows[i * s.n:(i + 1) * s.n] for i in range(len(prompts))]
