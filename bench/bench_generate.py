@@ -8,11 +8,11 @@ for the same prompts with the same sampling settings:
 * seed method: one `model.generate` call per sample, batch of 1, fp32, no stop criteria (it runs to
   max_new_tokens: min_new_tokens = max_new_tokens keeps EOS out), as the seed project did;
 * ours: eval.backends.hf.HFBackend as gate B runs it (length-sorted chunks, `batch_size` prompts x n
-  samples in flight with continuous batching: a finished row's slot goes to the next waiting prompt;
-  one prefill per prompt, preallocated KV cache, stop at EOS/stop strings, in the precision `auto`
-  chooses on this machine);
-* ours_static: the same without continuous batching (fixed batches of `batch_size` prompts whose rows
-  are dropped as they finish, the previous method), to measure what refilling buys.
+  samples in flight, default as many as make eval.settings.ROWS_IN_FLIGHT rows, with continuous
+  batching; one prefill per prompt whose KV cache its n samples share (eval.backends.shared_prefix),
+  stop at EOS/stop strings, in the precision `auto` chooses on this machine);
+* ours_plain_cache: the same with n copies of each prompt's KV cache (the previous method), to measure
+  what sharing the prefix buys, side by side.
 
 Fair count: tokens/s counts only the tokens each method actually generated (ours stops at EOS; padding
 rows riding along after their EOS are not counted). The seed method runs `seed_samples` samples per item
@@ -107,13 +107,12 @@ def our_method(backend, prompts, settings) -> dict:
                 finish[s["finish"]] = finish.get(s["finish"], 0) + 1
     secs = time.perf_counter() - t0
     return {"samples": len(prompts) * settings.n, "tokens": int(tokens), "seconds": round(secs, 2),
-            "tokens_per_s": round(tokens / secs, 2), "finish": finish, "peak_rss_mb": _rss_mb()}
+            "tokens_per_s": round(tokens / secs, 2), "finish": finish, "peak_rss_mb": _rss_mb(),
+            "prompt_tokens": sum(lengths.values())}  # each prefilled once
 
 
-def run(model="embedded", items=16, n=5, max_new_tokens=192, temperature=0.2, top_p=0.9, batch_size=8,
-        seed_samples=1, precision="auto", domain=None, data=None, seed_items=8, static=True) -> dict:
-    import dataclasses
-
+def run(model="embedded", items=16, n=5, max_new_tokens=192, temperature=0.2, top_p=0.9, batch_size=0,
+        seed_samples=1, precision="auto", domain=None, data=None, seed_items=8, plain=True) -> dict:
     from core.precision import resolve
     from eval.backends.hf import HFBackend
     from eval.settings import GenSettings
@@ -129,9 +128,11 @@ def run(model="embedded", items=16, n=5, max_new_tokens=192, temperature=0.2, to
     ours = our_method(backend, prompts, settings)
     out = {"model": backend.ref.name, "items": len(prompts), "threads": os.cpu_count(),
            "settings": settings.resume_key(), "precision": choice, "ours": ours}
-    if static:  # fixed batches of batch_size prompts, rows dropped as they finish: no refilling
-        out["ours_static"] = our_method(backend, prompts, dataclasses.replace(settings, chunk=batch_size))
-        out["continuous_ratio"] = round(ours["tokens_per_s"] / out["ours_static"]["tokens_per_s"], 2)
+    if plain:  # n copies of each prompt's keys/values instead of one shared copy
+        backend.shared_prefix = False
+        out["ours_plain_cache"] = our_method(backend, prompts, settings)
+        backend.shared_prefix = True
+        out["shared_prefix_ratio"] = round(ours["tokens_per_s"] / out["ours_plain_cache"]["tokens_per_s"], 2)
     del backend.model  # the seed method runs the model in float32, as loaded
     seed_backend = HFBackend(GenSettings(**{**settings.resume_key(), "precision": "fp32"}), model)
     out["seed_method"] = seed = seed_method(seed_backend, prompts[:seed_items], settings, seed_samples)
@@ -146,7 +147,7 @@ def make_parser():
     p.add_argument("--seed-items", type=int, default=8, help="items the (slow) seed method runs")
     p.add_argument("--n", type=int, default=5)
     p.add_argument("--max-new-tokens", type=int, default=192)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=0, help="prompts in flight (0 = eval.settings' default)")
     p.add_argument("--seed-samples", type=int, default=1)
     p.add_argument("--precision", default="auto")
     p.add_argument("--domain", default=None)

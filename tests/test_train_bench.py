@@ -27,6 +27,9 @@ def test_bench_train_runs_on_tiny_model(monkeypatch, tmp_path, tiny_model_dir):
     assert seed["padded_positions"] > seed["tokens"] > seed["label_tokens"] > 0
     assert ours["tokens"] > ours["label_tokens"] > 0
     assert r["ratio"] == ours["label_tokens_per_s"] / seed["label_tokens_per_s"]
+    # FLOPs counted as executed (torch's FlopCounterMode), not 6N: a frozen base does no weight gradients
+    assert 0 < ours["flops_per_position"] < 6 * ours["params"]
+    assert r["ours_flops"] == ours["flops_per_position"] * ours["padded_positions"] / ours["seconds"]
 
 
 def test_packed_sequences_do_not_attend_to_each_other(tiny_model_dir):

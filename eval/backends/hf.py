@@ -51,6 +51,7 @@ def load_merged(model_spec, adapter=None, scale: float = 1.0, dtype: str = "floa
 
 class HFBackend:
     name = "hf"
+    shared_prefix = True  # the n samples of a prompt share its KV cache (False: n copies; the bench compares)
 
     def __init__(self, settings, model_spec, adapter=None, scale=1.0, stop_strings=(), loaded=None):
         import torch
@@ -132,7 +133,8 @@ class HFBackend:
         with torch.inference_mode():
             toks, finish = decode(self.model, enc["input_ids"], enc["attention_mask"], s.n, s.max_new_tokens,
                                   s.temperature, s.top_p, self.eos_ids, row_seeds, self._stop_check(None, answered, s.n),
-                                  max_rows=s.prompts_in_flight() * s.n, on_prompt_done=on_prompt_done)
+                                  max_rows=s.prompts_in_flight() * s.n, on_prompt_done=on_prompt_done,
+                                  shared=self.shared_prefix)
         rows = [self._result(t, f) for t, f in zip(toks, finish)]
         return [rows[i * s.n:(i + 1) * s.n] for i in range(len(prompts))]
 
