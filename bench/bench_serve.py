@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -58,51 +56,6 @@ def loopback_url(url: str) -> str:
     if not ok:
         raise UserError(f"--url {url}: the bench only sends traffic to this machine (127.0.0.0/8, ::1, localhost)")
     return url
-
-
-class Server:
-    """scripts/serve.py in its own process on 127.0.0.1; `with Server(args) as url:`."""
-
-    def __init__(self, domain, model, adapter, scale, log_file, startup_timeout: float = 900):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.cmd = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--domain", domain, "--model", model,
-                    "--host", "127.0.0.1", "--port", str(self.port)]
-        if adapter:
-            self.cmd += ["--adapter", adapter, "--scale", str(scale)]
-        self.log_file, self.timeout, self.proc = Path(log_file), startup_timeout, None
-
-    def __enter__(self) -> str:
-        import urllib.request
-
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.log = open(self.log_file, "w")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
-        url, t0 = f"http://127.0.0.1:{self.port}/v1", time.monotonic()
-        while True:
-            if self.proc.poll() is not None:
-                raise UserError(f"the server exited with {self.proc.returncode} before answering; see {self.log_file}")
-            if time.monotonic() - t0 > self.timeout:
-                self.__exit__()
-                raise UserError(f"the server did not answer /v1/models within {self.timeout:.0f} s; see {self.log_file}")
-            try:
-                with urllib.request.urlopen(url + "/models", timeout=5):
-                    break
-            except OSError:
-                time.sleep(1)
-        self.startup_s = round(time.monotonic() - t0, 1)
-        return url
-
-    def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def _ask(client, model, prompt, max_tokens, **kw) -> dict:
@@ -181,7 +134,11 @@ def main(argv=None) -> int:
         res, startup = measure(loopback_url(a.url), a.domain, BUILTIN, a.max_tokens, a.requests, a.concurrent,
                                a.timeout), None
     else:
-        srv = Server(a.domain, a.model, a.adapter, a.scale, Path(a.out).with_suffix(".server.log"))
+        from serve.process import ServeProcess
+
+        flags = ["--domain", a.domain, "--model", a.model] + (["--adapter", a.adapter, "--scale", str(a.scale)]
+                                                               if a.adapter else [])
+        srv = ServeProcess(flags, Path(a.out).with_suffix(".server.log"))
         with srv as url:
             startup = srv.startup_s
             res = measure(url, a.domain, BUILTIN, a.max_tokens, a.requests, a.concurrent, a.timeout)

@@ -100,8 +100,9 @@ def test_exported_gguf_in_llama_cpp_generates_the_merged_models_greedy_tokens(ti
     assert q8["passed"] is None and len(q8["first_divergence"]) == 2
     assert export_mod.failed_checks(res) == []
     # the check can fail: the same f16 file against the base model's greedy tokens (no adapter)
-    prompts = merge.chat_prompts(__import__("transformers").AutoTokenizer.from_pretrained(out / "merged"),
-                                 domains.get("luanti"), 2)
+    from transformers import AutoTokenizer
+
+    prompts = merge.chat_prompts(AutoTokenizer.from_pretrained(out / "merged"), domains.get("luanti"), 2)
     base = gguf.merged_greedy(tiny_model_dir, prompts)
     wrong = gguf.llama_check(out / "merged", out / "t-f16.gguf", prompts, want=base)
     assert wrong["passed"] is False and wrong["identical"] < 2, wrong
