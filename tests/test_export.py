@@ -1,5 +1,6 @@
 """make export: merged folder + logits check, GGUF through llama.cpp's own converter (+ greedy check in
-transformers, and in llama.cpp itself when the optional bindings are installed), the Ollama Modelfile's TEMPLATE against the Jinja chat template, the model card."""
+transformers, and in llama.cpp itself when the optional bindings are installed), the Ollama Modelfile's
+TEMPLATE against the Jinja chat template, the model card."""
 from __future__ import annotations
 
 import json

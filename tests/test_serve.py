@@ -164,7 +164,7 @@ def test_streamed_tool_calls_arrive_whole(mcp_client):
 
 def test_the_serve_script_end_to_end(tiny_model_dir):
     """`make serve` runs scripts/serve.py: start it on a tiny model, ask it, stop it."""
-    srv = ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "m"], timeout=300)
+    srv = ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "m"], timeout=600)
     with srv as url:
         client = OpenAI(base_url=url, api_key="x", max_retries=0, timeout=60)
         assert client.models.list().data[0].id == "m"

@@ -128,7 +128,7 @@ def test_teacher_against_the_serve_script_with_a_real_tiny_model(tiny_model_dir,
     from serve.process import ServeProcess
 
     out = tmp_path / "gen.jsonl"
-    with ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "tiny"], timeout=300) as url:
+    with ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "tiny"], timeout=600) as url:
         code = main(["--domain", "luanti", "--base-url", url, "--model", "tiny", "--out", str(out), "--count", "1",
                      "--max-requests", "2", "--examples", "1", "--max-tokens", "16", "--retries", "0"])
     assert code == 1 and out.read_text() == ""
