@@ -28,11 +28,11 @@ ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve
 
 ## help: list the targets and the variables they take
 help:
-	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(or $(MODEL),embedded) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
 	@echo "           CONFIG=$(CONFIG) SPECIALIST=<mcp specialist> ARGS=\"<extra flags for the script>\""
 	@echo "           ADAPTER=<adapter or checkpoint folder> SCALE=$(SCALE) (serve, chat, export)"
@@ -91,6 +91,10 @@ test: $(ENV_STAMP)
 bench: $(ENV_STAMP)
 	$(PY) bench/run.py $(ARGS)
 
+## bench-serve: make serve's tokens/s from outside (openai client, 127.0.0.1): one request at a time, several at once, n>1
+bench-serve: $(ENV_STAMP)
+	$(PY) bench/bench_serve.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
+
 ## report: one Markdown report of DOMAIN/RUN with pictures: loss curve, pass@k against k, families, gate D heatmap
 report: $(ENV_STAMP)
 	$(PY) scripts/report.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
@@ -109,7 +113,7 @@ export: $(ENV_STAMP)
 
 ## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~10 min, 2 cores) so export checks GGUFs in llama.cpp
 llama-cpp: $(ENV_STAMP)
-	$(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
 
 ## teacher: new DOMAIN items from an OpenAI-compatible teacher, validated + deduplicated (ARGS="--base-url U --model M --count N")
 teacher: $(ENV_STAMP)

@@ -36,8 +36,10 @@ def model_card(info: dict) -> str:
               f"{chk['logits']['max_abs_diff']:.2e} (tolerance {chk['logits']['tolerance']:.0e}): "
               + ("passed" if chk["logits"]["passed"] else "FAILED")]
     for name, g in chk.get("gguf", {}).items():
-        lines.append(f"- `{name}` greedy completions ({g['loader']}, {g['max_new_tokens']} tokens) equal to the "
-                     f"merged model's on {g['identical']} of {g['prompts']} prompts")
+        verdict = {True: "passed", False: "FAILED", None: "reported"}[g.get("passed")]
+        lines.append(f"- `{name}` greedy tokens ({g['loader']}, up to {g['max_new_tokens']}) equal to the merged "
+                     f"model's on {g['identical']} of {g['prompts']} prompts, first divergence "
+                     f"{g.get('first_divergence')} (criterion: {g.get('criterion')}): {verdict}")
     lines += ["", "## Use", "",
               "- Ollama: `ollama create my-model -f Modelfile && ollama run my-model` in this folder.",
               "- LM Studio: copy a `.gguf` into its models folder (`~/.lmstudio/models/<you>/<name>/`), load it, "

@@ -6,7 +6,9 @@ Layout of the output folder (default exports/<domain>/<run or model>/):
     <name>-q8_0.gguf   --outtype q8_0
     Modelfile          Ollama (FROM the q8_0 file by default)
     README.md          model card;  export.json: everything above as data, with timings and run info
-A failed logits check stops the export (exit 2) before any GGUF is written.
+A failed logits check stops the export (exit 2) before any GGUF is written; a GGUF check whose criterion
+fails (deploy/gguf.py: f16 must generate the merged model's greedy tokens exactly) leaves every file
+written and makes the command exit 2. `recheck` runs the GGUF checks again on an existing folder.
 """
 from __future__ import annotations
 
@@ -33,7 +35,10 @@ def find_decision(domain_name: str, adapter) -> dict | None:
 
 
 def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0"), name=None,
-           check_prompts: int = 3, log=print) -> dict:
+           check_prompts: int = 3, log=print, llama: bool | None = None) -> dict:
+    """Merge, check, convert, check. `llama`: True requires the llama.cpp check (UserError before any work
+    when the bindings are missing), False skips it, None runs it when they are installed."""
+    llama = _want_llama(llama)
     out = Path(out_dir)
     name = name or out.name
     t0 = time.perf_counter()
@@ -53,23 +58,15 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
                         f"{logits['max_abs_diff']:.3g} > {logits['tolerance']:g}; not exporting further")
     files = [{"file": "merged/model.safetensors", "bytes": (out / "merged" / "model.safetensors").stat().st_size,
               "what": "merged weights (float32), with tokenizer and chat template beside them"}]
-    checks = {"logits": logits, "gguf": {}}
     ggufs = []
-    want = gguf.merged_greedy(out / "merged", prompts) if gguf_types else None
     for i, t in enumerate(gguf_types, 1):
         log(f"[3/4] GGUF {t} ({i}/{len(gguf_types)}) with llama.cpp's convert_hf_to_gguf.py")
         g = gguf.convert(out / "merged", out / f"{name}-{t}.gguf", t)
         log(f"      {g['file']}: {g['bytes'] / 1e6:.1f} MB in {g['seconds']} s")
-        chk = gguf.greedy_check(out / "merged", out / g["file"], prompts, want=want)
-        log(f"      greedy completions equal to the merged model's (transformers): {chk['identical']}/{chk['prompts']}")
-        checks["gguf"][g["file"]] = chk
-        if gguf.llama_available():
-            chk = gguf.llama_check(out / "merged", out / g["file"], prompts, want=want)
-            log(f"      greedy completions equal to the merged model's (llama.cpp): {chk['identical']}/{chk['prompts']}")
-            checks["gguf"][g["file"] + " (llama.cpp)"] = chk
         files.append({"file": g["file"], "bytes": g["bytes"], "what": f"GGUF {t} (llama.cpp, Ollama, LM Studio)",
                       "seconds": g["seconds"]})
         ggufs.append(g["file"])
+    checks = {"logits": logits, "gguf": check_ggufs(out, ggufs, prompts, llama, log)}
     context = int(AutoConfig.from_pretrained(out / "merged").max_position_embeddings)
     if ggufs:
         log("[4/4] Modelfile and model card")
@@ -82,6 +79,60 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
               "context_length": context, "seconds": {"merge": round(merged_s, 1),
                                                       "total": round(time.perf_counter() - t0, 1)},
               "run": run_info()}
+    _write(out, result)
+    return result
+
+
+def _want_llama(llama):
+    if llama and not gguf.llama_available():
+        raise UserError("the llama.cpp check needs the llama-cpp-python bindings: run `make llama-cpp` "
+                        "(compiles the sdist pinned in env/llama_cpp.lock)")
+    return gguf.llama_available() if llama is None else llama
+
+
+def check_ggufs(out, ggufs, prompts, llama: bool, log=print) -> dict:
+    """Greedy tokens of each GGUF (transformers, and llama.cpp when `llama`) vs the merged model's."""
+    if not ggufs:
+        return {}
+    out, res = Path(out), {}
+    want = gguf.merged_greedy(out / "merged", prompts)
+    loaders = [("transformers", gguf.greedy_check)] + ([("llama.cpp", gguf.llama_check)] if llama else [])
+    for f in ggufs:
+        for loader, fn in loaders:
+            chk = fn(out / "merged", out / f, prompts, want=want)
+            verdict = {True: "✓", False: "✗", None: "(reported)"}[chk["passed"]]
+            log(f"      {f} in {loader}: {chk['identical']}/{chk['prompts']} prompts token for token over "
+                f"{chk['max_new_tokens']} tokens, first divergence {chk['first_divergence']} {verdict}")
+            res[f if loader == "transformers" else f"{f} ({loader})"] = chk
+    return res
+
+
+def failed_checks(result) -> list[str]:
+    """Names of the GGUF checks whose criterion failed (the export's exit status)."""
+    return [k for k, c in result["checks"].get("gguf", {}).items() if c.get("passed") is False]
+
+
+def recheck(domain, out_dir, check_prompts: int = 3, log=print, llama: bool | None = True) -> dict:
+    """Check the GGUF files of an existing export folder again (e.g. after `make llama-cpp`), updating its
+    export.json and model card."""
+    llama = _want_llama(llama)
+    out = Path(out_dir)
+    if not (out / "export.json").is_file():
+        raise UserError(f"{out}: no export.json (run the export first, without --check-only)")
+    result = read_json(out / "export.json")
+    ggufs = [f["file"] for f in result["files"] if f["file"].endswith(".gguf")]
+    if not ggufs:
+        raise UserError(f"{out / 'export.json'}: lists no GGUF file to check")
+    from transformers import AutoTokenizer
+
+    prompts = merge.chat_prompts(AutoTokenizer.from_pretrained(out / "merged"), domain, check_prompts)
+    log(f"checking {', '.join(ggufs)} against {out / 'merged'} on {len(prompts)} prompts")
+    result["checks"]["gguf"] = check_ggufs(out, ggufs, prompts, llama, log)
+    result["rechecked"] = run_info()
+    _write(out, result)
+    return result
+
+
+def _write(out: Path, result: dict):
     atomic_write_text(out / "README.md", card.model_card(result))
     atomic_write_json(out / "export.json", result)
-    return result

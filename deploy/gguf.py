@@ -4,12 +4,14 @@ Where the converter comes from: the llama-cpp-python source distribution pinned 
 env/llama_cpp.lock. `pip download --require-hashes` fetches it once into the cache (.cache/llama.cpp/,
 WB_CACHE to move it); only vendor/llama.cpp's `convert_hf_to_gguf.py`, `conversion/` and `gguf-py/` are
 unpacked (nothing is compiled). The converter runs as its own process on the merged folder:
-`--outtype f16` (lossless for these weights' range) and `q8_0` (8-bit blocks, ~half the size).
+`--outtype f16` (each float32 weight rounded once to half precision) and `q8_0` (8-bit blocks, ~half the size).
 
-The check (`greedy_check`): transformers loads the GGUF (de-quantizing it) and greedy-decodes a few
-prompts next to the merged model; the share of identical completions is reported. Loading the GGUF in
-llama.cpp itself needs the compiled bindings (`make llama-cpp`, optional): `llama_check` does the same
-comparison there when they are installed. Not checked: other quantizations, or Ollama itself.
+The checks: the merged float32 model greedy-decodes a few prompts (`merged_greedy`); each GGUF does the
+same from the same prompt token ids, loaded by transformers (`greedy_check`, de-quantized) and, when the
+compiled bindings are installed (`make llama-cpp`, optional), by llama.cpp itself (`llama_check`, where
+Ollama and LM Studio run it). `compare` reports per prompt the index of the first differing token and
+applies the criterion of EXACT (f16 token for token; q8_0 reported). Not checked: other quantizations,
+sampling, or Ollama itself.
 """
 from __future__ import annotations
 
@@ -111,45 +113,98 @@ def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k != "NO_LOCAL_GGUF"}
 
 
-def _greedy(model, tok, prompts, max_new_tokens) -> list[str]:
+# What "the GGUF generates what the merged model does" means, per type. Both sides greedy-decode the same
+# prompt token ids (the merged model's tokenizer) for max_new_tokens or to an end-of-turn token.
+# f16 / bf16 / f32 round each merged float32 weight at most once (f16: relative error <= 2^-11), far
+# below the logit gaps greedy decoding meets on these prompts: they must match token for token on every
+# prompt (a miss fails the check). q8_0 quantizes blocks of 32 weights to 8 bits, which moves logits enough
+# to flip a near-tie: its first divergence (token index) per prompt is reported, not gated.
+EXACT = ("f16", "bf16", "f32")
+
+
+def outtype_of(gguf_file) -> str:
+    m = re.search(r"-(f16|bf16|f32|q8_0)\.gguf$", Path(gguf_file).name)
+    if not m:
+        raise UserError(f"{gguf_file}: cannot tell the GGUF type from the name (expected <name>-<type>.gguf)")
+    return m.group(1)
+
+
+def eos_ids(model_dir) -> set[int]:
+    from transformers import AutoConfig, GenerationConfig
+
+    try:
+        e = GenerationConfig.from_pretrained(model_dir).eos_token_id
+    except OSError:  # no generation_config.json: the model config's
+        e = AutoConfig.from_pretrained(model_dir).eos_token_id
+    return set(e if isinstance(e, list) else [e]) - {None}
+
+
+def _until_eos(tokens, eos) -> list[int]:
+    out = []
+    for t in tokens:
+        out.append(int(t))
+        if int(t) in eos:
+            break
+    return out
+
+
+def _greedy(model, prompt_ids, max_new_tokens, eos) -> list[list[int]]:
     import torch
 
     outs = []
     with torch.inference_mode():
-        for p in prompts:
-            ids = tok(p, return_tensors="pt", add_special_tokens=False)
-            gen = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tok.pad_token_id)
-            outs.append(tok.decode(gen[0, ids["input_ids"].shape[1]:], skip_special_tokens=True))
+        for ids in prompt_ids:
+            x = torch.tensor([ids], dtype=torch.long)
+            gen = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens,
+                                 do_sample=False, eos_token_id=sorted(eos), pad_token_id=sorted(eos)[0])
+            outs.append(_until_eos(gen[0, len(ids):].tolist(), eos))
     return outs
 
 
-def merged_greedy(merged_dir, prompts, max_new_tokens: int = 32) -> list[str]:
+def merged_greedy(merged_dir, prompts, max_new_tokens: int = 32) -> dict:
+    """The reference: {"prompt_ids", "tokens", "max_new_tokens"} of the merged folder in float32."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(merged_dir)
     merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
-    return _greedy(merged, tok, prompts, max_new_tokens)
+    ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    return {"prompt_ids": ids, "tokens": _greedy(merged, ids, max_new_tokens, eos_ids(merged_dir)),
+            "max_new_tokens": max_new_tokens}
 
 
-def _compare(loader, want, got, max_new_tokens) -> dict:
-    return {"loader": loader, "prompts": len(want), "max_new_tokens": max_new_tokens,
-            "identical": sum(a == b for a, b in zip(want, got)),
-            "first_difference": next(({"merged": a, "gguf": b} for a, b in zip(want, got) if a != b), None)}
+def compare(want: dict, got: list[list[int]], outtype: str, loader: str, decode=None) -> dict:
+    """Token-level comparison of greedy outputs against the merged model's, with the verdict of EXACT."""
+    per = []
+    for a, b in zip(want["tokens"], got):
+        d = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None)
+        if d is None and len(a) != len(b):
+            d = min(len(a), len(b))
+        per.append(d)
+    identical = sum(d is None for d in per)
+    exact = outtype in EXACT
+    out = {"loader": loader, "outtype": outtype, "prompts": len(per), "max_new_tokens": want["max_new_tokens"],
+           "identical": identical, "first_divergence": per,
+           "criterion": ("token for token on every prompt" if exact else "reported, not gated"),
+           "passed": (identical == len(per)) if exact else None}
+    k = next((i for i, d in enumerate(per) if d is not None), None)
+    if k is not None and decode is not None:
+        out["first_difference"] = {"prompt": k, "merged": decode(want["tokens"][k]), "gguf": decode(got[k])}
+    return out
 
 
 def greedy_check(merged_dir, gguf_file, prompts, max_new_tokens: int = 32, want=None) -> dict:
-    """Greedy completions of the merged folder vs the GGUF as transformers loads it."""
+    """Greedy tokens of the merged folder vs the GGUF as transformers loads it (de-quantized to float32)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    want = want if want is not None else merged_greedy(merged_dir, prompts, max_new_tokens)
+    want = want or merged_greedy(merged_dir, prompts, max_new_tokens)
     gguf_file = Path(gguf_file)
     model = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name,
                                                  dtype=torch.float32).eval()
-    got = _greedy(model, AutoTokenizer.from_pretrained(merged_dir), prompts, max_new_tokens)
-    return _compare("transformers", want, got, max_new_tokens)
+    got = _greedy(model, want["prompt_ids"], want["max_new_tokens"], eos_ids(merged_dir))
+    tok = AutoTokenizer.from_pretrained(merged_dir)
+    return compare(want, got, outtype_of(gguf_file), "transformers", tok.decode)
 
 
 def llama_available() -> bool:
@@ -159,19 +214,29 @@ def llama_available() -> bool:
 
 
 def llama_check(merged_dir, gguf_file, prompts, max_new_tokens: int = 32, want=None, threads: int = 1) -> dict:
-    """The same comparison in llama.cpp itself (needs `make llama-cpp`). One thread: llama.cpp's OpenMP
-    threads collapse when another CPU-bound process runs beside them."""
+    """The same comparison in llama.cpp itself (the llama-cpp-python bindings, `make llama-cpp`), fed the
+    same prompt token ids; also whether llama.cpp's own tokenizer (what Ollama and LM Studio use) cuts each
+    prompt text into the same ids. One thread by default: llama.cpp's OpenMP threads collapse when another
+    CPU-bound process runs beside them."""
     from llama_cpp import Llama
+    from transformers import AutoTokenizer
 
-    want = want if want is not None else merged_greedy(merged_dir, prompts, max_new_tokens)
+    want = want or merged_greedy(merged_dir, prompts, max_new_tokens)
+    eos = eos_ids(merged_dir)
     llm = Llama(model_path=str(gguf_file), n_ctx=4096, n_threads=threads, seed=0, verbose=False)
-    got = []
-    for p in prompts:
-        toks = llm.tokenize(p.encode("utf-8"), add_bos=False, special=True)
+    got, made, t0 = [], 0, time.perf_counter()
+    for ids in want["prompt_ids"]:
         out = []
-        for t in llm.generate(toks, top_k=1, temp=0.0, reset=True):
-            if t == llm.token_eos() or len(out) >= max_new_tokens:
+        for t in llm.generate(ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True):
+            out.append(int(t))
+            if t in eos or len(out) >= want["max_new_tokens"]:
                 break
-            out.append(t)
-        got.append(llm.detokenize(out).decode("utf-8", "replace"))
-    return _compare("llama.cpp", want, got, max_new_tokens)
+        got.append(out)
+        made += len(out)
+    seconds = time.perf_counter() - t0
+    same_ids = sum(llm.tokenize(p.encode("utf-8"), add_bos=False, special=True) == ids
+                   for p, ids in zip(prompts, want["prompt_ids"]))
+    tok = AutoTokenizer.from_pretrained(merged_dir)
+    return compare(want, got, outtype_of(gguf_file), "llama.cpp", tok.decode) | {
+        "tokenizer_agrees": same_ids, "threads": threads,
+        "tokens_per_s": round(made / seconds, 1) if seconds > 0 else None}

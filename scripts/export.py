@@ -2,7 +2,12 @@
 
     .venv/bin/python scripts/export.py --domain luanti --model embedded \
         --adapter adapters/luanti/luanti-lora/checkpoint-100 [--scale 1.0] [--out exports/luanti/luanti-lora] \
-        [--gguf f16 q8_0]
+        [--gguf f16 q8_0] [--check-gguf] [--check-only]
+
+--check-gguf also loads each GGUF in llama.cpp (the bindings of `make llama-cpp`; an error without them)
+and compares its greedy tokens with the merged model's; --check-only does only the GGUF checks, on the
+folder an earlier export wrote. Exit 2 when a check fails (f16 must match token for token; q8_0's first
+divergence is reported).
 
 The GGUF converter is llama.cpp's own, from the llama-cpp-python sdist pinned in env/llama_cpp.lock
 (downloaded once into .cache/llama.cpp/). See deploy/export.py for the output layout.
@@ -27,18 +32,32 @@ def make_parser():
     p.add_argument("--gguf", nargs="*", default=["f16", "q8_0"],
                    help="GGUF types, none for merged only (default %(default)s)")
     p.add_argument("--check-prompts", type=int, default=3, help="eval prompts for the checks (default %(default)s)")
+    p.add_argument("--check-gguf", action="store_true",
+                   help="require the llama.cpp check of each GGUF (needs `make llama-cpp`); without it the "
+                        "check runs only when the bindings are installed")
+    p.add_argument("--check-only", action="store_true",
+                   help="no merge or conversion: check the GGUF files of the existing --out folder again")
     return p
 
 
 @cli.entry
 def main(argv=None):
     args, scale, domain = cli.parse_model_adapter(make_parser(), argv)
-    from deploy.export import export
+    from deploy.export import export, failed_checks, recheck
 
     run = Path(args.adapter).resolve().parent.name if args.adapter else "base"
     out = Path(args.out) if args.out else ROOT / "exports" / domain.name / run
-    res = export(domain, args.model, args.adapter, scale, out, args.gguf, check_prompts=args.check_prompts)
-    print(json.dumps({"out": str(out), "files": res["files"], "seconds": res["seconds"]}, indent=2))
+    llama = True if args.check_gguf else None
+    if args.check_only:
+        res = recheck(domain, out, args.check_prompts, llama=llama)
+    else:
+        res = export(domain, args.model, args.adapter, scale, out, args.gguf, check_prompts=args.check_prompts,
+                     llama=llama)
+    print(json.dumps({"out": str(out), "files": res["files"], "seconds": res.get("seconds")}, indent=2))
+    failed = failed_checks(res)
+    if failed:
+        print(f"GGUF check failed: {', '.join(failed)} (see {out / 'export.json'})", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,5 +1,6 @@
 """make export: merged folder + logits check, GGUF through llama.cpp's own converter (+ greedy check in
-transformers), the Ollama Modelfile's TEMPLATE against the Jinja chat template, the model card."""
+transformers, and in llama.cpp itself when the optional bindings are installed), the Ollama Modelfile's
+TEMPLATE against the Jinja chat template, the model card."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import pytest
 import domains
 from core.errors import UserError
 from deploy import gguf, merge, ollama
+from deploy import export as export_mod
 from deploy.export import export
 
 
@@ -61,12 +63,58 @@ def test_gguf_q8_0_through_llama_cpp_converter_reproduces_greedy_outputs(tiny_mo
 
     prompts = merge.chat_prompts(AutoTokenizer.from_pretrained(tiny_model_dir), domains.get("luanti"), 2)
     chk = gguf.greedy_check(tiny_model_dir, tmp_path / "t-q8_0.gguf", prompts, max_new_tokens=12)
-    assert chk["identical"] == chk["prompts"] == 2, chk["first_difference"]
+    assert chk["identical"] == chk["prompts"] == 2, chk.get("first_difference")
+    assert chk["passed"] is None and chk["criterion"] == "reported, not gated"
     with pytest.raises(UserError, match="expected one of"):
         gguf.convert(tiny_model_dir, tmp_path / "x.gguf", "q4_k_m")
-    if gguf.llama_available():  # `make llama-cpp`: the same file in llama.cpp itself
-        in_llama = gguf.llama_check(tiny_model_dir, tmp_path / "t-q8_0.gguf", prompts, max_new_tokens=12)
-        assert in_llama["loader"] == "llama.cpp" and in_llama["identical"] == 2, in_llama["first_difference"]
+
+
+def test_compare_gives_the_first_divergence_and_gates_only_exact_types():
+    want = {"tokens": [[5, 6, 7, 2], [5, 6, 7], [1, 2]], "max_new_tokens": 4}
+    got = [[5, 6, 7, 2], [5, 9, 7], [1]]
+    f16 = gguf.compare(want, got, "f16", "llama.cpp", decode=lambda t: " ".join(map(str, t)))
+    assert f16["first_divergence"] == [None, 1, 1] and f16["identical"] == 1 and f16["passed"] is False
+    assert f16["first_difference"] == {"prompt": 1, "merged": "5 6 7", "gguf": "5 9 7"}
+    assert gguf.compare(want, want["tokens"], "f16", "llama.cpp")["passed"] is True
+    assert gguf.compare(want, got, "q8_0", "llama.cpp")["passed"] is None
+    assert export_mod.failed_checks({"checks": {"gguf": {"a-f16.gguf (llama.cpp)": f16}}}) == ["a-f16.gguf (llama.cpp)"]
+    assert gguf.outtype_of("x/m-q8_0.gguf") == "q8_0"
+    with pytest.raises(UserError, match="cannot tell the GGUF type"):
+        gguf.outtype_of("m.gguf")
+
+
+LLAMA_CPP_MISSING = ("llama-cpp-python is not installed: the GGUF check inside llama.cpp needs the bindings "
+                     "compiled from the pinned sdist (`make llama-cpp`, optional, not in `make env`)")
+
+
+@pytest.mark.network  # the converter comes from the pinned sdist (cached after the first download)
+def test_exported_gguf_in_llama_cpp_generates_the_merged_models_greedy_tokens(tiny_model_dir, tiny_adapter,
+                                                                              tmp_path):
+    if not gguf.llama_available():
+        pytest.skip(LLAMA_CPP_MISSING)
+    out = tmp_path / "t"
+    res = export(domains.get("luanti"), str(tiny_model_dir), str(tiny_adapter), 1.0, out,
+                 gguf_types=("f16", "q8_0"), check_prompts=2, log=lambda *_: None, llama=True)
+    f16 = res["checks"]["gguf"]["t-f16.gguf (llama.cpp)"]
+    assert f16["passed"] is True and f16["identical"] == 2 and f16["tokenizer_agrees"] == 2, f16
+    q8 = res["checks"]["gguf"]["t-q8_0.gguf (llama.cpp)"]
+    assert q8["passed"] is None and len(q8["first_divergence"]) == 2
+    assert export_mod.failed_checks(res) == []
+    # the check can fail: the same f16 file against the base model's greedy tokens (no adapter)
+    from transformers import AutoTokenizer
+
+    prompts = merge.chat_prompts(AutoTokenizer.from_pretrained(out / "merged"), domains.get("luanti"), 2)
+    base = gguf.merged_greedy(tiny_model_dir, prompts)
+    wrong = gguf.llama_check(out / "merged", out / "t-f16.gguf", prompts, want=base)
+    assert wrong["passed"] is False and wrong["identical"] < 2, wrong
+
+
+def test_check_gguf_without_the_bindings_is_a_loud_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(gguf, "llama_available", lambda: False)
+    with pytest.raises(UserError, match="make llama-cpp"):
+        export(domains.get("luanti"), "unused", None, 1.0, tmp_path, llama=True, log=lambda *_: None)
+    with pytest.raises(UserError, match="make llama-cpp"):
+        export_mod.recheck(domains.get("luanti"), tmp_path, llama=True, log=lambda *_: None)
 
 
 CONVERSATIONS = [

@@ -3,9 +3,6 @@ on 127.0.0.1 (tiny random Llama; a scripted model where the answer must be known
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -16,9 +13,9 @@ from openai import OpenAI
 import domains
 from serve.api import create_app
 from serve.engine import Engine, Request, TextStream
+from serve.process import ServeProcess
 from tests.serve_helpers import LiveServer, scripted_engine
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 TOOLS = [{"type": "function", "function": {"name": "run", "description": "run frames", "parameters": {
     "type": "object", "properties": {"frames": {"type": "integer"}}, "required": ["frames"]}}}]
 MSG = [{"role": "user", "content": "A node that glows"}]
@@ -165,34 +162,15 @@ def test_streamed_tool_calls_arrive_whole(mcp_client):
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_serve_script_end_to_end(tiny_model_dir):
     """`make serve` runs scripts/serve.py: start it on a tiny model, ask it, stop it."""
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--domain", "luanti",
-                             "--model", str(tiny_model_dir), "--port", str(port), "--name", "m"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    try:
-        client = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0, timeout=60)
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                assert client.models.list().data[0].id == "m"
-                break
-            except openai.APIConnectionError:
-                assert proc.poll() is None and time.monotonic() < deadline, "server did not come up"
-                time.sleep(0.5)
+    srv = ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "m"], timeout=600)
+    with srv as url:
+        client = OpenAI(base_url=url, api_key="x", max_retries=0, timeout=60)
+        assert client.models.list().data[0].id == "m"
         r = client.chat.completions.create(model="m", messages=MSG, max_tokens=3)
         assert r.choices[0].message.role == "assistant"
-    finally:
-        proc.terminate()
-        out = proc.communicate(timeout=60)[0]
-    assert "serving 'm'" in out
+    assert srv.proc.poll() is not None and "serving 'm'" in srv.output()
 
 
 def test_bad_serve_arguments_are_user_errors(tiny_model_dir, capsys):

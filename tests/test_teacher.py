@@ -1,4 +1,5 @@
-"""make teacher: end to end against the project's own server (live, 127.0.0.1, a scripted model), with
+"""make teacher: end to end against the project's own server (live, 127.0.0.1, a scripted model; and
+scripts/serve.py itself on the tiny model, whose noise is all rejected), with
 resume after a stop, rejection reasons, dedup against train/eval/generated items, the key never
 written; and the retry/backoff rules against a server that answers 429 / 503."""
 from __future__ import annotations
@@ -118,3 +119,20 @@ def test_retry_with_backoff_on_429_and_5xx(flaky_url):
     with pytest.raises(UserError, match="HTTP 400: no such model"):
         chat(make_client(url.replace("/v1", "/bad"), "X"), "m", [{"role": "user", "content": "hi"}],
              sleep=waits.append, log=logs.append)
+
+
+def test_teacher_against_the_serve_script_with_a_real_tiny_model(tiny_model_dir, tmp_path, capsys):
+    """The whole path with nothing scripted: scripts/serve.py (as `make serve` runs it) on the tiny random
+    Llama, over real HTTP. Its answers are noise, so each is rejected with a reason and nothing is kept."""
+    from scripts.teacher import main
+    from serve.process import ServeProcess
+
+    out = tmp_path / "gen.jsonl"
+    with ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "tiny"], timeout=600) as url:
+        code = main(["--domain", "luanti", "--base-url", url, "--model", "tiny", "--out", str(out), "--count", "1",
+                     "--max-requests", "2", "--examples", "1", "--max-tokens", "16", "--retries", "0"])
+    assert code == 1 and out.read_text() == ""
+    rejected = [json.loads(x) for x in (tmp_path / "gen.rejected.jsonl").read_text().splitlines()]
+    assert [r["attempt"] for r in rejected] == [0, 1] and all(r["reason"] for r in rejected)
+    assert json.loads((tmp_path / "gen.meta.json").read_text())["requests"] == 2
+    assert "stopped at --max-requests 2 with 0 of 1 items" in capsys.readouterr().out
