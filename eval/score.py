@@ -106,6 +106,9 @@ def _score(domain, todo, log, workers, progress):
     bar = tqdm(total=len(todo), unit="sample", desc="score", disable=not progress, dynamic_ncols=True)
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
     try:
+        warm = getattr(domain, "warm", None)
+        if callable(warm):   # e.g. Unity: many answers compiled in few compiler runs; forked workers inherit it
+            warm([rec["completion"] for _, rec in todo])
         if workers <= 1:
             for ch in chunks:
                 for item, rec in ch:
@@ -140,9 +143,16 @@ def aggregate(domain, score_records: list[dict]) -> dict:
         it["c"] += int(r["status"] == "ok")
     levels = list(domain.levels) or sorted({lv for r in score_records for lv in r.get("levels", {})})
     return {"items": items, "status": _counts(score_records), "levels": _levels(score_records, levels),
-            "families": {f: {"status": _counts(rs), "levels": _levels(rs, levels)}
+            "families": {f: {"status": _counts(rs), "levels": _levels(rs, _family_levels(domain, f, levels))}
                          for f, rs in sorted(_by_family(score_records).items())},
             "metrics": _metrics(score_records)}
+
+
+def _family_levels(domain, family: str, default: list) -> list:
+    """A family's own validator levels when the domain has per-family levels (`levels_for`), e.g. a
+    repair family's `applies`; else the domain's."""
+    levels_for = getattr(domain, "levels_for", None)
+    return list(levels_for({"family": family})) if callable(levels_for) else default
 
 
 def _by_family(records):

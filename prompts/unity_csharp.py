@@ -24,8 +24,9 @@ SYSTEM_CS = ("You are a Unity C# code generator. You turn a behaviour specificat
 SYSTEM_IR = ("You turn a one-line description of Unity game behaviour into a behaviour specification: "
              "a JSON object with class_name, components, fields (name, type, default) and behaviors "
              "(name, trigger, actions). Answer with the JSON in a single ```json code block, no explanations.")
-SYSTEM_REPAIR = ("You are a Unity C# expert. You fix a MonoBehaviour script that does not compile. Answer "
-                 "with the complete fixed script in a single ```csharp code block, no explanations.\n" + RULES)
+SYSTEM_REPAIR = ("You are a Unity C# expert. You fix a MonoBehaviour script (Script.cs) that does not "
+                 "compile. Answer with the complete fixed script in a single ```csharp code block, or with a "
+                 "unified diff of Script.cs in a single ```diff code block, no explanations.\n" + RULES)
 
 
 def system_prompt(family: str) -> str:

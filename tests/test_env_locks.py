@@ -38,7 +38,7 @@ _spec.loader.exec_module(rgl)
 # Import name -> distribution, for the GPU packages gate A asserts (kept in step with the report).
 GPU_PACKAGES = ("torch", "triton", "xformers", "bitsandbytes", "unsloth", "unsloth-zoo", "trl",
                 "transformers", "peft", "accelerate", "datasets", "torchvision", "vllm", "tensorboard",
-                "lupa", "gguf")
+                "lupa", "gguf", "tree-sitter", "tree-sitter-c-sharp")
 
 
 def _logical(text: str) -> list[str]:

@@ -90,7 +90,7 @@ class LuantiDomain(Domain):
     def _derive_expect(self, item: dict) -> dict | None:
         """Expectations from running the reference; None, with the item marked, when it does not run."""
         from domains.luanti import expect, sandbox
-        from domains.luanti.patch import HunkFailed, PatchError, patch_text
+        from domains.patch import HunkFailed, PatchError, patch_text
 
         levels = dict.fromkeys(self.levels_for(item), False)
         levels["extracts"] = True
@@ -177,7 +177,7 @@ class LuantiDomain(Domain):
 
     def _code_from(self, item, completion, levels):
         from domains.luanti.extract import extract
-        from domains.luanti.patch import HunkFailed, PatchError, patch_text
+        from domains.patch import HunkFailed, PatchError, patch_text
 
         repair = item["family"] == "repair"
         code = extract(completion or "", "diff" if repair else "lua")

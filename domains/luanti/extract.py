@@ -8,7 +8,7 @@ The rule, in order (the same for training references, which are plain code/diffs
 2. No fence (or only a bare ``` that closes code that was never opened): kind "lua": the text from the first Lua-looking line (a statement keyword, a comment, an
    assignment or a call such as `minetest.register_node(`) to the end, with anything after a stray
    closing fence dropped; kind "diff": from the first `--- `, `diff ` or `@@` line, up to the last line
-   that can belong to a diff.
+   that can belong to a diff (the diff rule is domains/patch.py's, shared with other domains).
 3. Nothing found, or only whitespace: None (the caller scores format_error).
 
 What it does not do: judge the code (the sandbox does), join several blocks, or repair broken fences.
@@ -20,21 +20,11 @@ from __future__ import annotations
 
 import re
 
-FENCE_RE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S)
+from domains.patch import DIFF_TAGS, extract_diff, fenced_blocks, looks_like_diff
+
 LUA_START_RE = re.compile(
     r"^\s*(local\s|function[\s(]|if\s|for\s|while\s|repeat\b|return\b|do\b|--|"
     r"(minetest|core|default|vector)\s*[.:\[]|[A-Za-z_][\w.]*\s*(=[^=]|\(|:\w+\s*\())")
-DIFF_LINE_RE = re.compile(r"^(--- |\+\+\+ |@@|[ +\-]|diff |index |\\ No newline|$)")
-DIFF_TAGS = {"diff", "patch", "udiff"}
-
-
-def _looks_like_diff(body: str) -> bool:
-    return bool(re.search(r"^(--- |\+\+\+ |@@ )", body, re.M)) and "@@" in body
-
-
-def fenced_blocks(text: str) -> list[tuple[str, str]]:
-    """(tag, body) of every fenced block, in order."""
-    return [(m.group(1).lower(), m.group(2)) for m in FENCE_RE.finditer(text)]
 
 
 def _unfenced_lua(text: str) -> str | None:
@@ -50,45 +40,19 @@ def _unfenced_lua(text: str) -> str | None:
     return None
 
 
-def _unfenced_diff(text: str) -> str | None:
-    lines = text.split("\n")
-    start = next((i for i, ln in enumerate(lines)
-                  if ln.startswith("--- ") or ln.startswith("diff ") or ln.startswith("@@")), None)
-    if start is None:
-        return None
-    end = start
-    for j in range(start, len(lines)):
-        if lines[j].strip().startswith("```"):
-            break
-        if DIFF_LINE_RE.match(lines[j]):
-            end = j
-        else:
-            break
-    return "\n".join(lines[start:end + 1]) + "\n"
-
-
 def extract(text: str, kind: str = "lua") -> str | None:
-    """The code (kind="lua") or diff (kind="diff") in `text`, or None when there is none."""
+    """The code (kind="lua") or diff (kind="diff", domains/patch.py's rule) in `text`, or None."""
     if kind not in ("lua", "diff"):
         raise ValueError(f"kind must be 'lua' or 'diff', got {kind!r}")
+    if kind == "diff":
+        return extract_diff(text)
     blocks = fenced_blocks(text)
     first = re.search(r"^[ \t]*```[ \t]*(\S*)", text, re.M)
-    if first and not first.group(1):
-        # a bare ``` after code that was never opened is a stray closing fence, not an opening one
-        before = text[:first.start()]
-        if (_unfenced_lua(before) if kind == "lua" else _unfenced_diff(before)) is not None:
-            blocks = []
-    found = None
-    if kind == "diff":
-        found = next((b for t, b in blocks if t in DIFF_TAGS), None)
-        if found is None:
-            found = next((b for _, b in blocks if _looks_like_diff(b)), None)
-        if found is None and not blocks:
-            found = _unfenced_diff(text)
-    else:
-        found = next((b for t, b in blocks if t not in DIFF_TAGS and not _looks_like_diff(b)), None)
-        if found is None and not blocks:
-            found = _unfenced_lua(text)
+    if first and not first.group(1) and _unfenced_lua(text[:first.start()]) is not None:
+        blocks = []   # a bare ``` after code that was never opened is a stray closing fence
+    found = next((b for t, b in blocks if t not in DIFF_TAGS and not looks_like_diff(b)), None)
+    if found is None and not blocks:
+        found = _unfenced_lua(text)
     if found is None or not found.strip():
         return None
     return found

@@ -2,9 +2,11 @@
 around it (a one-line description -> IR, a script with a real compiler error -> the fixed script).
 
 Validator levels (validate.py), reported separately:
-  ir_to_cs, cs_repair:  extracts -> parses (tree-sitter C#) -> compiles (Mono mcs against the shipped
+  ir_to_cs:             extracts -> parses (tree-sitter C#) -> compiles (Mono mcs against the shipped
                         stubs; newer-than-C#-7.2 syntax is `unsupported_syntax`, counted apart) ->
                         meets_ir (class, base, fields, trigger -> message, components; meets.py)
+  cs_repair:            extracts -> applies (a unified diff of Script.cs applied to the broken script by
+                        domains/patch.py, or the whole fixed script) -> parses -> compiles -> meets_ir
   nl_to_ir:             extracts -> parses (JSON) -> schema (ir_schema.json) -> meets_facts
 What it does not check: behaviour at run time (no Unity here; nothing is run), that the actions in
 words are carried out, APIs outside the stubs (reported as "not in the stubs?" where the error shows it).
@@ -39,7 +41,7 @@ def check_item(path, lineno, obj: dict) -> dict:
 
 class UnityCsharpDomain(Domain):
     name = "unity_csharp"
-    version = "unity-csharp-v1"
+    version = "unity-csharp-v2"   # v2: cs_repair takes a unified diff too (prompt and validator)
     families = FAMILIES
     levels = ("extracts", "parses", "compiles", "meets_ir")
     default_train = "data/unity_csharp/train.jsonl"
@@ -83,9 +85,9 @@ class UnityCsharpDomain(Domain):
         return f"```{tag}\n{item['output'].rstrip()}\n```"
 
     def levels_for(self, item: dict) -> tuple:
-        from domains.unity_csharp.validate import CS_LEVELS, IR_LEVELS
+        from domains.unity_csharp.validate import CS_LEVELS, IR_LEVELS, REPAIR_LEVELS
 
-        return IR_LEVELS if item.get("family") == "nl_to_ir" else CS_LEVELS
+        return {"nl_to_ir": IR_LEVELS, "cs_repair": REPAIR_LEVELS}.get(item.get("family"), CS_LEVELS)
 
     def validate(self, item: dict, completion: str) -> Result:
         from domains.unity_csharp import validate as v
@@ -93,7 +95,28 @@ class UnityCsharpDomain(Domain):
         self._require_tools()
         if item["family"] == "nl_to_ir":
             return v.validate_ir(item.get("facts") or v.stated_facts(item["ir"]), completion)
+        if item["family"] == "cs_repair":
+            return v.validate_repair(item["input"], item["ir"], completion)
         return v.validate_cs(item["ir"], completion)
+
+    def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
+        """The conversation as given, behind the system prompt of the family its last user message asks
+        for (open.py), unless the client sends its own."""
+        from domains.unity_csharp.open import family_of, last_user
+        from prompts import unity_csharp as prompt
+
+        out = super().chat_messages(messages)
+        if not any(m["role"] == "system" for m in out):
+            out.insert(0, {"role": "system", "content": prompt.system_prompt(family_of(last_user(out)))})
+        return out
+
+    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
+        """A free answer: checked against the IR in the prompt when there is one, else for a compiling
+        MonoBehaviour (open.py says which family a message is taken for and what is checked)."""
+        from domains.unity_csharp.open import validate_open
+
+        self._require_tools()
+        return validate_open(messages, completion)
 
     def warm(self, completions: list[str]) -> int:
         """Compile many answers ahead in batches (check-refs); validate uses the results."""

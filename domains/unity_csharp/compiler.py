@@ -5,8 +5,11 @@ signatures). What it does not: that Unity would accept a newer-language script (
 in validate), behaviour at run time (nothing is ever run), members the stubs lack ("not in the
 stubs" is reported apart where the error names a UnityEngine type, so a gap in the stubs is visible).
 
-Each run gets its own scratch directory, a wall-clock limit, CPU/memory/file-size rlimits and its own
-process group (killed whole on timeout); at most `WORKERS` compilers run at once (a bounded pool).
+Each run gets its own scratch directory, a CPU-time limit (RLIMIT_CPU, CPU_LIMIT_S: what stops a
+compiler bomb), a far longer wall-clock backstop (TIMEOUT_S: on a machine shared with other work a
+0.5 s compile can wait tens of seconds for a core, which must not count as the script's failure), a
+file-size rlimit and its own process group (killed whole on timeout); at most `WORKERS` compilers run
+at once (a bounded pool).
 The stubs compile once per process into UnityEngine.dll, cached by their hash.
 """
 from __future__ import annotations
@@ -30,7 +33,8 @@ from domains.base import ToolMissing
 INSTALL_HINT = "apt-get install -y mono-mcs (scripts/sysdeps.sh installs it)"
 STUBS = sorted(Path(__file__).with_name("stubs").glob("*.cs"))
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-TIMEOUT_S = 20.0
+CPU_LIMIT_S = 20       # CPU seconds one compile may burn (a normal script needs well under 1)
+TIMEOUT_S = 300.0      # wall-clock backstop
 _slots = threading.BoundedSemaphore(WORKERS)
 _ERROR = re.compile(r"^(?P<file>[^()\n]*)\((?P<line>\d+),(?P<col>\d+)\): error (?P<code>CS\d+): (?P<msg>.*)$", re.M)
 # errors that say a name is missing: when they name a UnityEngine type, the stubs may be the cause
@@ -76,8 +80,10 @@ def stubs_dll() -> Path:
     return out
 
 
-def compile_cs(code: str, timeout: float = TIMEOUT_S) -> dict:
+def compile_cs(code: str, timeout: float | None = None, cpu_s: int | None = None) -> dict:
     """{"status": ok|compile_error|timeout, "errors": [{line, col, code, msg}], "seconds", "output"}."""
+    timeout = TIMEOUT_S if timeout is None else timeout
+    cpu_s = CPU_LIMIT_S if cpu_s is None else cpu_s
     dll = stubs_dll()
     with _slots, tempfile.TemporaryDirectory(prefix="wb-unity-") as scratch:
         src = Path(scratch) / "Script.cs"
@@ -86,22 +92,24 @@ def compile_cs(code: str, timeout: float = TIMEOUT_S) -> dict:
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch},
-                                start_new_session=True, preexec_fn=_limits(int(timeout) + 1))
+                                start_new_session=True, preexec_fn=_limits(max(1, min(cpu_s, int(timeout) + 1))))
         try:
             out, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             return {"status": "timeout", "errors": [], "seconds": time.monotonic() - t0,
-                    "output": f"mcs ran over {timeout:.0f} s"}
+                    "output": f"mcs ran over {timeout:.0f} s of wall-clock time"}
         seconds = time.monotonic() - t0
     errors = [{"line": int(m["line"]), "col": int(m["col"]), "code": m["code"], "msg": m["msg"].strip()}
               for m in _ERROR.finditer(out) if m["file"].endswith("Script.cs")]
     if proc.returncode == 0:
         return {"status": "ok", "errors": [], "seconds": seconds, "output": ""}
     if proc.returncode < 0 or not errors:
-        status = "timeout" if proc.returncode == -signal.SIGXCPU else "compile_error"
-        return {"status": status, "errors": errors, "seconds": seconds,
+        if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            return {"status": "timeout", "errors": [], "seconds": seconds,
+                    "output": f"mcs ran over its {cpu_s} s of CPU time"}
+        return {"status": "compile_error", "errors": errors, "seconds": seconds,
                 "output": f"mcs exited {proc.returncode}: {out[-500:]}"}
     return {"status": "compile_error", "errors": errors, "seconds": seconds, "output": out[-2000:]}
 

@@ -1,6 +1,11 @@
 """The Unity domain's validator levels, each reported (see the package docstring for what each checks).
 
-C# answers (ir_to_cs, cs_repair): extracts -> parses -> compiles -> meets_ir.
+C# answers (ir_to_cs): extracts -> parses -> compiles -> meets_ir.
+Repairs (cs_repair): extracts -> applies -> parses -> compiles -> meets_ir. The answer is either a
+unified diff of the script (found and applied by domains/patch.py, shared with luanti's repairs: one
+relative file such as `Script.cs`, patch's tolerance of offsets and fuzz; a hunk whose lines are not in
+the input is `wrong_answer`, a malformed diff `format_error`) or the whole fixed script, which `applies`
+as it is (metric `diff` = 1 or 0 says which form was scored). A diff wins when the answer has both.
 IR answers (nl_to_ir): extracts -> parses (valid JSON object) -> schema (ir_schema.json) -> meets_facts
 (the description's stated facts: class name, components, field names, trigger kinds).
 Hostile code is contained: over MAX_CODE_BYTES or MAX_DIRECTIVES preprocessor lines is
@@ -13,11 +18,13 @@ from __future__ import annotations
 import hashlib
 
 from domains.base import Result
+from domains.patch import HunkFailed, PatchError, extract_diff, patch_text
 from domains.unity_csharp import compiler, ir as irmod, syntax
 from domains.unity_csharp.extract import extract_cs, extract_json
 from domains.unity_csharp.meets import meets_ir
 
 CS_LEVELS = ("extracts", "parses", "compiles", "meets_ir")
+REPAIR_LEVELS = ("extracts", "applies", "parses", "compiles", "meets_ir")
 IR_LEVELS = ("extracts", "parses", "schema", "meets_facts")
 MAX_CODE_BYTES = 100_000
 MAX_DIRECTIVES = 200      # preprocessor lines; a script needs a handful, a "bomb" thousands
@@ -83,6 +90,34 @@ def validate_cs(ir: dict, completion: str) -> Result:
     if code is None:
         return result("format_error", "no C# code found (no ```csharp block, no `using`/`class` line)", levels)
     levels["extracts"] = True
+    return check_code(ir, code, levels)
+
+
+def validate_repair(broken: str, ir: dict, completion: str) -> Result:
+    """A cs_repair answer: a unified diff applied to `broken`, or the whole fixed script."""
+    levels = dict.fromkeys(REPAIR_LEVELS, False)
+    diff = extract_diff(completion or "")
+    code = extract_cs(completion or "") if diff is None else None
+    if diff is None and code is None:
+        return result("format_error", "no unified diff and no C# code found (no ```diff or ```csharp block)",
+                      levels)
+    levels["extracts"] = True
+    metrics = {"diff": int(diff is not None)}
+    if diff is not None:
+        try:
+            code = patch_text(broken, diff)
+        except HunkFailed as exc:
+            return result("wrong_answer", f"diff does not apply: {exc}", levels, metrics)
+        except PatchError as exc:
+            return result("format_error", f"bad diff: {exc}", levels, metrics)
+    levels["applies"] = True
+    res = check_code(ir, code, levels)
+    res.metrics = {**metrics, **res.metrics}
+    return res
+
+
+def check_code(ir: dict, code: str, levels: dict) -> Result:
+    """The levels after extraction: size limits, parses, forbidden APIs, compiles, meets_ir."""
     if len(code.encode("utf-8")) > MAX_CODE_BYTES:
         return result("resource_limit", f"code is over {MAX_CODE_BYTES:,} bytes", levels)
     directives = sum(line.lstrip().startswith("#") for line in code.splitlines())
@@ -147,7 +182,7 @@ def validate_ir(facts: dict, completion: str) -> Result:
     levels["schema"] = True
     got = stated_facts(obj)
     misses = [f"class_name is {got['class_name']!r}, the description says {facts['class_name']!r}"] \
-        if got["class_name"] != facts["class_name"] else []
+        if "class_name" in facts and got["class_name"] != facts["class_name"] else []
     for key in ("components", "fields", "triggers"):
         lost = sorted(set(facts.get(key, [])) - set(got[key]))
         if lost:

@@ -6,7 +6,7 @@ import difflib
 
 import pytest
 
-from domains.luanti.patch import HunkFailed, PatchError, parse_diff, patch_text
+from domains.patch import HunkFailed, PatchError, parse_diff, patch_text
 
 ORIG = "".join(f"line {i}\n" for i in range(1, 21)).replace("line 10\n", "-- a comment\nlocal x = (1\n")
 FIXED = ORIG.replace("local x = (1\n", "local x = (1)\n").replace("-- a comment\n", "")

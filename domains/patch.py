@@ -1,9 +1,16 @@
-"""Parse a unified diff and apply it to one file's text, with roughly the tolerance of GNU `patch`.
+"""Find a unified diff in a model's answer, parse it and apply it to one file's text, with roughly the
+tolerance of GNU `patch`. Shared by the domains whose repair answers are diffs (luanti's `init.lua`,
+unity_csharp's `Script.cs`); nothing here knows a language.
+
+How it finds the diff (`extract_diff`): the first fenced block tagged diff/patch/udiff, else the first
+fenced block whose body looks like a diff (a `--- `/`+++ `/`@@ ` line and an `@@`); with no fence (or only
+a bare ``` that closes a diff never opened), from the first `--- `, `diff ` or `@@` line up to the last
+line that can belong to a diff. None when there is none (the caller scores format_error).
 
 What it accepts: `---`/`+++` headers (optional `diff ...`/`index ...` lines before them; timestamps after
 a tab are ignored) naming one relative file, followed by `@@ -l,s +l,s @@` hunks. As `patch -p1` treats
 a one-file patch, the first path component is dropped when there are several (`a/init.lua`,
-`b/mymod/init.lua`), and the one file named (`init.lua`, `file.lua`, `mymod/init.lua`) is the item's
+`b/mymod/init.lua`), and the one file named (`init.lua`, `Script.cs`, `mymod/init.lua`) is the item's
 input, whatever its name. Hunk line counts are NOT trusted (models miscount): a hunk is the run of ' ',
 '-', '+' (and empty = blank context) lines up to the next header. A diff with no headers but with hunks
 is accepted for the same file.
@@ -25,6 +32,47 @@ from dataclasses import dataclass, field
 
 FUZZ = 2
 HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+FENCE_RE = re.compile(r"^[ \t]*```[ \t]*([\w+#-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S)
+DIFF_LINE_RE = re.compile(r"^(--- |\+\+\+ |@@|[ +\-]|diff |index |\\ No newline|$)")
+DIFF_TAGS = {"diff", "patch", "udiff"}
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(tag, body) of every fenced block, in order; a block left open at the end runs to the end."""
+    return [(m.group(1).lower(), m.group(2)) for m in FENCE_RE.finditer(text)]
+
+
+def looks_like_diff(body: str) -> bool:
+    return bool(re.search(r"^(--- |\+\+\+ |@@ )", body, re.M)) and "@@" in body
+
+
+def unfenced_diff(text: str) -> str | None:
+    """From the first `--- `, `diff ` or `@@` line to the last line that can belong to a diff."""
+    lines = text.split("\n")
+    start = next((i for i, ln in enumerate(lines)
+                  if ln.startswith("--- ") or ln.startswith("diff ") or ln.startswith("@@")), None)
+    if start is None:
+        return None
+    end = start
+    for j in range(start, len(lines)):
+        if lines[j].strip().startswith("```") or not DIFF_LINE_RE.match(lines[j]):
+            break
+        end = j
+    return "\n".join(lines[start:end + 1]) + "\n"
+
+
+def extract_diff(text: str) -> str | None:
+    """The diff in a raw answer (rule in the module docstring), or None."""
+    blocks = fenced_blocks(text)
+    first = re.search(r"^[ \t]*```[ \t]*(\S*)", text, re.M)
+    if first and not first.group(1) and unfenced_diff(text[:first.start()]) is not None:
+        blocks = []   # a bare ``` after a diff that was never opened is a stray closing fence
+    found = next((b for t, b in blocks if t in DIFF_TAGS), None)
+    if found is None:
+        found = next((b for _, b in blocks if looks_like_diff(b)), None)
+    if found is None and not blocks:
+        found = unfenced_diff(text)
+    return found if found is not None and found.strip() else None
 
 
 class PatchError(ValueError):
