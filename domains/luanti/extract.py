@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from domains.patch import DIFF_TAGS, extract_diff, fenced_blocks, looks_like_diff
+from domains.patch import DIFF_TAGS, FENCE_RE, extract_diff, fenced_blocks, looks_like_diff, unfenced_diff
 
 LUA_START_RE = re.compile(
     r"^\s*(local\s|function[\s(]|if\s|for\s|while\s|repeat\b|return\b|do\b|--|"
@@ -76,7 +76,7 @@ def answered(text: str, kind: str = "lua") -> bool:
         return False
     if not first.group(1):
         before = text[:first.start()]
-        if (_unfenced_lua(before) if kind == "lua" else _unfenced_diff(before)) is not None:
+        if (_unfenced_lua(before) if kind == "lua" else unfenced_diff(before)) is not None:
             return True
     for m in FENCE_RE.finditer(text):
         if not _closed(text, m):
@@ -84,6 +84,6 @@ def answered(text: str, kind: str = "lua") -> bool:
         tag, body = m.group(1).lower(), m.group(2)
         if kind == "diff" and tag in DIFF_TAGS:
             return True
-        if kind == "lua" and tag not in DIFF_TAGS and not _looks_like_diff(body):
+        if kind == "lua" and tag not in DIFF_TAGS and not looks_like_diff(body):
             return True
     return False
