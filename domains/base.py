@@ -119,6 +119,16 @@ class Domain:
     def toolchains(self) -> list[Toolchain]:
         return []
 
+    def _require_tools(self):
+        """Raise ToolMissing unless every toolchain is present (checked once per domain object)."""
+        if getattr(self, "_tools_ok", False):
+            return
+        for tc in self.toolchains():
+            ok, why = tc.check()
+            if not ok:
+                raise ToolMissing(why)
+        self._tools_ok = True
+
     # --- free conversations (serve, chat) -----------------------------------------------------
     takes_tools: bool = False
 
