@@ -29,7 +29,8 @@ def make_parser():
     base.add_argument("--baseline", default=None, help="baseline results.json")
     base.add_argument("--against", default=None, metavar="RUN",
                       help="compare with another run's gate-E pick instead of the base model (e.g. SFT+DPO "
-                           "against SFT): its decision.json's best checkpoint x scale results")
+                           "against SFT): the best checkpoint x scale results named by results/<domain>/RUN/"
+                           "decision.json (or RUN is a folder holding decision.json)")
     p.add_argument("--gate-d", default=None, help="gate D summary.json")
     p.add_argument("--k", type=int, default=None,
                    help="decide on pass@k (default: k = n, the samples per item; pass@5 with the default n=5)")
@@ -58,7 +59,8 @@ def main(argv=None):
     args = make_parser().parse_args(argv)
     run_out = cli.run_results_dir(args.domain, args.run)
     if args.against:
-        baseline = against_results(cli.run_results_dir(args.domain, args.against) / "decision.json")
+        folder = Path(args.against) if Path(args.against).is_dir() else cli.run_results_dir(args.domain, args.against)
+        baseline = against_results(folder / "decision.json")
     else:
         baseline = Path(args.baseline) if args.baseline else \
             cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
