@@ -28,7 +28,7 @@ ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs
 
 ## help: list the targets and the variables they take
 help:
@@ -69,6 +69,10 @@ baseline: $(GATE_A)
 ## train: gate C, LoRA/QLoRA SFT with checkpoints under adapters/DOMAIN/RUN (resumes if killed)
 train: $(GATE_A)
 	$(PY) scripts/train.py --config $(CONFIG) $(MODEL_ARG) --output $(RUN_DIR) $(if $(SPECIALIST),--specialist $(SPECIALIST),) $(TRAIN_ARG) $(ARGS)
+
+## prefs: validator-made DPO pairs from the SFT run RUN: n samples per training prompt, scored, paired (resumable)
+prefs: $(GATE_A)
+	$(PY) scripts/prefs.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(TRAIN_ARG) $(ARGS)
 
 ## gate-d: every checkpoint of RUN x adapter scales 0.25/0.5/1.0, summary table and heatmap
 gate-d: $(GATE_A)

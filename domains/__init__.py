@@ -12,6 +12,7 @@ REGISTRY = {
     "luanti": "domains.luanti:LuantiDomain",
     "mcp_tools": "domains.mcp_tools:McpToolsDomain",
     "unity_csharp": "domains.unity_csharp:UnityCsharpDomain",
+    "flutter": "domains.flutter:FlutterDomain",
 }
 
 _cache: dict = {}

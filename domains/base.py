@@ -125,6 +125,16 @@ class Domain:
         there (finish "answered"). Must never be True early: tests check it against continuations."""
         return None
 
+    def _require_tools(self):
+        """Raise ToolMissing unless every toolchain is present (checked once per domain object)."""
+        if getattr(self, "_tools_ok", False):
+            return
+        for tc in self.toolchains():
+            ok, why = tc.check()
+            if not ok:
+                raise ToolMissing(why)
+        self._tools_ok = True
+
     # --- free conversations (serve, chat) -----------------------------------------------------
     takes_tools: bool = False
 

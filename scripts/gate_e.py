@@ -1,7 +1,7 @@
 """Gate E: best gate-D combination vs the baseline -> PROCEED (exit 0) or ADJUST (exit 3).
 
     .venv/bin/python scripts/gate_e.py --domain luanti --run run1 --model embedded \
-        [--k N] [--threshold 15] [--require-ci] [--baseline results/luanti/embedded/baseline/results.json] \
+        [--k N] [--threshold 15] [--require-ci] [--baseline results/luanti/embedded/baseline/results.json | --against SFT_RUN] \
         [--gate-d results/luanti/run1/gate_d/summary.json] [--out results/luanti/run1]
 
 Writes <out>/decision.json and decision.md. Exit codes: 0 PROCEED, 3 ADJUST, 2 user error (e.g. results
@@ -25,7 +25,12 @@ def make_parser():
     p.add_argument("--domain", required=True)
     p.add_argument("--run", required=True, help="training run name (or folder)")
     p.add_argument("--model", default="embedded", help="for the default --baseline path")
-    p.add_argument("--baseline", default=None, help="baseline results.json")
+    base = p.add_mutually_exclusive_group()
+    base.add_argument("--baseline", default=None, help="baseline results.json")
+    base.add_argument("--against", default=None, metavar="RUN",
+                      help="compare with another run's gate-E pick instead of the base model (e.g. SFT+DPO "
+                           "against SFT): the best checkpoint x scale results named by results/<domain>/RUN/"
+                           "decision.json (or RUN is a folder holding decision.json)")
     p.add_argument("--gate-d", default=None, help="gate D summary.json")
     p.add_argument("--k", type=int, default=None,
                    help="decide on pass@k (default: k = n, the samples per item; pass@5 with the default n=5)")
@@ -37,14 +42,28 @@ def make_parser():
     return p
 
 
+def against_results(decision: Path) -> Path:
+    """The results.json another run's gate E picked (its best checkpoint x scale)."""
+    from core.errors import UserError
+    from core.files import read_json
+
+    if not decision.is_file():
+        raise UserError(f"{decision} not found: run gate E on that run first (make gate-e RUN=...)")
+    return Path(read_json(decision)["best"]["results"])
+
+
 @cli.entry
 def main(argv=None):
     from eval.gate_e import decide, write_decision
 
     args = make_parser().parse_args(argv)
     run_out = cli.run_results_dir(args.domain, args.run)
-    baseline = Path(args.baseline) if args.baseline else \
-        cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
+    if args.against:
+        folder = Path(args.against) if Path(args.against).is_dir() else cli.run_results_dir(args.domain, args.against)
+        baseline = against_results(folder / "decision.json")
+    else:
+        baseline = Path(args.baseline) if args.baseline else \
+            cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
     summary = Path(args.gate_d) if args.gate_d else run_out / "gate_d" / "summary.json"
     d = decide(baseline, summary, args.k, args.threshold, args.require_ci,
                allow_compute_mismatch=args.allow_compute_mismatch)

@@ -158,6 +158,27 @@ def test_gate_e_proceed_adjust_and_refusal(tmp_path, capsys):
     assert "eval data differs" in err and "temperature" in err
 
 
+def test_gate_e_against_another_run(tmp_path, capsys):
+    """SFT+DPO against SFT: the baseline is the SFT run's own gate-E pick, with the same paired interval."""
+    import scripts.gate_e as e
+
+    slight = {i: (c + 1 if i.startswith("c") else c) for i, c in BASE.items()}
+    better = {i: min(5, c + 2) for i, c in BASE.items()}
+    sft_res = tmp_path / "sft_best.json"
+    sft_res.write_text(json.dumps(_results(slight)))
+    (tmp_path / "sft").mkdir()
+    (tmp_path / "sft" / "decision.json").write_text(json.dumps({"best": {"results": str(sft_res)}}))
+    summary = _sweep(tmp_path, {(10, 1.0): _results(better)})
+    argv = ["--domain", "toy", "--run", "dpo", "--against", str(tmp_path / "sft"), "--gate-d", str(summary),
+            "--out", str(tmp_path), "--k", "1", "--threshold", "1"]
+    assert e.main(argv) == 0
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    assert dec["baseline"]["results"] == str(sft_res)
+    assert dec["gain_pp"] == pytest.approx(100 * (sum(better.values()) - sum(slight.values())) / 5 / 6)
+    assert e.main(argv[:5] + [str(tmp_path / "nowhere")] + argv[6:]) == 2
+    assert "run gate E on that run first" in capsys.readouterr().err
+
+
 def test_gate_e_recommendations_read_the_adapter_and_the_grid(tmp_path):
     import scripts.gate_e as e
 

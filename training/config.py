@@ -22,7 +22,8 @@ TARGET_PRESETS = {
     "all_linear": "all-linear",  # PEFT's own keyword: every nn.Linear except the output head
 }
 BATCHING = ("packed", "padded", "max_length")
-METHODS = ("lora", "qlora")
+METHODS = ("lora", "qlora", "dpo")
+DPO_LOSSES = ("sigmoid", "hinge", "ipo")  # the seed's options
 BACKENDS = ("peft", "unsloth")
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 # Keys that may change between a killed run and its restart without making the checkpoints foreign.
@@ -49,7 +50,9 @@ class TrainConfig:
     specialist: str = _f("", "domain specialist (mcp_tools: analysis, debug, editor): its prompt and "
                              "training mix; the domain must offer configure(specialist=)")
     # --- how ---
-    method: str = _f("lora", "lora (full-precision base) or qlora (4-bit base through bitsandbytes, GPU)")
+    method: str = _f("lora", "lora (full-precision base), qlora (4-bit base through bitsandbytes, GPU) or dpo "
+                             "(Direct Preference Optimization continuing the adapter of --sft-run, which is also "
+                             "the reference model; the base loads as the SFT run loaded it)")
     backend: str = _f("peft", "peft (CPU and GPU) or unsloth (GPU only); both write a PEFT adapter")
     lora_r: int = _f(16, "LoRA rank")
     lora_alpha: float = _f(32.0, "LoRA alpha (the update is scaled by alpha / r)")
@@ -57,6 +60,13 @@ class TrainConfig:
     target_modules: str = _f("all_linear", "'attention' (q,k,v,o_proj), 'all_linear', or a comma list of "
                                            "module names")
     layers: str = _f("", "restrict LoRA to these decoder layers, e.g. '19-23' or '0,2,4'; empty = all")
+    # --- preference training (method: dpo) ---
+    sft_run: str = _f("", "dpo: the SFT run folder (or one of its checkpoint-<step>/ folders; a run = its last "
+                          "checkpoint) whose adapter DPO continues and which serves as the reference model")
+    prefs_data: str = _f("", "dpo: preference JSONL, one {prompt, chosen, rejected} per line (strings or chat "
+                             "messages): the seed's DPO export, or validator-made pairs (make prefs)")
+    beta: float = _f(0.1, "dpo: how far the policy may move from the reference (higher = closer)")
+    loss_type: str = _f("sigmoid", f"dpo: the loss, one of {', '.join(DPO_LOSSES)}")
     # --- optimisation ---
     learning_rate: float = _f(2e-4, "peak learning rate")
     lr_scheduler: str = _f("cosine", f"learning-rate schedule: {', '.join(SCHEDULERS)}")
@@ -214,6 +224,7 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         p.append(f"learning_rate must be positive, got {cfg.learning_rate}")
     if cfg.max_grad_norm < 0 or cfg.weight_decay < 0:
         p.append("max_grad_norm and weight_decay must be 0 or more")
+    p += _dpo_problems(cfg)
     if cfg.max_steps == 0 and cfg.num_epochs <= 0:
         p.append("nothing to train: max_steps is 0 and num_epochs is not positive; set one of them")
     if not cfg.target():
@@ -232,6 +243,25 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     if p:
         raise UserError("invalid training config: " + "; ".join(p))
     return cfg
+
+
+def _dpo_problems(cfg) -> list[str]:
+    if cfg.method != "dpo":
+        given = [k for k in ("sft_run", "prefs_data") if getattr(cfg, k)]
+        return [f"{', '.join(given)} only apply to method dpo"] if given else []
+    p = [f"method dpo needs {k} (--{k.replace('_', '-')})" for k in ("sft_run", "prefs_data")
+         if not getattr(cfg, k)]
+    if cfg.loss_type not in DPO_LOSSES:
+        p.append(f"loss_type {cfg.loss_type!r} is not one of {', '.join(DPO_LOSSES)}"
+                 f"{did_you_mean(cfg.loss_type, DPO_LOSSES)}")
+    if cfg.beta <= 0:
+        p.append(f"beta must be positive, got {cfg.beta}")
+    if cfg.batching == "packed":
+        p.append("method dpo pairs a chosen and a rejected answer per row and cannot pack them: set batching "
+                 "padded or max_length")
+    if cfg.backend != "peft":
+        p.append("method dpo runs on the peft backend only")
+    return p
 
 
 ALIASES = {"train_data": ["--train"], "run_dir": ["--output"]}  # the names the Makefile uses

@@ -83,31 +83,57 @@ def use_bf16(cfg) -> tuple[bool, dict]:
     return choice["precision"] == "bf16", choice
 
 
-def sft_args(cfg, out: Path, bf16: bool = False):
-    from trl import SFTConfig
-
-    reporters = [r.strip() for r in cfg.report_to.split(",") if r.strip()]
-    for name in reporters:
+def reporters(cfg) -> list[str]:
+    """The loggers to hand the Trainer; a logger whose package is missing is a UserError."""
+    names = [r.strip() for r in cfg.report_to.split(",") if r.strip()]
+    for name in names:
         if name != "none" and importlib.util.find_spec(name) is None:
             raise UserError(f"report_to {name!r} needs the {name} package (pip install {name}); "
                             "or pass --report-to none")
+    return [] if names == ["none"] else names
+
+
+def common_args(cfg, out: Path, bf16: bool = False) -> dict:
+    """The TrainingArguments SFT and DPO share: schedule, batches, checkpoints, logging, devices."""
+    return dict(
+        output_dir=str(out), run_name=f"{cfg.domain}/{cfg.run_name}", seed=cfg.seed, data_seed=cfg.seed,
+        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, warmup_steps=cfg.warmup_ratio,
+        weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
+        per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.grad_accum,
+        max_steps=cfg.max_steps or -1, num_train_epochs=cfg.num_epochs, max_length=cfg.max_length,
+        bf16=bf16, use_cpu=not backends.has_cuda(), gradient_checkpointing=cfg.gradient_checkpointing,
+        save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
+        logging_steps=cfg.logging_steps, logging_first_step=True, report_to=reporters(cfg),
+        ddp_find_unused_parameters=False, dataloader_pin_memory=backends.has_cuda(), disable_tqdm=False)
+
+
+def sft_args(cfg, out: Path, bf16: bool = False):
+    from trl import SFTConfig
+
     batching = {
         "packed": {"packing": True, "packing_strategy": "bfd"},   # padding-free bins of max_length
         "padded": {"packing": False},
         "max_length": {"packing": False, "pad_to_multiple_of": cfg.max_length},  # every batch padded full
     }[cfg.batching]
-    return SFTConfig(
-        output_dir=str(out), run_name=f"{cfg.domain}/{cfg.run_name}", seed=cfg.seed, data_seed=cfg.seed,
-        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, warmup_steps=cfg.warmup_ratio,
-        weight_decay=cfg.weight_decay, max_grad_norm=cfg.max_grad_norm,
-        per_device_train_batch_size=cfg.batch_size, gradient_accumulation_steps=cfg.grad_accum,
-        max_steps=cfg.max_steps or -1, num_train_epochs=cfg.num_epochs,
-        max_length=cfg.max_length, completion_only_loss=True, **batching,
-        bf16=bf16, use_cpu=not backends.has_cuda(), gradient_checkpointing=cfg.gradient_checkpointing,
-        save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
-        logging_steps=cfg.logging_steps, logging_first_step=True,
-        report_to=[] if reporters == ["none"] else reporters,
-        ddp_find_unused_parameters=False, dataloader_pin_memory=backends.has_cuda(), disable_tqdm=False)
+    return SFTConfig(**common_args(cfg, out, bf16), completion_only_loss=True, **batching)
+
+
+def build_trainer(base, out: Path, **kwargs):
+    """`base` (a TRL trainer class) with the throughput log mixed in, built with TensorBoard under the run
+    dir: the same folder for every restart so the curve continues in one place. The callback reads the
+    variable when the trainer is built; it is restored so later runs get their own."""
+    class WorkbenchTrainer(ThroughputMixin, base):
+        pass
+
+    saved = os.environ.get("TENSORBOARD_LOGGING_DIR")
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
+    try:
+        return WorkbenchTrainer(callbacks=[SaveAtEnd()], **kwargs)
+    finally:
+        if saved is None:
+            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
+        else:
+            os.environ["TENSORBOARD_LOGGING_DIR"] = saved
 
 
 def make_trainer(cfg, model, tok, dataset, out: Path, bf16: bool = False):
@@ -119,22 +145,8 @@ def make_trainer(cfg, model, tok, dataset, out: Path, bf16: bool = False):
     base = SFTTrainer
     if cfg.backend == "unsloth":  # pragma: no cover - GPU only
         from unsloth import UnslothTrainer as base  # noqa: N813
-
-    class WorkbenchTrainer(ThroughputMixin, base):
-        pass
-
-    # TensorBoard under the run dir, the same folder for every restart so the curve continues in one place.
-    # The callback reads the variable when the trainer is built; restore it so later runs get their own.
-    saved = os.environ.get("TENSORBOARD_LOGGING_DIR")
-    os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
-    try:
-        return WorkbenchTrainer(model=model, args=sft_args(cfg, out, bf16), train_dataset=dataset,
-                                processing_class=tok, callbacks=[SaveAtEnd()])
-    finally:
-        if saved is None:
-            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
-        else:
-            os.environ["TENSORBOARD_LOGGING_DIR"] = saved
+    return build_trainer(base, out, model=model, args=sft_args(cfg, out, bf16), train_dataset=dataset,
+                         processing_class=tok)
 
 
 def _write_run(out: Path, record: dict) -> None:
@@ -174,7 +186,13 @@ def prepare(cfg):
 
 
 def _report_start(d: dict, resume) -> None:
-    if is_main_process():
+    if is_main_process() and "dpo" in d:
+        p = d["dpo"]
+        print(f"[train] {d['domain']['name']} DPO ({p['loss_type']}, beta {p['beta']}): {p['pairs']['pairs']} pairs "
+              f"from {p['pairs']['path']}, continuing {p['sft_checkpoint']}; LoRA trainable "
+              f"{d['trainable_params']:,} of {d['total_params']:,} params; precision "
+              f"{d['precision']['precision']}" + (f"; resuming from {resume}" if resume else ""), flush=True)
+    elif is_main_process():
         s = d["label_stats"]
         print(f"[train] {d['domain']['name']}: {d['train_data']['items']} items, {s['sequences']} sequences, "
               f"{s['tokens']} tokens, label share {s['label_token_share']:.3f}, closing EOS labelled "
@@ -186,7 +204,12 @@ def _report_start(d: dict, resume) -> None:
 def train(cfg, on_ready=None) -> dict:
     """Run (or resume) training for a resolved TrainConfig; return the final run.json record.
     `on_ready(trainer)` is called just before the first step (tests use it to snapshot the weights)."""
-    trainer, description, out, resume = prepare(cfg)
+    if cfg.method == "dpo":
+        from training import dpo
+
+        trainer, description, out, resume = dpo.prepare(cfg)
+    else:
+        trainer, description, out, resume = prepare(cfg)
     if on_ready is not None:
         on_ready(trainer)
     _report_start(description, resume)
@@ -194,8 +217,10 @@ def train(cfg, on_ready=None) -> dict:
     wall0 = float(previous.get("wall_time_s", 0.0))
     record = {"status": "running", "config": cfg.to_dict(), "step": 0, "wall_time_s": wall0,
               "started": previous.get("started", meta.now()), "resumed_from": resume,
-              "label_token_share": description["label_token_share"], "precision": description["precision"],
+              "label_token_share": description.get("label_token_share"), "precision": description["precision"],
               "trainable_params": description["trainable_params"], **meta.run_info()}
+    if "dpo" in description:  # the SFT adapter continued and the preference pairs, as the checkpoints say
+        record["dpo"] = description["dpo"]
     _write_run(out, record)
     t0 = time.perf_counter()
     if is_main_process():
@@ -212,5 +237,9 @@ def train(cfg, on_ready=None) -> dict:
     record.update(status="finished", step=trainer.state.global_step,
                   wall_time_s=round(wall0 + time.perf_counter() - t0, 2),
                   checkpoints=[p.name for p in checkpoints(out)])
+    if "dpo" in record:
+        from training.dpo import margin_trend
+
+        record["dpo"]["margins"] = margin_trend(out / "log.jsonl")
     _write_run(out, record)
     return record

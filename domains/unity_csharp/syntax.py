@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from domains.base import ToolMissing
+from domains.treesitter import available as ts_available
+from domains.treesitter import load_parser, syntax_errors, text, walk  # noqa: F401 (the module's API)
 
 INSTALL_HINT = "pip install tree-sitter tree-sitter-c-sharp (pinned in env/cpu.lock)"
 # node type -> the C# feature (version) it is
@@ -34,46 +35,15 @@ NEWER_NODES = {
 
 @lru_cache(maxsize=1)
 def _parser():
-    try:
-        import tree_sitter
-        import tree_sitter_c_sharp
-    except ImportError as exc:
-        raise ToolMissing(f"tree-sitter C# grammar not importable ({exc}); {INSTALL_HINT}") from exc
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_c_sharp.language()))
+    return load_parser("tree_sitter_c_sharp", "C#", INSTALL_HINT)
 
 
 def available() -> tuple[bool, str]:
-    try:
-        _parser()
-    except ToolMissing as exc:
-        return False, str(exc)
-    from importlib.metadata import version
-
-    return True, f"tree-sitter {version('tree-sitter')}, tree-sitter-c-sharp {version('tree-sitter-c-sharp')}"
+    return ts_available(_parser, "tree-sitter-c-sharp")
 
 
 def parse(code: str):
     return _parser().parse(code.encode("utf-8"))
-
-
-def walk(node):
-    """Every node under `node` (itself first), depth first, without recursion (deep trees are fine)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
-def syntax_errors(tree, limit: int = 5) -> list[str]:
-    out = []
-    for n in walk(tree.root_node):
-        if n.type == "ERROR" or n.is_missing:
-            what = f"missing {n.type}" if n.is_missing else f"unexpected {text(n)[:40]!r}"
-            out.append(f"line {n.start_point[0] + 1}: {what}")
-            if len(out) >= limit:
-                break
-    return out
 
 
 def newer_features(tree) -> list[tuple[int, str]]:
@@ -87,6 +57,3 @@ def newer_features(tree) -> list[tuple[int, str]]:
             out.append((line, "null-coalescing assignment ??= (C# 8)"))
     return out
 
-
-def text(node) -> str:
-    return node.text.decode("utf-8", "replace")
