@@ -119,6 +119,16 @@ class Domain:
     def toolchains(self) -> list[Toolchain]:
         return []
 
+    def _require_tools(self):
+        """Raise ToolMissing naming the first required toolchain that is absent (checked once per object)."""
+        if getattr(self, "_tools_ok", False):
+            return
+        for tc in self.toolchains():
+            ok, why = tc.check()
+            if tc.required and not ok:
+                raise ToolMissing(why)
+        self._tools_ok = True
+
     # --- free conversations (serve, chat) -----------------------------------------------------
     takes_tools: bool = False
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import DataError
-from domains.base import Domain, Result, Toolchain, ToolMissing
+from domains.base import Domain, Result, Toolchain
 from domains.loading import check_fields, derive_id, load_jsonl
 
 FAMILIES = ("ir_to_cs", "nl_to_ir", "cs_repair")
@@ -101,15 +101,6 @@ class UnityCsharpDomain(Domain):
 
         self._require_tools()
         return v.warm(completions)
-
-    def _require_tools(self):
-        if getattr(self, "_tools_ok", False):
-            return
-        for tc in self.toolchains():
-            ok, why = tc.check()
-            if not ok:
-                raise ToolMissing(why)
-        self._tools_ok = True
 
     def toolchains(self) -> list[Toolchain]:
         from domains.unity_csharp import compiler, syntax
