@@ -82,3 +82,20 @@ def test_each_fix_item_is_broken_in_one_known_way():
     assert broken and broken != code
     diff = [(a, b) for a, b in zip(code.splitlines(), broken.splitlines()) if a != b]
     assert len(diff) <= 1 or len(code.splitlines()) != len(broken.splitlines())
+
+
+def test_gate_a_checks_chromium_node_and_both_pinned_npm_packages(monkeypatch, tmp_path):
+    import sys
+    from pathlib import Path
+
+    import domains
+    from domains.threejs import toolchain
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "env"))
+    from gate_a import check_toolchains
+
+    names = [c.name for c in check_toolchains(domains.get("threejs"))]
+    assert names == ["tool:chromium", "tool:node", "tool:three (npm, pinned)", "tool:playwright-core (npm, pinned)"]
+    monkeypatch.setattr(toolchain, "THREE", tmp_path / "nowhere")
+    ok, why = toolchain.three_ok()
+    assert not ok and "npm ci" in why and toolchain.pinned("three") in why
