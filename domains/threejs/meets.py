@@ -42,10 +42,11 @@ def close(a: str | None, b: str, tol: float = COLOR_TOL) -> bool:
 
 # --- renders ------------------------------------------------------------------------------------
 def pixels(path):
+    import numpy as np
     from PIL import Image
 
     with Image.open(path) as im:
-        return list(im.convert("RGB").getdata())
+        return list(map(tuple, np.asarray(im.convert("RGB")).reshape(-1, 3).tolist()))
 
 
 def blank_reason(px: list) -> str | None:

@@ -24,7 +24,8 @@ _JS_TAGS = {"", "js", "javascript", "mjs", "jsx", "ts", "typescript", "html"}
 _FROM = re.compile(r"""(?:^|[;\s])(?:import|export)\s[^'";]*?\bfrom\s*(['"])([^'"\n]+)\1""", re.M)
 _BARE = re.compile(r"""(?:^|[;\s])import\s*(['"])([^'"\n]+)\1""", re.M)
 _DYNAMIC = re.compile(r"""\bimport\s*\(\s*(['"`]?)([^'"`)\n]*)\1\s*\)""")
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+# strings first (kept), so a `//` inside a URL string is not taken for a comment; comments blanked
+_COMMENT = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)|/\*.*?\*/|//[^\n]*""", re.S)
 PARSE_TIMEOUT_S = 30
 
 
@@ -61,7 +62,7 @@ def _node_message(stderr: str, path: str) -> str:
 
 def specifiers(code: str) -> list[str]:
     """Module specifiers in source order ('<computed>' for a dynamic import of an expression)."""
-    src = _COMMENT.sub(lambda m: " " * len(m.group(0)), code)
+    src = _COMMENT.sub(lambda m: m.group(1) or " " * len(m.group(0)), code)
     found = [(m.start(2), m.group(2)) for m in _FROM.finditer(src)]
     found += [(m.start(2), m.group(2)) for m in _BARE.finditer(src)]
     for m in _DYNAMIC.finditer(src):
