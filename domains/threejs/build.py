@@ -156,8 +156,28 @@ def preview(kind_name: str, index: int = 0) -> tuple[dict, str, str]:
     return plan, describe(plan, random.Random(index)), module(plan)
 
 
-if __name__ == "__main__":   # a look at one draw: python -m domains.threejs.build KIND
+def sample_check(family: str = "scene") -> None:
+    """One item of `family` per kind through the validator, one page at a time, each verdict printed as it
+    comes (a quick look at the catalogue before the long build)."""
+    import time
+
+    import domains
+
+    dom = domains.get("threejs")
+    for kind in cat.TRAIN_KINDS + cat.EVAL_KINDS:
+        side = "eval" if kind in cat.EVAL_KINDS else "train"
+        items, _ = side_items([kind], side, {"scene": 1, "edit": 1, "fix": 0})
+        it = next(x for x in items if x["family"] == family)
+        t0 = time.monotonic()
+        res = dom.validate(it, dom.reference(it))
+        print(kind.name, family, res.status, res.level, f"{time.monotonic() - t0:.1f} s", res.detail[:300], flush=True)
+
+
+if __name__ == "__main__":   # python -m domains.threejs.build KIND (print one draw) | --sample [FAMILY]
     import sys
 
-    p, d, m = preview(sys.argv[1] if len(sys.argv) > 1 else "row")
-    print(json.dumps(spec(p)), d, m, sep="\n\n")
+    if sys.argv[1:2] == ["--sample"]:
+        sample_check(sys.argv[2] if len(sys.argv) > 2 else "scene")
+    else:
+        p, d, m = preview(sys.argv[1] if len(sys.argv) > 1 else "row")
+        print(json.dumps(spec(p)), d, m, sep="\n\n")
