@@ -11,6 +11,7 @@ from core.errors import unknown_name
 REGISTRY = {
     "luanti": "domains.luanti:LuantiDomain",
     "mcp_tools": "domains.mcp_tools:McpToolsDomain",
+    "threejs": "domains.threejs:ThreejsDomain",
     "unity_csharp": "domains.unity_csharp:UnityCsharpDomain",
     "flutter": "domains.flutter:FlutterDomain",
 }

@@ -126,12 +126,12 @@ class Domain:
         return None
 
     def _require_tools(self):
-        """Raise ToolMissing unless every toolchain is present (checked once per domain object)."""
+        """Raise ToolMissing naming the first required toolchain that is absent (checked once per object)."""
         if getattr(self, "_tools_ok", False):
             return
         for tc in self.toolchains():
             ok, why = tc.check()
-            if not ok:
+            if tc.required and not ok:
                 raise ToolMissing(why)
         self._tools_ok = True
 

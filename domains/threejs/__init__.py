@@ -1,0 +1,96 @@
+"""The Three.js domain: a description of a 3D scene -> a runnable three.js ES module, judged by running
+it in a real headless Chromium (Debian's `chromium`, SwiftShader WebGL, the pinned npm `three`).
+
+Families: `scene` (description -> module), `edit` (module + change request -> module), `fix` (module +
+the browser's console error -> module). Every item carries the `spec` of the scene its answer must draw.
+Validator levels (validate.py): extracts -> parses (node --check) -> imports (three, three/addons/...
+of the pinned package) -> runs (headless Chromium, frames for a fixed time, no uncaught error, no
+dialog, nothing off 127.0.0.1) -> renders (screenshot not blank) -> meets_spec (meets.py: on the scene
+passed to renderer.render, and pixel checks). Screenshots land in results/threejs/screenshots/<completion
+sha>.png. What it does not check: layout, sizes, looks (the optional vision judge rates those apart).
+
+Item schema (data/threejs/README.md): family, instruction, input, output, spec; optional id, kind, source,
+license. A missing browser, node or npm package raises ToolMissing, never a pass.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from domains.base import Domain, Result, Toolchain
+from domains.loading import check_fields, derive_id, load_jsonl
+
+FAMILIES = ("scene", "edit", "fix")
+_REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "spec": dict}
+_OPTIONAL = {"id": str, "kind": str, "source": str, "license": str}
+SHOTS = Path(os.environ.get("WB_THREEJS_SHOTS", "results/threejs/screenshots"))
+
+
+def check_item(path, lineno, obj: dict) -> dict:
+    from domains.threejs.spec import check_spec
+
+    check_fields(path, lineno, obj, _REQUIRED, _OPTIONAL, FAMILIES, nonempty=("instruction",))
+    check_spec(obj["spec"], path, lineno)
+    item = dict(obj)
+    item["id"] = item.get("id") or derive_id(item)
+    return item
+
+
+class ThreejsDomain(Domain):
+    name = "threejs"
+    version = "threejs-v1"
+    families = FAMILIES
+    levels = ("extracts", "parses", "imports", "runs", "renders", "meets_spec")
+    default_train = "data/threejs/train.jsonl"
+    default_eval = "data/threejs/eval.jsonl"
+
+    def load(self, path) -> list[dict]:
+        return load_jsonl(path, lambda obj, lineno: check_item(path, lineno, obj))
+
+    def build(self, out_dir: Path) -> dict:
+        from domains.threejs.build import build
+
+        return build(Path(out_dir))
+
+    def prepare(self, path, out_dir: Path) -> dict:
+        """The seed's layouts (a folder of <name>.md + <name>_module.js, or training_data.json) -> JSONL."""
+        from domains.threejs.seeds import prepare
+
+        return prepare(Path(path), Path(out_dir))
+
+    def dedup_text(self, item: dict) -> str:
+        return item["instruction"] + "\n" + item["input"]
+
+    def data_notes(self, items: list[dict]) -> dict:
+        return {"kinds": len({it.get("kind", "") for it in items} - {""})}
+
+    def messages(self, item: dict) -> list[dict]:
+        from prompts import threejs as prompt
+
+        return [{"role": "system", "content": prompt.system_prompt(item["family"])},
+                {"role": "user", "content": prompt.user_message(item["family"], item["instruction"], item["input"])}]
+
+    def reference(self, item: dict) -> str:
+        return f"```js\n{item['output'].rstrip()}\n```"
+
+    def validate(self, item: dict, completion: str) -> Result:
+        from domains.threejs import validate as v
+
+        self._require_tools()
+        return v.validate(item["spec"], completion, SHOTS)
+
+    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
+        """No spec for a free prompt: every level up to `renders` is checked; meets_spec holds trivially."""
+        return self.validate({"id": "chat", "family": "scene", "spec": {}}, completion)
+
+    def warm(self, completions: list[str]) -> int:
+        """Run many answers at once in the shared browser (check-refs); validate uses the outcomes."""
+        from domains.threejs import validate as v
+
+        self._require_tools()
+        return v.warm(completions, SHOTS)
+
+    def toolchains(self) -> list[Toolchain]:
+        from domains.threejs import toolchain
+
+        return [Toolchain(name, check, hint) for name, check, hint in toolchain.all_checks()]
