@@ -44,9 +44,9 @@ def write_pairs(path, data, n: int = 12):
     return path
 
 
-def _cfg(tmp_path, tiny_model_dir, sft_run, **kw):
-    base = {"domain": "toy", "model": str(tiny_model_dir), "method": "dpo", "sft_run": str(sft_run["run"]),
-            "prefs_data": str(write_pairs(tmp_path / "pairs.jsonl", sft_run["data"])),
+def _cfg(tmp_path, tiny_model_dir, sft, **kw):
+    base = {"domain": "toy", "model": str(tiny_model_dir), "method": "dpo", "sft_run": str(sft["run"]),
+            "prefs_data": str(write_pairs(tmp_path / "pairs.jsonl", sft["data"])),
             "run_dir": str(tmp_path / "dpo"), "batching": "padded", "max_steps": 4, "save_steps": 2,
             "logging_steps": 1, "batch_size": 4, "max_length": 128, "learning_rate": 5e-3, "warmup_ratio": 0.0,
             "report_to": "none", "beta": 0.1}
