@@ -62,9 +62,19 @@ def test_luanti_pairs_passing_sample_over_failures_and_resume(tmp_path, tokenize
     items = dom.load(FIX / "luanti" / "gold.jsonl")[:2]
     refs = {dom.messages(it)[-1]["content"]: dom.reference(it) for it in items}
 
+    def broken(ref):
+        """Code with a syntax error; for a diff, an added line with one (a context line changed instead
+        would still apply: the patcher tolerates context drift, as GNU patch's fuzz does)."""
+        lines = ref.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("+") and not line.startswith("+++"):
+                lines[i] = line + " (("
+                return "\n".join(lines)
+        return ref.replace("(", "", 1)
+
     def make(prompt):
         ref = next(v for k, v in refs.items() if k in prompt)
-        return [ref, ref.replace("(", "", 1), "I cannot help with that."]
+        return [ref, broken(ref), "I cannot help with that."]
     rec, pairs, sampler = _run(tmp_path, dom, items, tokenizer, make, n=3)
     assert rec["chosen_from"]["sample"] == rec["pairs"] == 4
     assert all(p["chosen_result"]["status"] == "ok" and p["rejected_result"]["status"] != "ok" for p in pairs)
