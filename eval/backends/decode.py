@@ -200,17 +200,13 @@ def step_tokens(run, going: dict, prompts_waiting: bool) -> torch.Tensor:
     return tok
 
 
-class _Run:
-    """The slots of one continuous batch: KV cache rows, attention mask, positions, owners, logits.
-
-    A slot's owner is its output row, or -1 when free. Free slots are refilled while prompts wait; once
-    none wait, they are dropped (a copy of the cache) when they make up a quarter of the batch.
-    """
+class Slots:
+    """Row slots of a continuous batch (what decode() asks of a run): a slot's owner is its output row,
+    or -1 when free; up to `cap` rows, a prompt needs n free rows to join."""
 
     def __init__(self, model, n, max_new_tokens, cap, eos, device):
         self.model, self.n, self.max_new, self.cap, self.device = model, n, max_new_tokens, cap, device
         self.pad_token = int(eos[0]) if len(eos) else 0  # what free slots are fed; their output is ignored
-        self.cache, self.mask, self.pos, self.logits = None, None, None, None
         self.owner: list[int] = []
 
     def live_slots(self) -> list[int]:
@@ -226,6 +222,18 @@ class _Run:
     def free(self, slots) -> None:
         for j in slots:
             self.owner[j] = -1
+
+
+class _Run(Slots):
+    """The slots of one continuous batch: KV cache rows, attention mask, positions, owners, logits.
+
+    Free slots are refilled while prompts wait; once none wait, they are dropped (a copy of the cache)
+    when they make up a quarter of the batch.
+    """
+
+    def __init__(self, model, n, max_new_tokens, cap, eos, device):
+        super().__init__(model, n, max_new_tokens, cap, eos, device)
+        self.cache, self.mask, self.pos, self.logits = None, None, None, None
 
     def _prefill(self, prompts):
         """Left-pad `prompts` together, prefill once, repeat each row n times: (cache, mask, pos, logits)."""

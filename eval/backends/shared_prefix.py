@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import torch
 
+from eval.backends.decode import Slots, left_padded, prealloc_cache, step_tokens
+
 NAME = "wb_shared_prefix"
 ROOM = 64  # suffix columns beyond max_new_tokens; when they run out, columns no live row needs are dropped
 
@@ -115,7 +117,7 @@ def register() -> None:
     AttentionInterface.register(NAME, attention)
 
 
-class SharedPrefixRun:
+class SharedPrefixRun(Slots):
     """The slots of one continuous batch (same interface as decode._Run): row slots (samples) and group
     slots (prompts). A row's owner is its output row, or -1 when free; a group slot is free when none of
     its rows is live. Rows and groups are preallocated for `cap` rows; free ones are reused by the next
@@ -123,9 +125,7 @@ class SharedPrefixRun:
     """
 
     def __init__(self, model, n, max_new_tokens, cap, eos, device):
-        self.model, self.n, self.max_new, self.cap, self.device = model, n, max_new_tokens, cap, device
-        self.pad_token = int(eos[0]) if len(eos) else 0  # what free rows are fed; their output is ignored
-        self.owner: list[int] = []   # per row slot
+        super().__init__(model, n, max_new_tokens, cap, eos, device)
         self.row_group: list[int] = []  # per row slot: its group slot
         self.gowner: list[int] = []  # per group slot: prompt index or -1
         self.pk = self.pv = self.sk = self.sv = None  # per layer: [G, Hkv, P, D] and [R, Hkv, S, D]
@@ -135,18 +135,9 @@ class SharedPrefixRun:
         self.flat = self.where = None
         register()
 
-    # --- the interface decode() uses -------------------------------------------------------------
-    def live_slots(self) -> list[int]:
-        return [j for j, o in enumerate(self.owner) if o >= 0]
-
-    def admissible(self, waiting: int) -> int:
-        if not waiting:
-            return 0
-        return min(waiting, (self.cap - len(self.live_slots())) // self.n)
-
+    # --- the interface decode() uses (live_slots and admissible: Slots) ------------------------------
     def free(self, slots) -> None:
-        for j in slots:
-            self.owner[j] = -1
+        super().free(slots)
         if slots:
             self._index()
 
@@ -194,7 +185,6 @@ class SharedPrefixRun:
         self._index()
 
     def step(self, going: dict, prompts_waiting: bool) -> None:
-        from eval.backends.decode import step_tokens
 
         tok = step_tokens(self, going, prompts_waiting)
         if self.slen >= self.sbias.shape[1]:
@@ -215,7 +205,6 @@ class SharedPrefixRun:
     def _prefill(self, prompts):
         """Left-pad `prompts` together and prefill once with the model's own attention:
         (keys per layer [m, Hkv, W, D], values per layer, mask [m, W], next position [m], logits [m, V])."""
-        from eval.backends.decode import left_padded, prealloc_cache
 
         ids, mask, pos = left_padded(prompts, self.pad_token, self.device)
         cache = prealloc_cache(ids.shape[1])
