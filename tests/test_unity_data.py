@@ -10,7 +10,7 @@ import pytest
 import domains
 from core.errors import DataError
 from domains.unity_csharp import build, catalogue, seeds
-from unity_helpers import fixture_code, gold_ir
+from unity_helpers import fixture_code, gold_ir, needs_mcs
 
 GPT = fixture_code("gold.cs")
 
@@ -131,6 +131,36 @@ def test_prepare_script_writes_the_split_and_reports_bad_input(tmp_path, capsys)
     assert main(["--domain", "unity_csharp", "--input", str(src), "--out", str(tmp_path / "out2")]) == 2
     assert "seed.jsonl:2: expected 'conversations'" in capsys.readouterr().err
     assert main(["--domain", "luanti", "--input", str(src), "--out", str(tmp_path / "o3")]) == 2
+
+
+@needs_mcs
+def test_the_gold_ceiling_of_a_seed_file_is_reported_per_level(tmp_path, capsys):
+    """A prepared seed file's references go through check-refs level by level: 20 scripts, one of them
+    declaring a field with the wrong type, so all 20 compile and 19 meet their IR."""
+    import re
+
+    from scripts.check_references import main as check
+    from scripts.prepare_data import main as prepare
+
+    def line(i, wrong=False):
+        code = GPT.replace("RotatingCoin", f"Coin{i}")
+        code = code.replace("float rotationSpeed = 90f", "int rotationSpeed = 90") if wrong else code
+        return sharegpt_line(dict(gold_ir(), class_name=f"Coin{i}"), code)
+
+    src = tmp_path / "seed.jsonl"
+    src.write_text("\n".join(line(i, wrong=i == 7) for i in range(20)) + "\n")
+    assert prepare(["--domain", "unity_csharp", "--input", str(src), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    codes = [check(["--domain", "unity_csharp", "--data", str(tmp_path / "out" / f"{side}.jsonl")])
+             for side in ("train", "eval")]
+    out = capsys.readouterr().out
+    assert sorted(codes) == [0, 1]
+    reached: dict = {}
+    for row in re.findall(r"levels reached: (.*)", out):
+        for name, n in (part.rsplit(" ", 1) for part in row.split(", ")):
+            reached[name] = reached.get(name, 0) + int(n)
+    assert reached == {"extracts": 20, "parses": 20, "compiles": 20, "meets_ir": 19}
+    assert "'rotationSpeed' has type int, the IR says float" in out
 
 
 def test_gate_a_sees_the_compiler_and_the_grammar():
