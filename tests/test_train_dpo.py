@@ -109,8 +109,9 @@ def test_dpo_resumes_and_continues_the_log(tmp_path, tiny_model_dir, sft_run, to
     sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=2))
     record = sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=3))
     assert record["resumed_from"].endswith("checkpoint-2") and record["step"] == 3
-    logged = [json.loads(line)["step"] for line in (tmp_path / "dpo" / "log.jsonl").read_text().splitlines()]
-    assert logged == [1, 2, 3]
+    lines = [json.loads(line) for line in (tmp_path / "dpo" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2, 3]
+    assert all(r["tokens_per_s"] > 0 and "label_tokens_per_s" not in r for r in lines), "no labels in DPO"
     with pytest.raises(UserError, match=r"different settings \(beta\)"):
         sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=3, beta=0.5))
 

@@ -62,7 +62,8 @@ class ThroughputMixin:
             done = self.state.global_step - self._wb_step0
             left = max(self.state.max_steps - self.state.global_step, 0)
             logs["tokens_per_s"] = round(tokens / elapsed, 1)
-            logs["label_tokens_per_s"] = round(labelled / elapsed, 1)
+            if labelled:  # DPO batches carry no labels: a rate of 0 would read as a stalled run
+                logs["label_tokens_per_s"] = round(labelled / elapsed, 1)
             logs["eta_s"] = round(elapsed / done * left, 1) if done else None
         super().log(logs, start_time)
         if self.metrics_log is not None and self.is_world_process_zero() and "loss" in logs:
