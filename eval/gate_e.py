@@ -79,7 +79,9 @@ def load_combinations(summary_path) -> tuple[dict, list[dict]]:
 
 
 def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: float = 15.0, require_ci: bool = False,
-           n_boot: int = passk.DEFAULT_BOOTSTRAP, seed: int = 0, allow_compute_mismatch: bool = False) -> dict:
+           n_boot: int = passk.DEFAULT_BOOTSTRAP, seed: int = 0, allow_compute_mismatch: bool = False,
+           against: str | None = None) -> dict:
+    """`against` names the run whose gate-E pick `baseline_path` is (SFT+DPO against SFT), else the base model."""
     base = read_json(baseline_path)
     summary, combos = load_combinations(summary_path)
     n = base["generation"]["sampling"]["n"]
@@ -108,7 +110,9 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     decision = {
         "format": "workbench.eval.decision/1", "decision": verdict, "exit_code": EXIT[verdict],
         "metric": f"pass@{k}", "threshold_pp": threshold_pp, "rule": "ci_lower" if require_ci else "point",
-        "baseline": {"results": str(baseline_path), "value": float(b_items.mean())},
+        "baseline": {"results": str(baseline_path), "value": float(b_items.mean()),
+                     "label": f"run {against}'s pick" if against else "baseline"},
+        "against": against,
         "best": {"checkpoint": best["row"]["checkpoint"], "step": best["row"]["step"],
                  "scale": best["row"]["scale"], "results": best["row"]["results"], "value": best_val},
         "gain_pp": round(gain_pp, 3), "ci95_pp": [round(lo_pp, 3), round(hi_pp, 3)],
@@ -148,7 +152,7 @@ def recommend(d: dict, summary: dict, best: dict) -> list[str]:
     if fams:
         weak = min(fams, key=lambda f: (fams[f]["best"], fams[f]["delta_pp"]))
         recs.append(f"Weakest family: {weak!r} at {100 * fams[weak]['best']:.1f}% ({fams[weak]['delta_pp']:+.1f} pp "
-                    "vs baseline): add or fix training examples of this family first.")
+                    f"vs {d['baseline'].get('label', 'baseline')}): add or fix training examples of this family first.")
     by_step: dict = {}
     for c in d.get("all_combinations", []):
         step = _step_of(c["checkpoint"])
@@ -170,7 +174,11 @@ def recommend(d: dict, summary: dict, best: dict) -> list[str]:
         recs.append(f"Best at scale {scale:g} > 1: the adapter is too weak; more steps or a higher learning rate.")
     cfg = _adapter_config(best["row"]["adapter"])
     rank = int(cfg.get("r") or 0)
-    if cfg and d["gain_pp"] < d["threshold_pp"] / 2:
+    if cfg and d["gain_pp"] < d["threshold_pp"] / 2 and d.get("against"):
+        recs.append(f"Gain {d['gain_pp']:+.1f} pp over {d['baseline']['label']} is far below "
+                    f"+{d['threshold_pp']:g}: a run that continues another keeps its adapter's shape, so change "
+                    "this run's own data or settings (for DPO: more or better pairs, beta, loss_type, steps).")
+    elif cfg and d["gain_pp"] < d["threshold_pp"] / 2:
         bigger = []
         if rank:
             bigger.append(f"raise the LoRA rank (r={rank} -> {2 * rank})")
@@ -215,7 +223,7 @@ def write_decision(decision: dict, out_dir) -> tuple[Path, Path]:
 def markdown(d: dict) -> str:
     m, thr = d["metric"], d["threshold_pp"]
     lines = [f"# Gate E decision: **{d['decision']}**", "",
-             f"{m}: baseline {100 * d['baseline']['value']:.1f}% -> best {100 * d['best']['value']:.1f}% "
+             f"{m}: {d['baseline'].get('label', 'baseline')} {100 * d['baseline']['value']:.1f}% -> best {100 * d['best']['value']:.1f}% "
              f"({d['best']['checkpoint']} at scale {d['best']['scale']:g}), gain **{d['gain_pp']:+.1f} pp** "
              f"(threshold +{thr:g} pp, rule: {d['rule']}).", "",
              f"Paired bootstrap 95% interval of the gain over {d['items']} items: [{d['ci95_pp'][0]:+.1f}, "
@@ -233,7 +241,7 @@ def markdown(d: dict) -> str:
     elif comp:
         lines += [f"Computed in {comp['baseline'].get('precision')} with the {comp['baseline'].get('backend')} "
                   "backend on both sides.", ""]
-    lines += ["| family | items | baseline | best | delta (pp) |", "|---|---|---|---|---|"]
+    lines += [f"| family | items | {d['baseline'].get('label', 'baseline')} | best | delta (pp) |", "|---|---|---|---|---|"]
     for f, v in d["families"].items():
         lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} |")
     if d["recommendations"]:

@@ -66,7 +66,7 @@ def main(argv=None):
             cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
     summary = Path(args.gate_d) if args.gate_d else run_out / "gate_d" / "summary.json"
     d = decide(baseline, summary, args.k, args.threshold, args.require_ci,
-               allow_compute_mismatch=args.allow_compute_mismatch)
+               allow_compute_mismatch=args.allow_compute_mismatch, against=args.against)
     js, md = write_decision(d, Path(args.out) if args.out else run_out)
     print(md.read_text())
     print(f"{d['decision']}: wrote {js} and {md}", file=sys.stderr)

@@ -173,7 +173,9 @@ def test_gate_e_against_another_run(tmp_path, capsys):
             "--out", str(tmp_path), "--k", "1", "--threshold", "1"]
     assert e.main(argv) == 0
     dec = json.loads((tmp_path / "decision.json").read_text())
-    assert dec["baseline"]["results"] == str(sft_res)
+    assert dec["baseline"]["results"] == str(sft_res) and dec["against"] == str(tmp_path / "sft")
+    md = (tmp_path / "decision.md").read_text()
+    assert f"pass@1: run {tmp_path / 'sft'}'s pick " in md and f"| family | items | run {tmp_path / 'sft'}'s pick |" in md
     assert dec["gain_pp"] == pytest.approx(100 * (sum(better.values()) - sum(slight.values())) / 5 / 6)
     assert e.main(argv[:5] + [str(tmp_path / "nowhere")] + argv[6:]) == 2
     assert "run gate E on that run first" in capsys.readouterr().err
