@@ -115,7 +115,7 @@ chat: $(ENV_STAMP)
 export: $(ENV_STAMP)
 	$(PY) scripts/export.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 
-## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~10 min, 2 cores) so export checks GGUFs in llama.cpp
+## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~5 min, 2 cores) so export checks GGUFs in llama.cpp
 llama-cpp: $(ENV_STAMP)
 	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
 

@@ -93,7 +93,8 @@ def convert(model_dir, out_file, outtype: str) -> dict:
     if outtype not in OUTTYPES:
         raise UserError(f"GGUF type {outtype!r}: expected one of {', '.join(OUTTYPES)}")
     conv = converter_dir()
-    out_file = Path(out_file)
+    # the converter runs in its own folder: a relative path (`--out exports/x`) must not point there
+    model_dir, out_file = Path(model_dir).resolve(), Path(out_file).resolve()
     tmp = out_file.with_name(f".{out_file.name}.tmp")
     t0 = time.perf_counter()
     res = subprocess.run([sys.executable, str(conv / "convert_hf_to_gguf.py"), str(model_dir),

@@ -4,6 +4,7 @@ TEMPLATE against the Jinja chat template, the model card."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -50,8 +51,13 @@ def test_merged_export_checks_logits_and_describes_itself(tiny_model_dir, tiny_a
 
 
 @pytest.mark.network  # first use downloads the pinned llama-cpp-python sdist (76.6 MB) into the cache
-def test_gguf_q8_0_through_llama_cpp_converter_reproduces_greedy_outputs(tiny_model_dir, tmp_path):
-    info = gguf.convert(tiny_model_dir, tmp_path / "t-q8_0.gguf", "q8_0")
+def test_gguf_q8_0_through_llama_cpp_converter_reproduces_greedy_outputs(tiny_model_dir, tmp_path, monkeypatch):
+    import os
+
+    with monkeypatch.context() as m:  # relative paths, as `make export ARGS="--out exports/x"` passes them
+        m.chdir(tmp_path)
+        info = gguf.convert(os.path.relpath(tiny_model_dir, tmp_path), Path("t-q8_0.gguf"), "q8_0")
+    assert info["file"] == "t-q8_0.gguf"
     assert info["bytes"] > 1_000_000 and (tmp_path / "t-q8_0.gguf").read_bytes()[:4] == b"GGUF"
     from gguf import GGUFReader
 
