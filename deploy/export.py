@@ -102,7 +102,9 @@ def check_ggufs(out, ggufs, prompts, llama: bool, log=print) -> dict:
             chk = fn(out / "merged", out / f, prompts, want=want)
             verdict = {True: "✓", False: "✗", None: "(reported)"}[chk["passed"]]
             log(f"      {f} in {loader}: {chk['identical']}/{chk['prompts']} prompts token for token over "
-                f"{chk['max_new_tokens']} tokens, first divergence {chk['first_divergence']} {verdict}")
+                f"{chk['max_new_tokens']} tokens, first divergence {chk['first_divergence']} {verdict}"
+                + "".join(f"; prompt {t['prompt']} flips at a near tie (step {t['step']}, margin {t['margin']:.4f})"
+                          for t in chk.get("near_ties", [])))
             res[f if loader == "transformers" else f"{f} ({loader})"] = chk
     return res
 

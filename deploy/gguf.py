@@ -10,8 +10,10 @@ The checks: the merged float32 model greedy-decodes a few prompts (`merged_greed
 same from the same prompt token ids, loaded by transformers (`greedy_check`, de-quantized) and, when the
 compiled bindings are installed (`make llama-cpp`, optional), by llama.cpp itself (`llama_check`, where
 Ollama and LM Studio run it). `compare` reports per prompt the index of the first differing token and
-applies the criterion of EXACT (f16 token for token; q8_0 reported). Not checked: other quantizations,
-sampling, or Ollama itself.
+applies the criterion of EXACT (f16 token for token; q8_0 reported). One flip is forgiven: at a step where
+the merged model's top two logits are within NEAR_TIE and the GGUF took the runner-up, f16's rounding of the
+weights (a logit moves by ~0.02 on the embedded model) can decide the tie; the texts part there and are not
+compared further, and the flip is reported. Not checked: other quantizations, sampling, or Ollama itself.
 """
 from __future__ import annotations
 
@@ -121,6 +123,7 @@ def _env() -> dict:
 # prompt (a miss fails the check). q8_0 quantizes blocks of 32 weights to 8 bits, which moves logits enough
 # to flip a near-tie: its first divergence (token index) per prompt is reported, not gated.
 EXACT = ("f16", "bf16", "f32")
+NEAR_TIE = 0.05  # logits: a greedy step this close can flip under f16 rounding; measured 0.0015 where it did
 
 
 def outtype_of(gguf_file) -> str:
@@ -149,7 +152,8 @@ def _until_eos(tokens, eos) -> list[int]:
     return out
 
 
-def _greedy(model, prompt_ids, max_new_tokens, eos) -> list[list[int]]:
+def _greedy(model, prompt_ids, max_new_tokens, eos, runners_up: list | None = None) -> list[list[int]]:
+    """Greedy tokens per prompt; with `runners_up`, also [second-best token, top-1 minus top-2 logit] per step."""
     import torch
 
     outs = []
@@ -157,8 +161,13 @@ def _greedy(model, prompt_ids, max_new_tokens, eos) -> list[list[int]]:
         for ids in prompt_ids:
             x = torch.tensor([ids], dtype=torch.long)
             gen = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens,
-                                 do_sample=False, eos_token_id=sorted(eos), pad_token_id=sorted(eos)[0])
-            outs.append(_until_eos(gen[0, len(ids):].tolist(), eos))
+                                 do_sample=False, eos_token_id=sorted(eos), pad_token_id=sorted(eos)[0],
+                                 output_scores=True, return_dict_in_generate=True)
+            toks = _until_eos(gen.sequences[0, len(ids):].tolist(), eos)
+            outs.append(toks)
+            if runners_up is not None:
+                top = [s[0].float().topk(2) for s in gen.scores[:len(toks)]]
+                runners_up.append([[int(t.indices[1]), round(float(t.values[0] - t.values[1]), 6)] for t in top])
     return outs
 
 
@@ -170,8 +179,9 @@ def merged_greedy(merged_dir, prompts, max_new_tokens: int = 32) -> dict:
     tok = AutoTokenizer.from_pretrained(merged_dir)
     merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
     ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    return {"prompt_ids": ids, "tokens": _greedy(merged, ids, max_new_tokens, eos_ids(merged_dir)),
-            "max_new_tokens": max_new_tokens}
+    runners_up: list = []
+    return {"prompt_ids": ids, "tokens": _greedy(merged, ids, max_new_tokens, eos_ids(merged_dir), runners_up),
+            "runners_up": runners_up, "max_new_tokens": max_new_tokens}
 
 
 def compare(want: dict, got: list[list[int]], outtype: str, loader: str, decode=None) -> dict:
@@ -183,11 +193,17 @@ def compare(want: dict, got: list[list[int]], outtype: str, loader: str, decode=
             d = min(len(a), len(b))
         per.append(d)
     identical = sum(d is None for d in per)
+    ties = want.get("runners_up") or [[] for _ in per]
+    near = [d is not None and d < len(r) and d < len(b) and b[d] == r[d][0] and r[d][1] < NEAR_TIE
+            for d, r, b in zip(per, ties, got)]
     exact = outtype in EXACT
     out = {"loader": loader, "outtype": outtype, "prompts": len(per), "max_new_tokens": want["max_new_tokens"],
            "identical": identical, "first_divergence": per,
-           "criterion": ("token for token on every prompt" if exact else "reported, not gated"),
-           "passed": (identical == len(per)) if exact else None}
+           "near_ties": [{"prompt": i, "step": d, "margin": r[d][1]}
+                         for i, (d, r, n) in enumerate(zip(per, ties, near)) if n],
+           "criterion": (f"token for token on every prompt, up to one flip to the merged model's runner-up where its "
+                         f"top two logits are within {NEAR_TIE}" if exact else "reported, not gated"),
+           "passed": (identical + sum(near) == len(per)) if exact else None}
     k = next((i for i, d in enumerate(per) if d is not None), None)
     if k is not None and decode is not None:
         out["first_difference"] = {"prompt": k, "merged": decode(want["tokens"][k]), "gguf": decode(got[k])}
