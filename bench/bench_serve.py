@@ -114,6 +114,8 @@ def make_parser():
     p.add_argument("--max-tokens", type=int, default=64, help="per request (default %(default)s)")
     p.add_argument("--requests", type=int, default=4, help="sequential requests (default %(default)s)")
     p.add_argument("--concurrent", type=int, default=4, help="requests sent at once, and n (default %(default)s)")
+    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
+                   help="the started server's weights (default %(default)s: as core/precision.py chooses)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per request (default %(default)s)")
     p.add_argument("--out", default=str(ROOT / "results" / "bench" / "serve.json"))
     return p
@@ -126,6 +128,7 @@ def main(argv=None) -> int:
     import torch
 
     from bench_generate import BUILTIN
+    from core import precision
     from core.files import atomic_write_json
     from core.meta import run_info
 
@@ -136,14 +139,15 @@ def main(argv=None) -> int:
     else:
         from serve.process import ServeProcess
 
-        flags = ["--domain", a.domain, "--model", a.model] + (["--adapter", a.adapter, "--scale", str(a.scale)]
-                                                               if a.adapter else [])
+        flags = ["--domain", a.domain, "--model", a.model, "--precision", a.precision] + (
+            ["--adapter", a.adapter, "--scale", str(a.scale)] if a.adapter else [])
         srv = ServeProcess(flags, Path(a.out).with_suffix(".server.log"))
         with srv as url:
             startup = srv.startup_s
             res = measure(url, a.domain, BUILTIN, a.max_tokens, a.requests, a.concurrent, a.timeout)
     res |= {"settings": {"domain": a.domain, "model": a.model, "adapter": a.adapter, "max_tokens": a.max_tokens,
-                         "url": a.url or "started here (127.0.0.1)", "startup_s": startup},
+                         "url": a.url or "started here (127.0.0.1)", "startup_s": startup,
+                         "precision": None if a.url else precision.resolve(a.precision)},
             "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                         "loadavg_before": [round(x, 2) for x in load_before],
                         "loadavg_after": [round(x, 2) for x in os.getloadavg()], "nice": os.nice(0)},

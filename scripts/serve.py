@@ -27,8 +27,9 @@ def make_parser():
     p.add_argument("--name", default=None, help="the model id clients ask for (default: the domain name)")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="(default %(default)s)")
-    p.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
-                   help="weights on CPU (default %(default)s; bf16 only pays on CPUs with native bf16)")
+    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
+                   help="weights on CPU (default %(default)s: bf16 only where this machine measures it faster, "
+                        "core/precision.py)")
     p.add_argument("--max-waiting", type=int, default=16, help="queued requests before 429 (default %(default)s)")
     p.add_argument("--max-tokens", type=int, default=512,
                    help="completion tokens when a request gives no max_tokens (default %(default)s)")
@@ -52,7 +53,8 @@ def main(argv=None):
     from serve.engine import Engine
 
     engine = Engine(domain, args.model, args.adapter, scale, args.precision, args.max_waiting, args.max_tokens)
-    print(f"serving {name!r} (domain {domain.name}, adapter {args.adapter or 'none'}, scale {scale:g}) on "
+    print(f"serving {name!r} (domain {domain.name}, adapter {args.adapter or 'none'}, scale {scale:g}, "
+          f"{str(engine.model.dtype).replace('torch.', '')} weights, --precision {args.precision}) on "
           f"http://{args.host}:{args.port}/v1", flush=True)
     uvicorn.run(create_app(engine, name), host=args.host, port=args.port, log_level="warning")
     return 0
