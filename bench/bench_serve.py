@@ -114,8 +114,8 @@ def make_parser():
     p.add_argument("--max-tokens", type=int, default=64, help="per request (default %(default)s)")
     p.add_argument("--requests", type=int, default=4, help="sequential requests (default %(default)s)")
     p.add_argument("--concurrent", type=int, default=4, help="requests sent at once, and n (default %(default)s)")
-    p.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
-                   help="the started server's weights (default %(default)s: as core/precision.py chooses)")
+    p.add_argument("--precision", default="fp32", choices=("auto", "fp32", "bf16"),
+                   help="the started server's weights (default %(default)s, the server's default)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per request (default %(default)s)")
     p.add_argument("--out", default=str(ROOT / "results" / "bench" / "serve.json"))
     return p

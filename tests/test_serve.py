@@ -171,7 +171,7 @@ def test_the_serve_script_end_to_end(tiny_model_dir):
         r = client.chat.completions.create(model="m", messages=MSG, max_tokens=3)
         assert r.choices[0].message.role == "assistant"
     assert srv.proc.poll() is not None and "serving 'm'" in srv.output()
-    assert "--precision auto)" in srv.output(), "the machine's measured choice by default, named at start"
+    assert "float32 weights, --precision fp32)" in srv.output(), "the weights' dtype is named at start"
 
 
 def test_bad_serve_arguments_are_user_errors(tiny_model_dir, capsys):
