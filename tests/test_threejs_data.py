@@ -99,3 +99,24 @@ def test_gate_a_checks_chromium_node_and_both_pinned_npm_packages(monkeypatch, t
     monkeypatch.setattr(toolchain, "THREE", tmp_path / "nowhere")
     ok, why = toolchain.three_ok()
     assert not ok and "npm ci" in why and toolchain.pinned("three") in why
+
+
+def test_shipped_data_is_the_builders_output_complete_and_split():
+    """data/threejs as committed: the sizes the issue asks for, split by kind, licensed, and every item the
+    builder's own (seeded) draw; `fix` items carry the error Chromium printed at build time, so their
+    instruction is checked for its shape here and for its text by `make check-refs` in the browser."""
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "data" / "threejs"
+    rows = {side: [json.loads(x) for x in (data / f"{side}.jsonl").read_text().splitlines()]
+            for side in ("train", "eval")}
+    assert len(rows["train"]) >= 600 and len(rows["eval"]) >= 80
+    build.check_split(rows["train"], rows["eval"])
+    for side, kinds, per in (("train", cat.TRAIN_KINDS, build.TRAIN_PER), ("eval", cat.EVAL_KINDS, build.EVAL_PER)):
+        items, fixes = build.side_items(kinds, side, per)
+        shipped = rows[side]
+        assert shipped[:len(items)] == items, f"{side}: scene/edit items differ from the builder's draw"
+        got_fix = shipped[len(items):]
+        assert [dict(r, instruction="") for r in got_fix] == [dict(it, instruction="") for it, _ in fixes]
+        assert all(r["instruction"].startswith("Uncaught ") for r in got_fix)
+        assert {r["license"] for r in shipped} == {build.LICENSE}
