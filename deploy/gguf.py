@@ -162,7 +162,7 @@ def _greedy(model, prompt_ids, max_new_tokens, eos, runners_up: list | None = No
             x = torch.tensor([ids], dtype=torch.long)
             gen = model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens,
                                  do_sample=False, eos_token_id=sorted(eos), pad_token_id=sorted(eos)[0],
-                                 output_scores=True, return_dict_in_generate=True)
+                                 output_scores=runners_up is not None, return_dict_in_generate=True)
             toks = _until_eos(gen.sequences[0, len(ids):].tolist(), eos)
             outs.append(toks)
             if runners_up is not None:

@@ -152,7 +152,7 @@ def recommend(d: dict, summary: dict, best: dict) -> list[str]:
     if fams:
         weak = min(fams, key=lambda f: (fams[f]["best"], fams[f]["delta_pp"]))
         recs.append(f"Weakest family: {weak!r} at {100 * fams[weak]['best']:.1f}% ({fams[weak]['delta_pp']:+.1f} pp "
-                    f"vs {d['baseline'].get('label', 'baseline')}): add or fix training examples of this family first.")
+                    f"vs {d['baseline']['label']}): add or fix training examples of this family first.")
     by_step: dict = {}
     for c in d.get("all_combinations", []):
         step = _step_of(c["checkpoint"])
@@ -221,9 +221,9 @@ def write_decision(decision: dict, out_dir) -> tuple[Path, Path]:
 
 
 def markdown(d: dict) -> str:
-    m, thr = d["metric"], d["threshold_pp"]
+    m, thr, base = d["metric"], d["threshold_pp"], d["baseline"]["label"]
     lines = [f"# Gate E decision: **{d['decision']}**", "",
-             f"{m}: {d['baseline'].get('label', 'baseline')} {100 * d['baseline']['value']:.1f}% -> best {100 * d['best']['value']:.1f}% "
+             f"{m}: {base} {100 * d['baseline']['value']:.1f}% -> best {100 * d['best']['value']:.1f}% "
              f"({d['best']['checkpoint']} at scale {d['best']['scale']:g}), gain **{d['gain_pp']:+.1f} pp** "
              f"(threshold +{thr:g} pp, rule: {d['rule']}).", "",
              f"Paired bootstrap 95% interval of the gain over {d['items']} items: [{d['ci95_pp'][0]:+.1f}, "
@@ -241,7 +241,7 @@ def markdown(d: dict) -> str:
     elif comp:
         lines += [f"Computed in {comp['baseline'].get('precision')} with the {comp['baseline'].get('backend')} "
                   "backend on both sides.", ""]
-    lines += [f"| family | items | {d['baseline'].get('label', 'baseline')} | best | delta (pp) |", "|---|---|---|---|---|"]
+    lines += [f"| family | items | {base} | best | delta (pp) |", "|---|---|---|---|---|"]
     for f, v in d["families"].items():
         lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} |")
     if d["recommendations"]:

@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval import cli  # noqa: E402
+from eval.settings import PRECISIONS  # noqa: E402
 
 
 def make_parser():
@@ -21,7 +22,7 @@ def make_parser():
     cli.add_model_adapter(p, "domain name (prompts and validator)")
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default %(default)s)")
     p.add_argument("--max-tokens", type=int, default=400, help="(default %(default)s)")
-    p.add_argument("--precision", default="fp32", choices=("auto", "fp32", "bf16"),
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS,
                    help="(default %(default)s: one answer at a time decodes faster in fp32, see serve.py --help)")
     return p
 
