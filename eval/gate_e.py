@@ -15,6 +15,7 @@ choice is optimistic (winner's curse); decision.md says so and how many combinat
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,8 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     lo_pp, hi_pp = (100 * x for x in paired["ci95"])
     verdict = PROCEED if (lo_pp if require_ci else gain_pp) >= threshold_pp else ADJUST
     fams = family_deltas(base, best["results"], ids, k)
+    trained = trained_styles(best["row"].get("adapter") or best["row"]["checkpoint"])
+    styles = style_deltas(base, best["results"], ids, k, trained, n_boot, seed)
     decision = {
         "format": "workbench.eval.decision/1", "decision": verdict, "exit_code": EXIT[verdict],
         "metric": f"pass@{k}", "threshold_pp": threshold_pp, "rule": "ci_lower" if require_ci else "point",
@@ -121,6 +124,7 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
         "selection_note": (f"The best of {len(combos)} checkpoint x scale combinations was picked on the same "
                            "eval set it is scored on, so its gain is optimistic; confirm on held-out data."),
         "families": fams,
+        "styles": styles,
         "all_combinations": sorted(({"checkpoint": c["row"]["checkpoint"], "scale": c["row"]["scale"],
                                      "value": v} for v, c in scored), key=lambda r: -r["value"]),
         "allow_contaminated": bool(base.get("allow_contaminated")
@@ -141,6 +145,33 @@ def family_deltas(base: dict, best: dict, ids: list, k: int) -> dict:
         sub = [i for i in ids if base["items"][i]["family"] == fam]
         b, o = per_item(base, sub, k).mean(), per_item(best, sub, k).mean()
         out[fam] = {"items": len(sub), "baseline": float(b), "best": float(o), "delta_pp": round(100 * (o - b), 3)}
+    return out
+
+
+def trained_styles(checkpoint) -> list | None:
+    """The phrasing styles the adapter was trained on (its workbench.json), or None when not recorded."""
+    meta = Path(str(checkpoint)) / "workbench.json"
+    try:
+        styles = json.loads(meta.read_text())["train_data"].get("styles")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sorted(styles) if styles else None
+
+
+def style_deltas(base: dict, best: dict, ids: list, k: int, trained: list | None, n_boot: int,
+                 seed: int) -> dict:
+    """Per phrasing style (the instruction's register, where items record one): baseline, best, the gain
+    and its paired bootstrap interval, and whether the adapter saw that style in training (`in_training`
+    False = a phrasing-robustness slice: did the adapter learn the domain or the template?)."""
+    out = {}
+    for st in sorted({base["items"][i].get("style") for i in ids} - {None, ""}):
+        sub = [i for i in ids if base["items"][i].get("style") == st]
+        b, o = per_item(base, sub, k), per_item(best, sub, k)
+        paired = passk.paired_bootstrap(b, o, n_boot=n_boot, seed=seed)
+        out[st] = {"items": len(sub), "baseline": float(b.mean()), "best": float(o.mean()),
+                   "delta_pp": round(100 * paired["gain"], 3),
+                   "ci95_pp": [round(100 * x, 3) for x in paired["ci95"]],
+                   "in_training": None if trained is None else st in trained}
     return out
 
 
@@ -244,6 +275,13 @@ def markdown(d: dict) -> str:
     lines += [f"| family | items | {base} | best | delta (pp) |", "|---|---|---|---|---|"]
     for f, v in d["families"].items():
         lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} |")
+    if d.get("styles"):
+        lines += ["", f"| phrasing style | in training | items | {base} | best | delta (pp) | 95% interval (pp) |",
+                  "|---|---|---|---|---|---|---|"]
+        for st, v in d["styles"].items():
+            seen = {True: "yes", False: "**no (held out)**", None: "?"}[v["in_training"]]
+            lines.append(f"| {st} | {seen} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | "
+                         f"{v['delta_pp']:+.1f} | [{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
     if d["recommendations"]:
         lines += ["", "## Recommendations", ""] + [f"- {r}" for r in d["recommendations"]]
     lines += ["", f"Data: {d['data']['path']} (sha256 {d['data']['sha256'][:12]}), domain {d['domain']['name']} "

@@ -70,20 +70,23 @@ def summarize(values: np.ndarray, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0
 
 
 def table(items: dict, ks, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0) -> dict:
-    """pass@k for every k, overall and per family.
+    """pass@k for every k, overall, per family and per phrasing style.
 
-    `items`: id -> {"family": str, "n": int, "c": int}. Returns
-    {"overall": {"pass@1": {...}, ...}, "families": {fam: {"pass@1": {...}}}}.
+    `items`: id -> {"family": str, "n": int, "c": int, "style": str (optional)}. Returns
+    {"overall": {"pass@1": {...}, ...}, "families": {fam: {"pass@1": {...}}}, "styles": {style: {...}}};
+    "styles" is empty when no item names its style (the instruction's register, e.g. terse, spec).
     """
     ids = sorted(items)
-    fams = sorted({items[i]["family"] for i in ids})
-    out = {"overall": {}, "families": {f: {} for f in fams}}
+    groups = {"families": sorted({items[i]["family"] for i in ids}),
+              "styles": sorted({items[i]["style"] for i in ids if items[i].get("style")})}
+    out = {"overall": {}, **{key: {g: {} for g in names} for key, names in groups.items()}}
     for k in ks:
         vals = item_scores([(items[i]["n"], items[i]["c"]) for i in ids], k)
         out["overall"][f"pass@{k}"] = summarize(vals, n_boot, seed)
-        for f in fams:
-            mask = np.array([items[i]["family"] == f for i in ids])
-            out["families"][f][f"pass@{k}"] = summarize(vals[mask], n_boot, seed)
+        for key, field in (("families", "family"), ("styles", "style")):
+            for g in groups[key]:
+                mask = np.array([items[i].get(field) == g for i in ids])
+                out[key][g][f"pass@{k}"] = summarize(vals[mask], n_boot, seed)
     return out
 
 

@@ -86,6 +86,9 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
     scores = run_scoring(domain, by_id, paths["generations"], paths["scores"], settings.n, workers, progress)
     t2 = time.perf_counter()
     agg = aggregate(domain, scores)
+    for i, it in agg["items"].items():   # the phrasing register, where the data records one: its own slice
+        if by_id[i].get("style"):
+            it["style"] = by_id[i]["style"]
     table = passk.table(agg["items"], ks, n_boot=n_boot, seed=settings.seed)
     results = {
         "format": RESULTS_FORMAT,
@@ -102,6 +105,7 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         "ks": ks,
         "pass_at_k": table["overall"],
         "families": {f: {"pass_at_k": table["families"][f], **agg["families"][f]} for f in table["families"]},
+        "styles": {s: {"pass_at_k": v} for s, v in table["styles"].items()},
         "status": agg["status"], "levels": agg["levels"], "metrics": agg["metrics"],
         "throughput": gen,
         "wall_seconds": {"generate_this_run": round(t1 - t0, 3), "generate_total": gen["generate_seconds"],

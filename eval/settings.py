@@ -40,6 +40,9 @@ class GenSettings:
     stop_when_answered: bool = field(default=True, metadata={
         "help": "stop a sample once its domain says no continuation can change its score (domains.base."
                 "answer_done; finish 'answered'): fewer tokens, the same scores"})
+    stop_on_repetition: bool = field(default=True, metadata={
+        "help": "stop a sample whose last lines are one short block repeated (eval.backends.repeating; "
+                "finish 'repetition'): a loop that would run to the token limit"})
 
     def prompts_in_flight(self) -> int:
         """--batch-size, or for 0 (auto) as many prompts as make ROWS_IN_FLIGHT rows of n samples."""
@@ -100,10 +103,14 @@ def add_generation_args(parser):
     parser.add_argument("--no-stop-when-answered", dest="stop_when_answered", action="store_false",
                         help="generate every sample to EOS or --max-new-tokens even after its answer is closed "
                              "(default: stop there; scores are the same, the domain's answer_done guarantees it)")
+    parser.add_argument("--no-stop-on-repetition", dest="stop_on_repetition", action="store_false",
+                        help="let a sample that repeats the same lines run on to --max-new-tokens (default: stop it, "
+                             "finish 'repetition')")
 
 
 def settings_from_args(args) -> GenSettings:
     return GenSettings(n=args.n, temperature=args.temperature, top_p=args.top_p,
                        max_new_tokens=args.max_new_tokens, seed=args.seed, batch_size=args.batch_size, chunk=args.chunk,
                        precision=args.precision, backend=args.backend,
-                       stop_when_answered=args.stop_when_answered).check()
+                       stop_when_answered=args.stop_when_answered,
+                       stop_on_repetition=getattr(args, "stop_on_repetition", True)).check()

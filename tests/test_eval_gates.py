@@ -283,3 +283,32 @@ def test_gate_d_best_sweep_scales_only_the_best_checkpoint(toy, tiny_model_dir, 
     rest = [(r["checkpoint"], r["scale"]) for r in summary["combinations"] if r["scale"] != 1.0]
     assert rest == [(best, 0.5)] and summary["sweep"] == "best" and len(summary["combinations"]) == 3
     assert (gd / "heatmap.png").is_file() and "Sweep `best`" in (gd / "summary.md").read_text()
+
+
+def test_gate_e_reports_each_phrasing_style_with_its_interval_and_whether_it_was_trained(tmp_path):
+    """Items that record their phrasing style get a slice each; a style the adapter never trained on is
+    marked held out (read from the checkpoint's workbench.json), with its own paired interval."""
+    import scripts.gate_e as e
+
+    def styled(counts):
+        res = _results(counts)
+        for i, it in res["items"].items():
+            it["style"] = "terse" if i.endswith("1") else "spec"
+        return res
+
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(styled(BASE)))
+    better = {i: (min(5, c + 3) if i.endswith("1") else c) for i, c in BASE.items()}   # gains on terse only
+    summary = _sweep(tmp_path, {(10, 1.0): styled(better)})
+    (tmp_path / "run" / "checkpoint-10" / "workbench.json").write_text(json.dumps(
+        {"train_data": {"styles": {"spec": 100}}}))
+    assert e.main(["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary),
+                   "--out", str(tmp_path), "--k", "1", "--threshold", "90"]) == 3
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    terse, spec = dec["styles"]["terse"], dec["styles"]["spec"]
+    assert terse["items"] == 2 and spec["items"] == 4
+    assert terse["delta_pp"] == pytest.approx(60.0) and spec["delta_pp"] == 0.0
+    assert terse["in_training"] is False and spec["in_training"] is True
+    assert terse["ci95_pp"][0] <= 60.0 <= terse["ci95_pp"][1] and spec["ci95_pp"] == [0.0, 0.0]
+    md = (tmp_path / "decision.md").read_text()
+    assert "| terse | **no (held out)** | 2 |" in md and "| spec | yes | 4 |" in md

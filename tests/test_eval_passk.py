@@ -69,3 +69,17 @@ def test_cell_formats_value_and_interval_or_says_na():
     assert cell(block, 5) == "38.9% [22.2, 55.6]"
     assert cell(block, "pass@5", unit="") == "38.9 [22.2, 55.6]"
     assert cell(block, 1) == "n/a"
+
+
+def test_table_has_a_slice_per_phrasing_style_only_when_items_record_one():
+    from eval import passk
+
+    items = {"a": {"family": "f", "n": 2, "c": 2, "style": "terse"},
+             "b": {"family": "f", "n": 2, "c": 0, "style": "spec"},
+             "c": {"family": "g", "n": 2, "c": 1, "style": "spec"}}
+    t = passk.table(items, [1])
+    assert set(t["styles"]) == {"terse", "spec"}
+    assert t["styles"]["terse"]["pass@1"]["value"] == 1.0 and t["styles"]["spec"]["pass@1"]["value"] == 0.25
+    assert t["styles"]["spec"]["pass@1"]["items"] == 2
+    plain = {i: {k: v for k, v in it.items() if k != "style"} for i, it in items.items()}
+    assert passk.table(plain, [1])["styles"] == {}

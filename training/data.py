@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from core.errors import DataError, UserError
@@ -75,6 +76,9 @@ def build_dataset(domain, path, max_items: int = 0, keep_broken_gold: bool = Fal
                                          "why": f"broken gold: {it['gold_defect']['reason'][:200]}"} for it in broken]
     info = {"path": str(path), "sha256": sha256_file(path), "items": len(rows), "items_read": read,
             "left_out": left, "keep_broken_gold": bool(keep_broken_gold), **domain.data_notes(items)}
+    styles = Counter(it.get("style") for it in items if it.get("style"))
+    if styles:  # phrasing registers trained on: gate E marks an eval style missing here as held out
+        info["styles"] = dict(sorted(styles.items()))
     return Dataset.from_list(rows), info
 
 

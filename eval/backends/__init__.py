@@ -18,3 +18,23 @@ def cut_at_stop(text: str, stop_strings) -> tuple[str, bool]:
     """Text before the earliest stop string, and whether one was found."""
     cut = min((i for s in stop_strings if s and (i := text.find(s)) >= 0), default=-1)
     return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+# A tail of lines that is one block of PERIOD lines repeated: (period, repeats needed). 12 identical lines,
+# 6 alternating pairs, 4 repeats of 3 lines or 3 of 4: no reference answer of any shipped domain ends
+# like that (tests/test_repetition.py checks every one), a sample stuck in a loop does within a few lines.
+REPEAT_RULES = ((1, 12), (2, 6), (3, 4), (4, 3))
+
+
+def repeating(text: str) -> bool:
+    """True when the text's last complete non-blank lines are one short block repeated (REPEAT_RULES):
+    a sample caught in a loop that would otherwise write the same field until its token limit."""
+    lines = [ln.strip() for ln in text.split("\n")[:-1] if ln.strip()]
+    for period, reps in REPEAT_RULES:
+        span = period * reps
+        if len(lines) < span:
+            continue
+        tail = lines[-span:]
+        if all(tail[i] == tail[i % period] for i in range(span)) and len(set(tail[:period])) == period:
+            return True
+    return False

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from core import models
-from eval.backends import cut_at_stop
+from eval.backends import cut_at_stop, repeating
 from eval.checkpoints import check_adapter
 from eval.settings import check_scale
 
@@ -104,7 +104,8 @@ class HFBackend:
         says its answer is complete. None when there is nothing to check."""
         stops = self.stop_strings if stop_strings is None else stop_strings
         answered = list(answered or [])
-        if not stops and not any(answered):
+        loops = getattr(self.settings, "stop_on_repetition", False)
+        if not stops and not any(answered) and not loops:
             return None
         tail = max((len(x) for x in stops), default=0) + 2  # tokens: each decodes to >= 1 char but specials
         decode = self.tokenizer.decode
@@ -115,6 +116,9 @@ class HFBackend:
             done = answered[row // n] if answered else None
             if done is not None and done(decode(tokens, skip_special_tokens=True)):
                 return "answered"
+            # a loop shows at a line end: the full text is decoded only when the last token ends a line
+            if loops and "\n" in decode(tokens[-1:]) and repeating(decode(tokens, skip_special_tokens=True)):
+                return "repetition"
             return None
         return check
 

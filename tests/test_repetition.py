@@ -1,0 +1,49 @@
+"""The repetition stop (eval.backends.repeating): loops are caught, no shipped reference answer is."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import domains
+from eval.backends import repeating
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_repeated_field_is_a_loop():
+    body = "minetest.register_node(\"mymod:stone\", {\n" + "\tdescription = \"Stone\",\n" * 12
+    assert repeating(body)
+    assert not repeating("minetest.register_node(\"mymod:stone\", {\n" + "\tdescription = \"Stone\",\n" * 11)
+
+
+def test_alternating_and_longer_blocks_are_loops():
+    assert repeating("x\n" + "a = 1,\nb = 2,\n" * 6)
+    assert repeating("".join(f"tiles = {{}},\ngroups = {{}},\nwalkable = {i % 1},\n" for i in range(4)))
+    assert repeating("a\nb\nc\nd\n" * 3)
+
+
+def test_the_partial_last_line_and_blank_lines_do_not_count():
+    assert not repeating("x = 1,\n" * 11 + "x = 1,")
+    assert repeating("x = 1,\n\n" * 12)
+
+
+def test_varied_lines_are_not_a_loop():
+    text = "".join(f"\tfield_{i} = {i},\n" for i in range(40))
+    assert not repeating(text)
+
+
+@pytest.mark.parametrize("name", domains.names())
+def test_no_shipped_reference_answer_looks_like_a_loop(name):
+    dom = domains.get(name)
+    hits, seen = [], 0
+    for split in (dom.default_train, dom.default_eval):
+        if not split or not (ROOT / split).exists():
+            continue
+        for item in dom.load(ROOT / split):
+            seen += 1
+            ref = dom.reference(item)
+            if isinstance(ref, str) and repeating(ref + "\n"):
+                hits.append(item["id"])
+    assert seen, f"{name}: no shipped data found"
+    assert not hits, f"{name}: references that the repetition stop would cut: {hits[:5]}"
