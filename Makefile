@@ -82,9 +82,9 @@ gate-d: $(GATE_A)
 gate-e:
 	$(PY) scripts/gate_e.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
 
-## demo: gates A to E on the embedded model, Luanti domain, CPU only (35 min measured on 2 AVX2 cores in fp32, 16 min with native bf16)
+## demo: gates A to E on the embedded model, Luanti domain (DOMAIN=mcp_tools: the MCP demo), CPU only (35 min measured on 2 AVX2 cores in fp32, 16 min with native bf16)
 demo: $(ENV_STAMP)
-	$(PY) scripts/demo.py $(ARGS)
+	$(PY) scripts/demo.py --domain $(DOMAIN) $(ARGS)
 
 ## test: the test suite (installs the venv and the system packages it needs first)
 test: $(ENV_STAMP)

@@ -83,6 +83,10 @@ class Domain:
     stop_strings: tuple = ()       # extra stop strings besides EOS
     default_train: str = ""        # repo-relative paths of the shipped data
     default_eval: str = ""
+    # `make demo DOMAIN=<name>`: the demo's training config and the items it scores (scripts/demo.py);
+    # a domain without one has no demo (its gates still run one by one)
+    demo_config: str = ""
+    demo_limit: int = 36
 
     # --- data -------------------------------------------------------------------------------
     def load(self, path) -> list[dict]:

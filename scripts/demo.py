@@ -1,6 +1,10 @@
-"""The CPU demo: gates A to E on the embedded model (SmolLM2-135M-Instruct), Luanti domain.
+"""The CPU demo: gates A to E on the embedded model (SmolLM2-135M-Instruct), Luanti domain by default.
 
-    .venv/bin/python scripts/demo.py [--out results/luanti/demo] [--run-dir adapters/luanti/demo]   (make demo)
+    .venv/bin/python scripts/demo.py [--domain luanti] [--out results/<domain>/demo] [--run-dir adapters/<domain>/demo]
+    (make demo, make demo DOMAIN=mcp_tools)
+
+A domain has a demo when it names its demo training config (`demo_config`, sized for minutes on a
+2-core CPU) and how many eval items the demo scores (`demo_limit`); the settings below are shared.
 
 Runs each gate's own script, in order, as a user would, with the demo's settings (below), and stops at
 the first gate that fails. Every gate resumes its own work, so rerunning after a kill continues where it
@@ -31,13 +35,11 @@ from eval.passk import cell as _cell  # noqa: E402
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 DOMAIN = "luanti"
-CONFIG = "training/smollm2-135m_luanti_demo.yaml"
 # Generation settings shared by gate B and gate D (gate E refuses results made with different ones).
 # n=5 samples per item for pass@1..pass@5 as in the seed; temperature/top_p as the seed.
 GEN = ["--n", "5", "--temperature", "0.2", "--top-p", "0.9", "--max-new-tokens", "192", "--seed", "3407"]
-# The demo scores 36 of the 89 eval items, 12 per family (eval.cli.stratified), to fit a 2-core CPU;
-# `make baseline` and `make gate-d` score all of them.
-LIMIT = ["--limit", "36"]
+# The demo scores the domain's demo_limit eval items (Luanti: 36 of 89, 12 per family, eval.cli.stratified)
+# to fit a 2-core CPU; `make baseline` and `make gate-d` score all of them.
 K = "5"  # gate E decides on pass@5, +15 pp, as the seed's design
 # Gate D in the demo: scales 0.5 and 1.0 (0.25 scored 0% pass@5 at every checkpoint of every demo run
 # measured, commits 583e0f7 and 8388535: it cannot win), swept `best`: both checkpoints at 1.0, then 0.5
@@ -45,27 +47,41 @@ K = "5"  # gate E decides on pass@5, +15 pp, as the seed's design
 SCALES = ["--scales", "0.5", "1.0", "--sweep", "best"]
 
 
-def gate_commands(py: str, out: Path, run_dir: Path) -> list[tuple[str, list[str]]]:
+def demo_settings(domain: str) -> tuple[str, list[str]]:
+    """(training config, --limit args) of a domain's demo; a UserError when it has none."""
+    import domains
+    from core.errors import UserError
+
+    dom = domains.get(domain)
+    if not dom.demo_config:
+        have = [n for n in domains.names() if domains.get(n).demo_config]
+        raise UserError(f"domain {domain!r} has no demo (no demo_config); demos: {', '.join(have)}. Run its "
+                        "gates one by one (make baseline / train / gate-d / gate-e DOMAIN=...)")
+    return dom.demo_config, ["--limit", str(dom.demo_limit)]
+
+
+def gate_commands(py: str, out: Path, run_dir: Path, domain: str = DOMAIN) -> list[tuple[str, list[str]]]:
+    config, limit = demo_settings(domain)
     return [
-        ("A", [py, "env/gate_a.py", "--domain", DOMAIN, "--stack", "cpu", "--model", "embedded"]),
-        ("B", [py, "scripts/baseline.py", "--domain", DOMAIN, "--model", "embedded", *GEN, *LIMIT,
+        ("A", [py, "env/gate_a.py", "--domain", domain, "--stack", "cpu", "--model", "embedded"]),
+        ("B", [py, "scripts/baseline.py", "--domain", domain, "--model", "embedded", *GEN, *limit,
                "--out", str(out / "baseline")]),
-        ("C", [py, "scripts/train.py", "--config", CONFIG, "--output", str(run_dir)]),
-        ("D", [py, "scripts/gate_d.py", "--domain", DOMAIN, "--model", "embedded", "--run", str(run_dir), *GEN, *LIMIT,
+        ("C", [py, "scripts/train.py", "--config", config, "--output", str(run_dir)]),
+        ("D", [py, "scripts/gate_d.py", "--domain", domain, "--model", "embedded", "--run", str(run_dir), *GEN, *limit,
                *SCALES, "--baseline", str(out / "baseline" / "results.json"), "--out", str(out / "gate_d")]),
-        ("E", [py, "scripts/gate_e.py", "--domain", DOMAIN, "--run", str(run_dir), "--k", K,
+        ("E", [py, "scripts/gate_e.py", "--domain", domain, "--run", str(run_dir), "--k", K,
                "--baseline", str(out / "baseline" / "results.json"),
                "--gate-d", str(out / "gate_d" / "summary.json"), "--out", str(out)]),
     ]
 
 
-def report_command(py: str, out: Path, run_dir: Path) -> list[str]:
+def report_command(py: str, out: Path, run_dir: Path, domain: str = DOMAIN) -> list[str]:
     """REPORT.md with its pictures (loss, pass@k against k, families, heatmap), beside DEMO.md."""
-    return [py, "scripts/report.py", "--domain", DOMAIN, "--run", str(run_dir), "--baseline",
+    return [py, "scripts/report.py", "--domain", domain, "--run", str(run_dir), "--baseline",
             str(out / "baseline" / "results.json"), "--out", str(out / "REPORT.md")]
 
 
-def summary(out: Path, timings: dict, command: str) -> str:
+def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str:
     """DEMO.md: every figure read from the gates' own output files."""
     base = json.loads((out / "baseline" / "results.json").read_text())
     decision = json.loads((out / "decision.json").read_text())
@@ -75,7 +91,7 @@ def summary(out: Path, timings: dict, command: str) -> str:
     choice = base["generation"].get("precision_choice") or {}
     cpu = choice.get("cpu") or {}
     probe = choice.get("probe") or {}
-    lines = [f"# Demo: gates A to E on the embedded model, {DOMAIN}", "",
+    lines = [f"# Demo: gates A to E on the embedded model, {domain}", "",
              f"Produced by `{command}` at commit {run.get('git_commit', '?')}; "
              f"{run.get('host', {}).get('cpus', '?')} CPU cores, no GPU; CPU {cpu.get('cpu', '?')} "
              f"({cpu.get('capability', '?')}, native bf16: {', '.join(cpu.get('native_bf16_flags') or []) or 'none'}); "
@@ -94,6 +110,14 @@ def summary(out: Path, timings: dict, command: str) -> str:
     for fam in sorted(base["families"]):
         b, t = base["families"][fam]["pass_at_k"], tuned["families"].get(fam, {}).get("pass_at_k", {})
         lines.append(f"| {fam} | {_cell(b, 1)} | {_cell(t, 1)} | {_cell(b, 5)} | {_cell(t, 5)} |")
+    if decision.get("styles"):
+        lines += ["", "| phrasing style | in training | items | baseline pass@5 | tuned pass@5 | gain, 95% CI (pp) |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for st, v in decision["styles"].items():
+            seen = {True: "yes", False: "no (held out)", None: "?"}[v["in_training"]]
+            lines.append(f"| {st} | {seen} | {v['items']} | {_cell(base['styles'][st]['pass_at_k'], 5)} | "
+                         f"{_cell(tuned['styles'][st]['pass_at_k'], 5)} | {v['delta_pp']:+.1f} "
+                         f"[{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
     gen_s = {"B": base["throughput"]["generate_seconds"],
              "D": sum(json.loads(Path(c["results"]).read_text())["throughput"]["generate_seconds"]
                       for c in json.loads((out / "gate_d" / "summary.json").read_text())["combinations"])}
@@ -113,18 +137,25 @@ def summary(out: Path, timings: dict, command: str) -> str:
 
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", default=str(ROOT / "results" / DOMAIN / "demo"))
-    p.add_argument("--run-dir", default=str(ROOT / "adapters" / DOMAIN / "demo"))
+    p.add_argument("--domain", default=DOMAIN, help="domain with a demo config (default %(default)s)")
+    p.add_argument("--out", default="", help="default results/<domain>/demo")
+    p.add_argument("--run-dir", default="", help="default adapters/<domain>/demo")
     return p
 
 
 def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
-    out, run_dir = Path(args.out), Path(args.run_dir)
+    out = Path(args.out or ROOT / "results" / args.domain / "demo")
+    run_dir = Path(args.run_dir or ROOT / "adapters" / args.domain / "demo")
+    try:
+        demo_settings(args.domain)
+    except Exception as exc:  # UserError: no demo for this domain; unknown domain
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     timings_path = out / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     rc = 0
-    for gate, cmd in gate_commands(sys.executable, out, run_dir):
+    for gate, cmd in gate_commands(sys.executable, out, run_dir, args.domain):
         print(f"\n=== gate {gate}: {' '.join(cmd[1:])}", flush=True)
         t = time.perf_counter()
         rc = subprocess.run(cmd, cwd=ROOT).returncode
@@ -134,10 +165,11 @@ def main(argv=None) -> int:
         if rc != 0 and not (gate == "E" and rc == 3):
             print(f"demo stopped: gate {gate} exited {rc}", file=sys.stderr)
             return rc
-    text = summary(out, timings, "make demo")
+    text = summary(out, timings, "make demo" + (f" DOMAIN={args.domain}" if args.domain != DOMAIN else ""),
+                   args.domain)
     atomic_write_text(out / "DEMO.md", text)
     print("\n" + text)
-    subprocess.run(report_command(sys.executable, out, run_dir), cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(report_command(sys.executable, out, run_dir, args.domain), cwd=ROOT, stdout=subprocess.DEVNULL)
     print(f"report with pictures: {out / 'REPORT.md'}")
     return rc
 

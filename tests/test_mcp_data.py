@@ -142,3 +142,14 @@ def test_registry_domain_and_specialists():
             sorted(cfg["focus_tools"])
     with pytest.raises(DataError, match="does not define"):
         McpToolsDomain(tools=FIX / "openai_tools.json").configure(specialist="editor")
+
+
+def test_every_item_records_its_style_and_no_held_out_style_is_in_training():
+    from domains.mcp_tools.phrasing import HELD_OUT_STYLES, STYLES
+
+    dom = get("mcp_tools")
+    train, ev = dom.load(ROOT / dom.default_train), dom.load(ROOT / dom.default_eval)
+    assert all(it.get("style") in STYLES for it in train + ev)
+    assert HELD_OUT_STYLES and not {it["style"] for it in train} & set(HELD_OUT_STYLES)
+    held = [it for it in ev if it["style"] in HELD_OUT_STYLES]
+    assert len(held) >= 20, "the held-out slice needs enough items for an interval"

@@ -58,6 +58,7 @@ class LuantiDomain(Domain):
     levels = LEVELS
     default_train = "data/luanti/train.jsonl"
     default_eval = "data/luanti/eval.jsonl"
+    demo_config = "training/smollm2-135m_luanti_demo.yaml"
 
     # --- data -------------------------------------------------------------------------------
     def load(self, path) -> list[dict]:

@@ -53,6 +53,7 @@ class McpToolsDomain(Domain):
     levels = scoring.LEVELS
     default_train = "data/mcp_tools/train.jsonl"
     default_eval = "data/mcp_tools/eval.jsonl"
+    demo_config = "training/smollm2-135m_mcp_tools_demo.yaml"
 
     def __init__(self, tools=None, specialist=None):
         self.tools_path = None
@@ -117,6 +118,8 @@ class McpToolsDomain(Domain):
                 "family": str(meta.get("family", obj.get("family", _family(len(calls))))),
                 "prompt": msgs[:last], "calls": calls, "answer": answer if not calls else "",
                 "tools": tools, "metadata": meta}
+        if isinstance(meta.get("style"), str) and meta["style"]:
+            item["style"] = meta["style"]   # the request's register: its own slice in results and gate E
         problem = _gold_problem(calls, {t["name"]: t for t in tools}, unknown, self._tools_file())
         return {**item, "_gold_problem": problem} if problem else item
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from core.files import atomic_write_jsonl, atomic_write_text, sha256_file
 from domains.mcp_tools import scoring
-from domains.mcp_tools.phrasing import FRAMES, JOINS2, JOINS3, TOOLS
+from domains.mcp_tools.phrasing import (CHATTY_ASK, CHATTY_CLOSE, CHATTY_OPEN, FRAMES, HELD_OUT_STYLES, JOINS2,
+                                        JOINS3, JOINS4, STYLES, TOOLS)
 from domains.mcp_tools.snes_tools import snes_tools
 
 SCENARIOS = [  # (tool sequence, links: (from call, arg key, shown key, to call, arg key, shown key))
@@ -93,16 +94,24 @@ def _calls_for(rng, tools, links):
     return [{"name": t, "arguments": a} for t, (a, _, _) in zip(tools, parts)], clauses
 
 
-def _sentence(rng, clauses):
-    if len(clauses) == 1:
-        text = rng.choice(FRAMES).format(clauses[0])
-    elif len(clauses) == 2:
-        text = rng.choice(JOINS2).format(*clauses)
-    elif len(clauses) == 3:
-        text = rng.choice(JOINS3).format(*clauses)
+def _sentence(rng, clauses, style):
+    """The request in one register (phrasing.STYLES); "chatty" wraps a plain body in a situation."""
+    body_style = "plain" if style == "chatty" else style
+    frames = {1: FRAMES, 2: JOINS2, 3: JOINS3}.get(len(clauses), JOINS4)[body_style]
+    if style == "chatty" and len(clauses) == 1:
+        body = rng.choice(CHATTY_ASK).format(clauses[0])
     else:
-        text = "First {}, then {}. After that {}, and finally {}.".format(*clauses)
-    return text[0].upper() + text[1:]
+        body = rng.choice(frames).format(*clauses)
+    body = body[0].upper() + body[1:]
+    if style != "chatty":
+        return body
+    return " ".join(x for x in (rng.choice(CHATTY_OPEN), body, rng.choice(CHATTY_CLOSE)) if x)
+
+
+def _style(rng, split) -> str:
+    """A register for the next item: eval draws from every style, train never from a held-out one."""
+    allowed = [s for s in STYLES if split == "eval" or s not in HELD_OUT_STYLES]
+    return rng.choice(allowed)
 
 
 def _candidates(rng, calls):
@@ -157,7 +166,8 @@ def _make_split(split, banned=None):
             if attempts > target * 50:
                 raise RuntimeError(f"builder: cannot make {target} leak-free {split}/{family} items")
             calls, clauses = _family_item(rng, family, attempts)
-            request = _sentence(rng, clauses)
+            style = _style(rng, split)
+            request = _sentence(rng, clauses, style)
             k = keys(request, calls)
             if k["request"] in seen_req or k["calls"] in seen_calls:
                 continue
@@ -167,17 +177,18 @@ def _make_split(split, banned=None):
             seen_req.add(k["request"])
             seen_calls.add(k["calls"])
             made += 1
-            items.append(_jsonl_item(f"{split}-{family}-{made:04d}", family, request, calls, _candidates(rng, calls)))
+            items.append(_jsonl_item(f"{split}-{family}-{made:04d}", family, request, calls, _candidates(rng, calls),
+                                     style))
     return items
 
 
-def _jsonl_item(item_id, family, request, calls, tool_names):
+def _jsonl_item(item_id, family, request, calls, tool_names, style):
     tool_calls = [{"id": f"call_{i}", "type": "function",
                    "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
                   for i, c in enumerate(calls, 1)]
     return {"messages": [{"role": "user", "content": request},
                          {"role": "assistant", "content": None, "tool_calls": tool_calls}],
-            "metadata": {"id": item_id, "family": family, "tools": tool_names}}
+            "metadata": {"id": item_id, "family": family, "style": style, "tools": tool_names}}
 
 
 def _raw_keys(rows):
@@ -229,6 +240,8 @@ def build(out_dir: Path) -> dict:
             raise RuntimeError(f"builder: gold answer of {item['id']} fails: {r.detail}")
     summary = {**report, "tools": len(tools), "families": {
         s: dict(Counter(i["family"] for i in items)) for s, items in (("train", train), ("eval", ev))},
+        "styles": {s: dict(sorted(Counter(i.get("style") for i in items).items()))
+                   for s, items in (("train", train), ("eval", ev))}, "held_out_styles": list(HELD_OUT_STYLES),
         "sha256": {n: sha256_file(out_dir / n) for n in ("tools.json", "train.jsonl", "eval.jsonl")}}
     _write_readme(out_dir, summary, train, ev)
     return summary

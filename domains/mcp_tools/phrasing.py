@@ -265,6 +265,21 @@ TOOLS = {
     "mesen2.load_state": (g_slot, [((), "load state slot {slot}"), ((), "restore the emulator state from slot {slot}")]),
 }
 
-FRAMES = ["{}.", "Please {}.", "Can you {}?", "I need you to {}.", "{} please.", "Could you {} for me?"]
-JOINS2 = ["{}, then {}.", "First {}. Then {}.", "{} and after that {}.", "Please {}, and then {}."]
-JOINS3 = ["{}, then {}, and finally {}.", "First {}. Next {}. Last, {}.", "Please {}, {}, then {}."]
+# Registers (styles) of a request, recorded per item (metadata.style). "plain" and "polite" are in
+# training; "chatty" (a situation, the request inside it, a sign-off) is held out of training entirely, so
+# its eval items measure whether an adapter learnt the tools or the training phrasing.
+FRAMES = {"plain": ["{}.", "{}"],
+          "polite": ["Please {}.", "Can you {}?", "I need you to {}.", "{} please.", "Could you {} for me?"]}
+JOINS2 = {"plain": ["{}, then {}.", "First {}. Then {}.", "{} and after that {}."],
+          "polite": ["Please {}, and then {}.", "Could you {}, then {}?", "I need you to {} and then {}."]}
+JOINS3 = {"plain": ["{}, then {}, and finally {}.", "First {}. Next {}. Last, {}."],
+          "polite": ["Please {}, {}, then {}.", "Could you {}, then {}, and then {}?"]}
+JOINS4 = {"plain": ["First {}, then {}. After that {}, and finally {}."],
+          "polite": ["Please {} first, then {}. After that {}, and finally {}."]}
+CHATTY_OPEN = ["Hey! I'm chasing a glitch in my ROM hack.", "Ok so the title screen looks wrong after my last change.",
+               "Quick one while I test the new dungeon.", "Hi, I'm stuck debugging the overworld code.",
+               "Long night of hacking here, so bear with me.", "My patch broke something and I want to look closer."]
+CHATTY_ASK = ["Would you mind if we {}?", "What I want is to {}.", "Can we {} real quick?", "Let's {}."]
+CHATTY_CLOSE = ["Thanks a lot!", "Cheers.", "That would help me a ton.", "", "Thank you!"]
+STYLES = ("plain", "polite", "chatty")
+HELD_OUT_STYLES = ("chatty",)

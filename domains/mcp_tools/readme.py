@@ -15,6 +15,10 @@ def readme_text(summary: dict, train: list[dict], ev: list[dict]) -> str:
     fam = summary["families"]
     fam_rows = "\n".join(f"| {f} | {fam['train'].get(f, 0)} | {fam['eval'].get(f, 0)} |"
                          for f in ("single", "multi", "sequence"))
+    st = summary["styles"]
+    style_rows = "\n".join(f"| {s} | {st['train'].get(s, 0)} | {st['eval'].get(s, 0)} |"
+                           for s in sorted(set(st["train"]) | set(st["eval"])))
+    held = ", ".join(f"`{s}`" for s in summary["held_out_styles"])
     sha = "\n".join(f"- `{n}`: `{h}`" for n, h in summary["sha256"].items())
     return f"""# mcp_tools data (generated: do not edit by hand)
 
@@ -25,7 +29,7 @@ Rebuild, byte for byte: `.venv/bin/python -c "from domains import get; get('mcp_
   `tools` list. Dotted names are the names (see `toolset.py` for the `__` alias convention).
 - `train.jsonl`: {summary['train_items']} items; `eval.jsonl`: {summary['eval_items']} items. OpenAI chat format:
   a user request, then the gold assistant turn with `tool_calls` (arguments as a JSON string);
-  `metadata` = id, family, candidate tool names shown to the model.
+  `metadata` = id, family, style (the request's register), candidate tool names shown to the model.
 
 | family | train | eval |
 | --- | --- | --- |
@@ -33,6 +37,16 @@ Rebuild, byte for byte: `.venv/bin/python -c "from domains import get; get('mcp_
 
 Families: `single` = one call; `multi` = two calls in order; `sequence` = three or four calls in order,
 later calls reusing earlier values.
+
+| style | train | eval |
+| --- | --- | --- |
+{style_rows}
+
+Styles (registers of the request, `phrasing.py`): `plain` ("Load state slot 3."), `polite` ("Could you
+load state slot 3 for me?"), `chatty` (a situation, the request inside it, a sign-off: "Quick one while I
+test the new dungeon. Can we load state slot 3 real quick? Cheers."). Held out of training entirely:
+{held}; their eval items are reported as their own slice in every result and in gate E, so a user sees
+whether an adapter learnt the tools or the training phrasing.
 
 ## Leak audit (computed by `builder.audit` on the loaded files)
 
