@@ -10,16 +10,18 @@ SYSTEM_LUA = (
 
 SYSTEM_DIFF = (
     "You are an expert Luanti (formerly Minetest) mod developer. You fix broken mod code. Answer with "
-    "a unified diff of init.lua (headers --- a/init.lua and +++ b/init.lua, then @@ hunks with 3 lines "
-    "of context) in a single ```diff code block. No explanations.")
+    "one SEARCH/REPLACE block per change: a line <<<<<<< SEARCH, the exact lines of init.lua to change, "
+    "a line =======, the lines that replace them, a line >>>>>>> REPLACE. Quote only the lines you change "
+    "(plus a neighbour when they are not unique). No explanations.")
 
 
-def user_message(family: str, instruction: str, input_text: str, modname: str) -> str:
-    """The user turn for one item; `modname` is the mod the code is loaded as."""
-    head = f"Mod name: {modname}\n\n"
+def user_message(family: str, instruction: str, input_text: str, modname: str | None) -> str:
+    """The user turn for one item; `modname` is the mod the code is loaded as (None: the request leaves
+    the mod prefix to the answer, and no mod name is stated)."""
+    head = f"Mod name: {modname}\n\n" if modname else ""
     if family == "repair":
         return (f"{head}{instruction.strip()}\n\ninit.lua:\n```lua\n{input_text.rstrip()}\n```\n\n"
-                "Reply with a unified diff of init.lua that fixes it.")
+                "Reply with SEARCH/REPLACE blocks that fix it.")
     if family == "doc":
         return (f"{head}Lua API reference excerpt:\n{input_text.strip()}\n\n"
                 f"Task: {instruction.strip()}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import domains
 from core.errors import UserError
 from domains.luanti import build_source
 from domains.luanti.build_check import apply_unified_diff, check_item, near_duplicates
@@ -100,8 +101,13 @@ def test_repair_items_fail_before_and_pass_after(index):
     reg = _reg(text, {"description": "Lamp", "light_source": 14, "groups": {"cracky": 3}, "on_punch": "<function>"})
     item = repair_item(reg, index)
     assert item is not None
-    assert item["output"].startswith("--- a/init.lua\n+++ b/init.lua\n@@ ")
-    assert apply_unified_diff(item["input"], item["output"]) == item["fixed"]
+    from domains.edit import apply_blocks, parse_blocks
+
+    blocks = parse_blocks(item["output"])
+    assert blocks and item["output"].startswith("<<<<<<< SEARCH\n")
+    assert apply_blocks(item["input"], blocks) == item["fixed"]
+    # only the changed lines and the context that makes them unique: never the whole file
+    assert sum(len(s) for s, _ in blocks) < len(item["input"].split("\n"))
     assert check_item(item, Evaluator()) is None
     # an anti-gold: the unrepaired input must not pass as its own fix
     broken = {**item, "output": "--- a/init.lua\n+++ b/init.lua\n"}
@@ -135,7 +141,7 @@ def test_shipped_data_is_complete_split_and_licensed():
     for fam in ("scaffold", "repair", "doc"):
         assert sum(r["family"] == fam for r in evals) >= 20
         assert sum(r["family"] == fam for r in train) >= 150
-    keys = {"id", "family", "instruction", "input", "output", "expect", "source", "license"}
+    keys = {"id", "family", "style", "instruction", "input", "output", "expect", "source", "license"}
     ids = [r["id"] for r in train + evals]
     assert len(ids) == len(set(ids))
     assert all(set(r) == keys and r["expect"]["calls"] for r in train + evals)
@@ -156,7 +162,40 @@ def test_shipped_data_is_complete_split_and_licensed():
         mit, cl = rows(DATA / "mit" / f"{split}.jsonl"), rows(DATA / "copyleft" / f"{split}.jsonl")
         assert all(r["license"] == "MIT" for r in mit) and all(r["license"] != "MIT" for r in cl)
         assert len(mit) + len(cl) == len(rows(DATA / f"{split}.jsonl"))
-    assert all(r["output"].startswith("--- a/init.lua\n+++ b/init.lua\n") for r in train if r["family"] == "repair")
+    assert all(r["output"].startswith("<<<<<<< SEARCH\n") for r in train if r["family"] == "repair")
+
+
+def test_no_held_out_style_is_in_training_and_each_family_has_a_held_out_slice():
+    """The phrasing-robustness split: the held-out register never occurs in train, and eval has it in
+    every family (build_style)."""
+    from domains.luanti.build_style import HELD_OUT, STYLES
+
+    train, evals = rows(DATA / "train.jsonl"), rows(DATA / "eval.jsonl")
+    assert HELD_OUT and not {r["style"] for r in train} & set(HELD_OUT)
+    assert all(r["style"] in STYLES[r["family"]] for r in train + evals)
+    for fam in STYLES:
+        assert sum(r["family"] == fam and r["style"] in HELD_OUT for r in evals) >= 5, fam
+    # every register a user writes in is trained, but the held-out one
+    assert {r["style"] for r in train} == {s for f in STYLES.values() for s in f} - set(HELD_OUT)
+
+
+def test_an_open_request_checks_only_what_it_states():
+    """An item that leaves the mod prefix open: any prefix passes, the stated values are checked."""
+    dom = domains.get("luanti")
+    item = next(it for it in dom.load(DATA / "train.jsonl") if it["style"] == "open"
+                and any(str(c.get("name", "")).startswith("*:") for c in it["expect"]["calls"]))
+    call = item["expect"]["calls"][0]
+    suffix = call["name"][2:]
+    assert "Mod name:" not in dom.messages(item)[1]["content"] and f":{suffix}" not in item["instruction"]
+    ref = item["output"]
+    assert dom.validate(item, ref).passed
+    other = ref.replace(f'"mymod:{suffix}"', f'"copper_works:{suffix}"')
+    assert other != ref and dom.validate(item, other).passed, "another mod prefix is as good"
+    bare = ref.replace(f'"mymod:{suffix}"', f'"{suffix}"')
+    assert not dom.validate(item, bare).passed, "no prefix at all breaks Luanti's naming rule"
+    key, value = next((k, v) for k, v in call["fields"].items() if isinstance(v, str) and v)
+    wrong = ref.replace(json.dumps(value), json.dumps(value + " (changed)"), 1)
+    assert wrong != ref and dom.validate(item, wrong).status == "wrong_answer", f"a stated {key} must be checked"
 
 
 def test_doc_excerpts_quote_each_block_once():

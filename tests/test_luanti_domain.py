@@ -104,7 +104,7 @@ def test_repeated_ids_load_with_their_own_stable_ids(dom, tmp_path):
 def test_messages(dom, gold):
     rep = dom.messages(gold["repair-bread-comma"])
     assert [m["role"] for m in rep] == ["system", "user"]
-    assert "unified diff" in rep[0]["content"] and "unified diff of init.lua" in rep[1]["content"]
+    assert "SEARCH/REPLACE" in rep[0]["content"] and "SEARCH/REPLACE blocks that fix it" in rep[1]["content"]
     assert gold["repair-bread-comma"]["input"].strip() in rep[1]["content"]
     doc = dom.messages(gold["doc-abm-moss"])
     assert "minetest.register_abm" in doc[1]["content"] and "Moss growth" in doc[1]["content"]
@@ -127,3 +127,21 @@ def test_check_references_script(tmp_path, capsys):
     assert "gold ceiling 3/4" in out and "FAIL line 1 scaffold-lamp [scaffold] wrong_answer at level runs" in out
     assert main(["--data", str(tmp_path / "missing.jsonl")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["blocks", "blocks_reindented", "whole_file", "diff"])
+def test_a_repair_passes_as_search_replace_blocks_a_whole_file_or_a_diff(dom, gold, form):
+    """The three accepted repair answers, each applied to the broken input and scored the same way."""
+    from domains.edit import make_blocks, render_blocks
+
+    item = gold["repair-bread-comma"]
+    fixed = item["input"].replace('"mymod_bread.png"\n', '"mymod_bread.png",\n')
+    answer = {"blocks": render_blocks(make_blocks(item["input"], fixed)),
+              "blocks_reindented": "```\n<<<<<<< SEARCH\n  inventory_image = \"mymod_bread.png\"\n=======\n"
+                                   "  inventory_image = \"mymod_bread.png\",\n>>>>>>> REPLACE\n```\n",
+              "whole_file": f"```lua\n{fixed}```\n",
+              "diff": item["output"]}[form]
+    res = dom.validate(item, answer)
+    assert res.passed, res
+    if form == "blocks":
+        assert answer.count("SEARCH") == 1 and len(answer.splitlines()) == 5  # only the changed line copied

@@ -54,3 +54,23 @@ def test_derive_and_modname():
     assert modname_for(exp) == "mymod" and modname_for(None) == "mymod"
     assert modname_for({"calls": [{"api": "register_chatcommand", "name": "hi"},
                                   {"api": "register_node", "name": "farming:x"}]}) == "farming"
+
+
+def test_a_derived_expectation_keeps_only_what_the_request_states():
+    """Seed data without `expect`: the reference's run gives every field, the check keeps the stated."""
+    from domains.luanti.expect import stated_only
+
+    derived = {"calls": [{"api": "register_node", "name": "mymod:copper_scraps",
+                          "fields": {"description": "Recycles old tools", "tiles": ["mymod_scraps.png"],
+                                     "walkable": True, "groups": {"cracky": 3}, "on_punch": "<function>"}}]}
+    text = "Register a basic node called 'copper_scraps' with description 'Recycles old tools'; not walkable."
+    exp, facts = stated_only(derived, text)
+    call = exp["calls"][0]
+    assert call["name"] == "*:copper_scraps"                      # the prefix was never stated
+    assert call["fields"] == {"description": "Recycles old tools"}  # walkable: named but its value is not
+    assert set(facts["dropped"]) >= {"register_node.tiles", "register_node.groups", "register_node.on_punch"}
+    full, _ = stated_only(derived, "Add mymod:copper_scraps, walkable = true, with an on_punch callback.")
+    assert full["calls"][0]["name"] == "mymod:copper_scraps"
+    assert full["calls"][0]["fields"] == {"walkable": True, "on_punch": "<function>"}
+    bare, facts = stated_only(derived, "Make me some kind of block.")
+    assert bare == {"calls": [{"api": "register_node"}]} and "register_node name mymod:copper_scraps" in facts["dropped"]

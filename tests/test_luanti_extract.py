@@ -93,3 +93,21 @@ def test_answered_never_early_on_real_completions():
             for cut in range(len(text) + 1):
                 if answered(text[:cut], kind):
                     assert extract(text[:cut], kind) == extract(text, kind), (text[:cut], kind)
+
+
+def test_answered_edit_never_early():
+    """Every prefix of a repair answer where answered_edit() is True extracts what the whole text does,
+    whatever follows (SEARCH/REPLACE blocks, a diff, the whole file, fenced or not)."""
+    from domains.luanti.extract import answered_edit, extract_edit
+
+    block = "<<<<<<< SEARCH\n\tdescripton = 'A',\n=======\n\tdescription = 'A',\n>>>>>>> REPLACE\n"
+    texts = [f"```\n{block}```\nThat fixes the field name.\n", f"Here:\n```text\n{block}```\n```lua\nx = 1\n```\n",
+             block + "```\nmore\n", "```diff\n--- a/init.lua\n+++ b/init.lua\n@@ -1 +1 @@\n-a\n+b\n```\n",
+             "```lua\nminetest.register_node('m:a', {})\n```\n" + block]
+    for text in texts:
+        assert extract_edit(text) is not None, text
+        for cut in range(len(text) + 1):
+            if answered_edit(text[:cut]):
+                for more in CONTINUATIONS + ["\n" + block, "```\n" + block + "```\n"]:
+                    assert extract_edit(text[:cut] + more) == extract_edit(text[:cut]), (text[:cut], more)
+    assert answered_edit(texts[0]) and not answered_edit(block)

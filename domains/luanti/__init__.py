@@ -1,9 +1,11 @@
 """The Luanti (Minetest) mod domain: scaffold / repair / doc tasks scored by running the code.
 
 Validation levels, in order (repair adds "applies" after "extracts"):
-  extracts            a ```lua block (or a ```diff block for repair) is found in the completion
-  applies             (repair) the diff parses, names one relative file (patch -p1) and applies to
-                      the input
+  extracts            a ```lua block (for repair: SEARCH/REPLACE blocks, a unified diff or the whole
+                      fixed file, extract.extract_edit) is found in the completion
+  applies             (repair) the edit applies to the input: every SEARCH text found exactly once
+                      (domains/edit.py), or the diff parses and applies (patch -p1); the whole fixed
+                      file applies trivially
   parses              LuaJIT's parser accepts the code
   runs                the load-time code runs in the sandbox against the mock Luanti API
   meets_expectations  the recorded API calls deep-contain the item's `expect` (see expect.py)
@@ -53,7 +55,7 @@ def _check_expect(path, lineno, expect: dict):
 
 class LuantiDomain(Domain):
     name = "luanti"
-    version = "luanti-v1"
+    version = "luanti-v2"
     families = FAMILIES
     levels = LEVELS
     default_train = "data/luanti/train.jsonl"
@@ -65,10 +67,15 @@ class LuantiDomain(Domain):
         """Schema errors raise DataError (file:line); duplicates and references that do not run load,
         recorded on the item (domains/loading.py)."""
         items = load_jsonl(path, lambda obj, lineno: self._check_item(path, lineno, obj))
+        from domains.luanti.expect import stated_only
+
         for item in items:
             if "expect" not in item:
-                item["expect"] = self._derive_expect(item)
-                item["expect_derived"] = item["expect"] is not None
+                derived = self._derive_expect(item)
+                item["expect_derived"] = derived is not None
+                if derived is not None:   # check only what the instruction states (expect.stated_only)
+                    derived, item["expect_facts"] = stated_only(derived, item["instruction"] + "\n" + item["input"])
+                item["expect"] = derived
         return items
 
     def data_notes(self, items: list[dict]) -> dict:
@@ -76,8 +83,15 @@ class LuantiDomain(Domain):
         how many have none (the reference did not run)."""
         derived = sum(bool(it.get("expect_derived")) for it in items)
         missing = sum(it.get("expect") is None for it in items)
-        return {"expect_explicit": len(items) - derived - missing, "expect_derived": derived,
-                **({"expect_missing": missing} if missing else {})}
+        facts = [it["expect_facts"] for it in items if it.get("expect_facts")]
+        notes = {"expect_explicit": len(items) - derived - missing, "expect_derived": derived,
+                 **({"expect_missing": missing} if missing else {})}
+        if facts:   # where each derived fact came from: the reference's run, kept only when stated
+            notes["expect_derived_facts"] = {
+                "kept_stated": sum(len(f["kept"]) for f in facts),
+                "dropped_not_stated": sum(len(f["dropped"]) for f in facts),
+                "example": next(({"id": it["id"], **it["expect_facts"]} for it in items if it.get("expect_facts")), None)}
+        return notes
 
     def _check_item(self, path, lineno, obj: dict) -> dict:
         check_fields(path, lineno, obj, _REQUIRED, _OPTIONAL, FAMILIES, nonempty=("instruction", "output"))
@@ -91,18 +105,14 @@ class LuantiDomain(Domain):
     def _derive_expect(self, item: dict) -> dict | None:
         """Expectations from running the reference; None, with the item marked, when it does not run."""
         from domains.luanti import expect, sandbox
-        from domains.patch import HunkFailed, PatchError, patch_text
 
         levels = dict.fromkeys(self.levels_for(item), False)
         levels["extracts"] = True
         code = item["output"]
         if item["family"] == "repair":
-            try:
-                code = patch_text(item["input"], item["output"])
-            except PatchError as exc:
-                status = "wrong_answer" if isinstance(exc, HunkFailed) else "format_error"
-                return _no_expect(item, _result(status, f"the reference diff does not apply: {exc}", levels))
-            levels["applies"] = True
+            code, fail = _apply_repair(item["input"], item["output"], levels)
+            if fail is not None:
+                return _no_expect(item, _result(fail[0], f"the reference edit does not apply: {fail[1]}", levels))
         res = sandbox.get_pool().run(code, "mymod")
         if res["status"] != "ok":
             levels["parses"] = res["status"] != "syntax_error"
@@ -119,10 +129,17 @@ class LuantiDomain(Domain):
         return item["instruction"] + "\n" + item["input"]
 
     # --- prompting ----------------------------------------------------------------------------
-    def modname(self, item: dict) -> str:
-        from domains.luanti.expect import modname_for
+    def modname(self, item: dict, code: str = "") -> str | None:
+        """The mod the code loads as. An item that leaves the prefix open (expected names "*:suffix")
+        states none to the model (None, no "Mod name:" line) and loads as the mod its answer names."""
+        from domains.luanti.expect import modname_for, open_prefix
 
-        return item.get("modname") or modname_for(item.get("expect"))
+        if item.get("modname"):
+            return item["modname"]
+        if open_prefix(item.get("expect")):
+            named = _REGISTERED_PREFIX.search(code)
+            return (named.group(1) if named else "mymod") if code else None
+        return modname_for(item.get("expect"))
 
     def messages(self, item: dict) -> list[dict]:
         from prompts import luanti as prompt
@@ -174,26 +191,22 @@ class LuantiDomain(Domain):
 
         from domains.luanti.extract import answered
 
-        return partial(answered, kind="diff" if item["family"] == "repair" else "lua")
+        from domains.luanti.extract import answered_edit
+
+        return answered_edit if item["family"] == "repair" else partial(answered, kind="lua")
 
     def _code_from(self, item, completion, levels):
         from domains.luanti.extract import extract
-        from domains.patch import HunkFailed, PatchError, patch_text
 
-        repair = item["family"] == "repair"
-        code = extract(completion or "", "diff" if repair else "lua")
-        if code is None:
-            what = "unified diff" if repair else "Lua code"
-            return None, _result("format_error", f"no {what} found in the completion", levels)
-        levels["extracts"] = True
-        if repair:
-            try:
-                code = patch_text(item["input"], code)
-            except HunkFailed as exc:
-                return None, _result("wrong_answer", f"diff does not apply: {exc}", levels)
-            except PatchError as exc:
-                return None, _result("format_error", f"bad diff: {exc}", levels)
-            levels["applies"] = True
+        if item["family"] == "repair":
+            code, fail = _apply_repair(item["input"], completion or "", levels)
+            if fail is not None:
+                return None, _result(*fail, levels)
+        else:
+            code = extract(completion or "", "lua")
+            if code is None:
+                return None, _result("format_error", "no Lua code found in the completion", levels)
+            levels["extracts"] = True
         if len(code.encode("utf-8")) > MAX_CODE_BYTES:
             return None, _result("resource_limit", f"code is over {MAX_CODE_BYTES:,} bytes", levels)
         return code, None
@@ -201,7 +214,7 @@ class LuantiDomain(Domain):
     def _run_checks(self, item, code, levels, server):
         from domains.luanti import expect, sandbox
 
-        modname = self.modname(item)
+        modname = self.modname(item, code)
         res = sandbox.get_pool().run(code, modname)
         metrics = {"sandbox_seconds": res.get("seconds", 0.0), "calls": len(res["calls"])}
         if res["status"] == "syntax_error":
@@ -232,6 +245,29 @@ class LuantiDomain(Domain):
 
         return [Toolchain("lupa-luajit21", _lupa_ok, "pip install lupa (pinned in env/cpu.lock)"),
                 Toolchain("luanti-server", server.available, server.INSTALL_HINT, required=False)]
+
+
+def _apply_repair(source: str, answer: str, levels: dict):
+    """(fixed code, None) or (None, (status, detail)) for a repair answer: SEARCH/REPLACE blocks, a
+    unified diff or the whole fixed file (extract.extract_edit); sets levels extracts and applies."""
+    from domains.edit import EditFailed, apply_blocks
+    from domains.luanti.extract import extract_edit
+    from domains.patch import HunkFailed, PatchError, patch_text
+
+    found = extract_edit(answer)
+    if found is None:
+        return None, ("format_error", "no SEARCH/REPLACE block, unified diff or Lua code found in the completion")
+    levels["extracts"] = True
+    kind, body = found
+    try:
+        code = apply_blocks(source, body) if kind == "blocks" else patch_text(source, body) if kind == "diff" \
+            else body
+    except (EditFailed, HunkFailed) as exc:
+        return None, ("wrong_answer", f"{'edit' if kind == 'blocks' else 'diff'} does not apply: {exc}")
+    except PatchError as exc:
+        return None, ("format_error", f"bad diff: {exc}")
+    levels["applies"] = True
+    return code, None
 
 
 def _no_expect(item: dict, res: Result) -> None:

@@ -27,9 +27,10 @@ from domains.luanti.build_items import rng_for, scaffold_item
 from domains.luanti.build_lua import Evaluator
 from domains.luanti.build_render import collect
 from domains.luanti.build_repair import repair_item
+from domains.luanti.build_style import HELD_OUT, chatty, pick_style
 from domains.luanti.build_source import GAME_API, LUA_API, copyright_stanzas, find_sources, license_for
 
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 EVAL_MODS = ("minetest_game/farming", "minetest_game/vessels", "minetest_game/fireflies",
              "devtest/basetools", "devtest/util_commands", "builtin/common")
 EVAL_DOC_APIS = ("register_tool", "register_decoration", "register_on_leaveplayer",
@@ -38,7 +39,7 @@ TRAIN_PER_FAMILY = 230
 EVAL_PER_FAMILY = 30
 NEAR_DUP = 0.75  # pairs seen at >= 0.75 restate nearly all values; 0.70-0.72 differ in values
 DOC_LICENSE = "LGPL-2.1-or-later"  # lua_api.txt falls under the copyright file's "Files: *" stanza
-SCHEMA_KEYS = ("id", "family", "instruction", "input", "output", "expect", "source", "license")
+SCHEMA_KEYS = ("id", "family", "style", "instruction", "input", "output", "expect", "source", "license")
 
 
 def item_id(item: dict) -> str:
@@ -50,10 +51,13 @@ def _from_registrations(regs, doc) -> list[dict]:
     items, rotation = [], Counter()
     for reg in regs:
         meta = {"source": reg.source, "license": reg.src.license, "_mod": reg.src.mod, "_api": reg.api}
-        sc = scaffold_item(reg)
+        split = "eval" if reg.src.mod in EVAL_MODS else "train"
+        styles = rng_for("style", reg.source, reg.api, reg.name)
+        sc = scaffold_item(reg, pick_style("scaffold", split, styles))
         if sc:
-            items.append({**sc, **meta, "_split": "eval" if reg.src.mod in EVAL_MODS else "train"})
-        rp = repair_item(reg, rotation[reg.src.mod])  # each mod cycles through the fault kinds
+            items.append({**sc, **meta, "_split": split})
+        # each mod cycles through the fault kinds
+        rp = repair_item(reg, rotation[reg.src.mod], pick_style("repair", split, styles))
         if rp:
             rotation[reg.src.mod] += 1
             fault = rp.pop("fault")
@@ -66,19 +70,29 @@ def _from_registrations(regs, doc) -> list[dict]:
             if in_eval_mod != eval_api:
                 continue  # would tie an eval mod to a train excerpt or the reverse: leakage
             src = dc.pop("doc_source")
-            items.append({**dc, **meta, "source": f"{src}; {reg.source}", "license": DOC_LICENSE,
-                          "_split": "eval" if eval_api else "train"})
+            items.append(_doc_style({**dc, **meta, "source": f"{src}; {reg.source}", "license": DOC_LICENSE,
+                                     "_split": "eval" if eval_api else "train"}))
     stanzas = copyright_stanzas()
     for dc in doc_dyes(GAME_API, license_for("mtg/game_api.txt", stanzas)):
         dc.pop("group")
         src = dc.pop("doc_source")
-        items.append({**dc, "source": src, "_mod": "game_api/Dyes", "_api": dc.pop("api"), "_split": "train"})
+        items.append(_doc_style({**dc, "source": src, "_mod": "game_api/Dyes", "_api": dc.pop("api"),
+                                 "_split": "train"}))
     for dc in doc_callbacks(doc):
         api = dc.pop("group").split("/", 1)[1]
         src = dc.pop("doc_source")
-        items.append({**dc, "source": src, "license": DOC_LICENSE, "_mod": f"lua_api/{api}", "_api": api,
-                      "_split": "eval" if api in EVAL_DOC_APIS else "train"})
+        items.append(_doc_style({**dc, "source": src, "license": DOC_LICENSE, "_mod": f"lua_api/{api}",
+                                 "_api": api, "_split": "eval" if api in EVAL_DOC_APIS else "train"}))
     return items
+
+
+def _doc_style(item: dict) -> dict:
+    """A doc item's register: its own "spec" instruction, or (eval only) the held-out chatty one."""
+    rng = rng_for("doc-style", item["source"], item["instruction"])
+    style = pick_style("doc", item["_split"], rng)
+    if style in HELD_OUT:
+        item["instruction"] = chatty(item["instruction"], rng)
+    return {**item, "style": style}
 
 
 def _sample(items: list[dict], n: int, salt: str) -> list[dict]:
@@ -119,7 +133,7 @@ def build(out_dir: Path) -> dict:
     regs = collect(sources)
     doc = ApiDoc(LUA_API)
     ev = Evaluator()
-    stats = {"build_version": BUILD_VERSION, "eval_mods": list(EVAL_MODS), "eval_doc_apis": list(EVAL_DOC_APIS),
+    stats = {"build_version": BUILD_VERSION, "held_out_styles": list(HELD_OUT), "eval_mods": list(EVAL_MODS), "eval_doc_apis": list(EVAL_DOC_APIS),
              "near_dup_threshold": NEAR_DUP, "debian_packages": {p: _package_version(p) for p in
                                                                  ("minetest-data", "minetest-server")},
              "sources": {"lua_files": len(sources), "registrations": len(regs),
@@ -162,6 +176,7 @@ def _counts(rows) -> dict:
             "license": dict(sorted(Counter(r["license"] for r in rows).items())),
             "api": dict(sorted(Counter(r["_api"] for r in rows).items())),
             "repair_fault": dict(sorted(Counter(r["_fault"] for r in rows if "_fault" in r).items())),
+            "style": dict(sorted(Counter(r["style"] for r in rows).items())),
             "mods": len({r["_mod"] for r in rows})}
 
 

@@ -48,18 +48,22 @@ def apply_unified_diff(text: str, diff: str) -> str:
     return "\n".join(out)
 
 
-def modname_of(expect: dict) -> str:
+_PREFIX = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+):""")
+
+
+def modname_of(expect: dict, code: str = "") -> str:
     for call in expect.get("calls", []):
-        if ":" in call.get("name", ""):
+        if ":" in call.get("name", "") and not call["name"].startswith("*:"):
             return call["name"].split(":")[0]
-    return "mymod"
+    found = _PREFIX.search(code)   # the prefix left open: the mod the code names
+    return found.group(1) if found else "mymod"
 
 
 def verdict(code: str, expect: dict, ev) -> str | None:
     err = compiles(code)
     if err:
         return f"syntax: {err}"
-    calls, err = ev.record(code, modname_of(expect))
+    calls, err = ev.record(code, modname_of(expect, code))
     if err:
         return f"runtime: {err}"
     return matches(expect, calls)
@@ -70,10 +74,13 @@ def check_item(item: dict, ev) -> str | None:
         return verdict(item["output"], item["expect"], ev)
     if verdict(item["input"], item["expect"], ev) is None:
         return "repair input already passes"
+    from domains.edit import apply_blocks, parse_blocks
+
+    blocks = parse_blocks(item["output"])
     try:
-        fixed = apply_unified_diff(item["input"], item["output"])
+        fixed = apply_blocks(item["input"], blocks) if blocks else apply_unified_diff(item["input"], item["output"])
     except ValueError as exc:
-        return f"diff does not apply: {exc}"
+        return f"edit does not apply: {exc}"
     problem = verdict(fixed, item["expect"], ev)
     return f"patched input fails: {problem}" if problem else None
 

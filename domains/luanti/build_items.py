@@ -100,54 +100,83 @@ def callback_field(reg) -> str | None:
     return None
 
 
-SCAFFOLD_TEMPLATES = [
-    "Register {a_kind} named \"{name}\" with {props}.",
-    "Write the Lua for a Luanti mod that registers the {kind} `{name}`. It must have:\n{bullets}",
-    "Using minetest.{short}, define the {kind} `{name}` with these values: {props}.",
-    "Add {a_kind} to my mod: name `{name}`; {semi}.",
-    "Create the {kind} \"{name}\" for Luanti (Minetest).\nRequired fields:\n{bullets}",
-    "I need {a_minetest_kind} called {name}. Set {props}.",
-]
-NAMELESS_TEMPLATES = [
-    "Register {a_kind} with {props}.",
-    "Write Luanti mod code that registers {a_kind}. It must have:\n{bullets}",
-    "Using minetest.{short}, add {a_kind} with these values: {props}.",
-    "Create {a_minetest_kind}.\nRequired fields:\n{bullets}",
-    "Add {a_kind} to my mod; {semi}.",
-]
+# Templates per register (build_style): "spec" lists the values, "terse" names them in one line.
+SCAFFOLD_TEMPLATES = {
+    "spec": ["Write the Lua for a Luanti mod that registers the {kind} `{name}`. It must have:\n{bullets}",
+             "Create the {kind} \"{name}\" for Luanti (Minetest).\nRequired fields:\n{bullets}"],
+    "terse": ["Register {a_kind} named \"{name}\" with {props}.",
+              "Using minetest.{short}, define the {kind} `{name}` with these values: {props}.",
+              "Add {a_kind} to my mod: name `{name}`; {semi}.",
+              "I need {a_minetest_kind} called {name}. Set {props}."],
+}
+NAMELESS_TEMPLATES = {
+    "spec": ["Write Luanti mod code that registers {a_kind}. It must have:\n{bullets}",
+             "Create {a_minetest_kind}.\nRequired fields:\n{bullets}"],
+    "terse": ["Register {a_kind} with {props}.", "Using minetest.{short}, add {a_kind} with these values: {props}.",
+              "Add {a_kind} to my mod; {semi}."],
+}
+# "open": a plain request naming the item without its mod prefix and only a few values, in words
+OPEN_TEMPLATES = ["Register a basic {kind} called '{suffix}' with {nat}.", "Make {a_kind} named {suffix}: {nat}.",
+                  "Add {a_kind} '{suffix}' to my mod with {nat}.", "I want {a_kind} called {suffix} that has {nat}.",
+                  "Create {a_kind} '{suffix}'. Give it {nat}."]
+OPEN_NAMELESS = ["Add {a_kind} with {nat}.", "I want {a_kind} that has {nat}.", "Make {a_kind}: {nat}."]
+OPEN_MAX_FIELDS = 3
 CALLBACK_TEXT = {
     "action": "an `action` callback (its body may stay empty)",
     "func": "a `func(name, param)` that returns true",
 }
 
 
-def describe(kind_api: str, name, fields: dict, callback, rng, templates=None) -> str:
+def natural(k: str, v) -> str:
+    """One stated value in words: description 'Stone', light_source 14, groups {cracky = 3}."""
+    if isinstance(v, str):
+        return f"{k} '{v}'"
+    return f"{k} {inline(v)}"
+
+
+def _and(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def describe(kind_api: str, name, fields: dict, callback, rng, templates=None, style: str = "terse") -> str:
     pairs = [f"{k} = {inline(v)}" for k, v in fields.items()]
     if callback:
         pairs.append(CALLBACK_TEXT.get(callback, f"an `{callback}` callback (an empty function is fine)"))
-    if templates is None:
-        templates = SCAFFOLD_TEMPLATES if name is not None else NAMELESS_TEMPLATES
-    tpl = rng.choice(templates)
-    props = ", ".join(pairs[:-1]) + " and " + pairs[-1] if len(pairs) > 1 else pairs[0]
     kind = KIND[kind_api]
     article = "an" if kind in ("ABM", "LBM", "ore", "alias") else "a"
+    if style == "open":
+        nat = [natural(k, v) for k, v in fields.items()] + ([CALLBACK_TEXT.get(callback, f"an `{callback}` callback")]
+                                                            if callback else [])
+        tpl = rng.choice(OPEN_TEMPLATES if name is not None else OPEN_NAMELESS)
+        return tpl.format(kind=kind, a_kind=f"{article} {kind}", suffix=str(name).split(":", 1)[-1], nat=_and(nat))
+    if templates is None:
+        templates = (SCAFFOLD_TEMPLATES if name is not None else NAMELESS_TEMPLATES)[style]
+    tpl = rng.choice(templates)
+    props = _and(pairs)
     return tpl.format(kind=kind, a_kind=f"{article} {kind}", a_minetest_kind=f"a Minetest {kind}",
                       name=name, short=kind_api, props=props,
                       semi="; ".join(pairs), bullets="\n".join(f"- {p}" for p in pairs))
 
 
-def expect_for(api, name, fields: dict, callback) -> dict:
+def expect_for(api, name, fields: dict, callback, open_prefix: bool = False) -> dict:
     exp_fields = dict(fields)
     if callback:
         exp_fields[callback] = "<function>"
     call = {"api": api, "fields": exp_fields}
     if name is not None:
-        call["name"] = name
+        call["name"] = f"*:{name.split(':', 1)[-1]}" if open_prefix else name
     return {"calls": [call]}
 
 
-def scaffold_item(reg) -> dict | None:
+def scaffold_item(reg, style: str = "terse") -> dict | None:
+    """One scaffold item in a register (build_style): spec, terse, open, or chatty (a terse or open
+    body in a situation). Its expectation checks what the instruction states and nothing else."""
+    from domains.luanti.build_style import chatty
+
     rng = rng_for("scaffold", reg.source, reg.api, reg.name)
+    body_style = style
+    if style == "chatty":
+        body_style = rng.choice(["terse", "open"])
     if reg.api == "register_alias":
         target = reg.fields["original"]
         instruction = rng.choice([
@@ -157,8 +186,10 @@ def scaffold_item(reg) -> dict | None:
         ]).format(a=reg.name, b=target)
         output = f"minetest.register_alias({inline(reg.name)}, {inline(target)})\n"
         expect = {"calls": [{"api": "register_alias", "args": [reg.name, target]}]}
+        if style == "chatty":
+            instruction = chatty(instruction, rng)
         return {"family": "scaffold", "instruction": instruction, "input": "", "output": output,
-                "expect": expect}
+                "expect": expect, "style": style if style == "chatty" else "terse"}
     if reg.api not in STATEABLE:
         return None
     fields = stated_fields(reg)
@@ -171,13 +202,28 @@ def scaffold_item(reg) -> dict | None:
         if not reg.fields.get("name"):
             return None
         fields = {"name": reg.fields["name"], **fields}
-    instruction = describe(reg.api, name, fields, callback, rng)
     out_fields = dict(fields)
     if callback:
         out_fields[callback] = "<function>"
-    return {"family": "scaffold", "instruction": instruction, "input": "",
-            "output": render_call(reg.api, name, out_fields),
-            "expect": expect_for(reg.api, name, fields, callback)}
+    open_ = body_style == "open"
+    if open_:   # a few values only, the description first; the reference writes just those
+        keep = sorted(fields, key=lambda k: (k != "name", k != "description"))[:OPEN_MAX_FIELDS]
+        fields = {k: fields[k] for k in fields if k in keep}
+        out_fields = {k: v for k, v in out_fields.items() if k in keep or k == callback}
+    instruction = describe(reg.api, name, fields, callback, rng, style=body_style)
+    if style == "chatty":
+        instruction = chatty(instruction, rng)
+    output = render_call(reg.api, name, out_fields)
+    if open_ and name is not None:
+        # the reference keeps its prefix only when it is a plain mod name the answer could choose
+        output = output.replace(f'"{name}"', f'"{_open_name(name)}"', 1)
+    return {"family": "scaffold", "instruction": instruction, "input": "", "output": output,
+            "expect": expect_for(reg.api, name, fields, callback, open_prefix=open_), "style": style}
+
+
+def _open_name(name: str) -> str:
+    """The reference's name for an open-prefix request: "mymod:<suffix>" (what a new mod would use)."""
+    return "mymod:" + name.split(":", 1)[-1]
 
 
 __all__ = ["scaffold_item", "stated_fields", "callback_field", "rng_for", "inline", "is_plain",

@@ -1,4 +1,4 @@
-"""Repair items: a real registration with one injected fault; the reference is a unified diff.
+"""Repair items: a real registration with one injected fault; the reference is SEARCH/REPLACE blocks.
 
 The snippet is the real call text (re-indented, with `local S = minetest.get_translator(...)` when it
 uses S) when that call is self-contained; otherwise the same registration rendered from its literal
@@ -125,12 +125,16 @@ HINTS = {
     "bad_prefix": "Loading the mod \"{mod}\" fails with: Name {bad} does not follow naming conventions: "
                   "\"{mod}:\" or \":\" prefix required",
 }
-TEMPLATES = [
-    "{hint} Fix init.lua and answer with a unified diff (--- a/init.lua, +++ b/init.lua).",
-    "This init.lua has a bug. {hint} Reply with a unified diff that fixes it.",
-    "Repair the following Luanti code. {hint} Give the fix as a unified diff of init.lua.",
-    "{hint} Write a patch (unified diff, a/init.lua -> b/init.lua) that repairs the file.",
-]
+# Per register (build_style): "spec" states the fault, "issue" reports what players or the log see.
+TEMPLATES = {
+    "spec": ["{hint} Fix init.lua.", "This init.lua has a bug. {hint} Fix it.",
+             "Repair the following Luanti code. {hint}", "{hint} Correct the file."],
+    "issue": ["Players on my server report a problem: {hint} Can you fix the mod?",
+              "Bug report from a player: \"{hint}\" Please fix init.lua.",
+              "Our server admin sent me this: {hint} What do I change?",
+              "Since the last update of my mod, this happens: {hint} Please fix it."],
+}
+ISSUE_SYNTAX = "the server will not start; its log ends with: {err}"
 
 
 def make_diff(broken: str, fixed: str) -> str:
@@ -138,8 +142,12 @@ def make_diff(broken: str, fixed: str) -> str:
                                         "a/init.lua", "b/init.lua", n=3))
 
 
-def repair_item(reg, index: int) -> dict | None:
-    """One repair item; `index` rotates the fault kind so the kinds stay balanced."""
+def repair_item(reg, index: int, style: str = "spec") -> dict | None:
+    """One repair item; `index` rotates the fault kind so the kinds stay balanced; `style` is its
+    register (build_style: spec, issue, or chatty around one of them)."""
+    from domains.edit import make_blocks, render_blocks
+    from domains.luanti.build_style import chatty
+
     if reg.api not in REPAIR_APIS:
         return None
     code = snippet(reg)
@@ -170,11 +178,17 @@ def repair_item(reg, index: int) -> dict | None:
     if syntax != bool(err):
         return None  # the edit did not break what it was meant to break
     mod = reg.name.split(":")[0] if reg.name and ":" in reg.name else "mymod"
+    body_style = rng.choice(["spec", "issue"]) if style == "chatty" else style
+    log = err.replace('[string "init.lua"]', "init.lua") if syntax else ""
     if syntax:
-        hint = "Luanti refuses to load it: " + err.replace('[string "init.lua"]', "init.lua") + "."
+        hint = ("Luanti refuses to load it: " + log + "." if body_style == "spec"
+                else ISSUE_SYNTAX.format(err=log) + ".")
     else:
         hint = HINTS[kind_name].format(kind=KIND[reg.api], key=key, mod=mod, bad=(key or ""),
                                        value=inline(fields.get(key, "")))
-    instruction = rng.choice(TEMPLATES).format(hint=hint)
-    return {"family": "repair", "instruction": instruction, "input": broken, "output": make_diff(broken, code),
-            "expect": _expect(reg, fields, key), "fault": kind_name, "fixed": code}
+    instruction = rng.choice(TEMPLATES[body_style]).format(hint=hint)
+    if style == "chatty":
+        instruction = chatty(instruction, rng)
+    return {"family": "repair", "instruction": instruction, "input": broken,
+            "output": render_blocks(make_blocks(broken, code)), "expect": _expect(reg, fields, key),
+            "fault": kind_name, "fixed": code, "style": style}

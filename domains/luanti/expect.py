@@ -3,6 +3,7 @@
 Semantics (shared with the data builder, see data/luanti/README.md): every expected entry must be matched
 by a DISTINCT recorded call with the same api (`minetest.`/`core.` prefix dropped), the same first string
 argument when "name" is given (a leading ":" stripped on both sides), and
+* a "name" of the form "*:suffix" (the request left the mod prefix open) matches any "<prefix>:suffix";
 * "fields": the first table argument deep-contains them: dict keys are a subset (values matched
   recursively), lists equal element-wise (recursively), numbers equal within 1e-9, strings exact,
   "<function>" = any Lua function, "<table>" = any table;
@@ -15,6 +16,7 @@ its own globals), and values the expectation does not name.
 """
 from __future__ import annotations
 
+from domains.luanti.build_lua import name_matches
 from domains.luanti.sandbox import LuaFunction
 
 EPS = 1e-9
@@ -71,7 +73,7 @@ def entry_matches(entry: dict, call: dict) -> bool:
         got = args[0] if args and isinstance(args[0], str) else None
         if got is None and args and isinstance(args[0], dict):   # register_lbm/abm carry name inside
             got = args[0].get("name") if isinstance(args[0].get("name"), str) else None
-        if got is None or got.lstrip(":") != str(entry["name"]).lstrip(":"):
+        if not name_matches(entry["name"], got):
             return False
     if "fields" in entry:
         table = _first_table(args)
@@ -121,8 +123,7 @@ def _near_miss(entry: dict, same_api: list[dict]) -> str:
         return " (no such call was made)"
     for c in same_api:
         args = c["args"]
-        if "name" in entry and (not args or not isinstance(args[0], str)
-                                or args[0].lstrip(":") != str(entry["name"]).lstrip(":")):
+        if "name" in entry and (not args or not name_matches(entry["name"], args[0])):
             continue
         table = _first_table(args)
         for k, v in (entry.get("fields") or {}).items():
@@ -174,6 +175,76 @@ def derive_expect(calls: list[dict]) -> dict:
             entry["args"] = [_plain(a) for a in args if not isinstance(a, (dict, list))]
         out.append(entry)
     return {"calls": out}
+
+
+def _stated(value, text: str) -> bool:
+    """A value the request names: a string quoted or written out, a number as a word, a table whose
+    every leaf is named."""
+    if isinstance(value, bool):
+        return ("true" if value else "false") in text
+    if isinstance(value, (int, float)):
+        import re
+
+        return re.search(rf"(?<![\w.]){re.escape(repr(value) if isinstance(value, float) else str(value))}(?![\w.])",
+                         text) is not None
+    if isinstance(value, str):
+        return value in text if value not in ("<function>", "<table>") else True
+    if isinstance(value, dict):
+        return bool(value) and all(_stated(v, text) for v in value.values())
+    if isinstance(value, list):
+        return bool(value) and all(_stated(v, text) for v in value)
+    return False
+
+
+def stated_only(expect: dict, text: str) -> tuple[dict, dict]:
+    """The part of a derived expectation that the request text states, and a record of the facts
+    kept and dropped. Kept: a field whose string value the text quotes, or whose key the text names
+    with its value (a callback field: its key named), args named in the text; the name as given, or "*:suffix" when
+    only the part after the prefix is named (the prefix is left to the answer), or dropped. A call
+    with nothing stated keeps its api only: the answer must make that call."""
+    kept, dropped, out = [], [], []
+    for entry in expect.get("calls", []):
+        api = entry.get("api", "")
+        new = {"api": api}
+        name = entry.get("name")
+        if isinstance(name, str):
+            suffix = name.split(":", 1)[-1]
+            if name in text:
+                new["name"] = name
+            elif ":" in name and suffix and suffix in text:
+                new["name"] = f"*:{suffix}"
+            if "name" in new:
+                kept.append(f"{api} name {new['name']}")
+            else:
+                dropped.append(f"{api} name {name}")
+        if isinstance(entry.get("fields"), dict):
+            fields = {}
+            for k, v in entry["fields"].items():
+                plain_string = isinstance(v, str) and len(v) >= 2 and not v.startswith("<")
+                if (plain_string and v in text) or (k in text and _stated(v, text)):
+                    fields[k] = v
+                    kept.append(f"{api}.{k}")
+                else:
+                    dropped.append(f"{api}.{k}")
+            if fields:
+                new["fields"] = fields
+        if isinstance(entry.get("args"), list):
+            args = entry["args"]
+            n = 0
+            while n < len(args) and _stated(args[n], text):
+                n += 1
+            if n:
+                new["args"] = args[:n]
+            kept += [f"{api} arg {i + 1}" for i in range(n)]
+            dropped += [f"{api} arg {i + 1}" for i in range(n, len(args))]
+        out.append(new)
+    return {"calls": out}, {"from": "the reference's run, kept where the instruction states it",
+                            "kept": kept, "dropped": dropped}
+
+
+def open_prefix(expect: dict | None) -> bool:
+    """True when the item leaves the mod prefix to the answer (an expected name "*:suffix")."""
+    return any(str(e.get("name", "")).lstrip(":").startswith("*:") for e in (expect or {}).get("calls", []))
 
 
 def modname_for(expect: dict | None, default: str = "mymod") -> str:

@@ -87,3 +87,47 @@ def answered(text: str, kind: str = "lua") -> bool:
         if kind == "lua" and tag not in DIFF_TAGS and not looks_like_diff(body):
             return True
     return False
+
+
+def extract_edit(text: str) -> tuple[str, object] | None:
+    """A repair answer: ("blocks", [(search, replace)]) for SEARCH/REPLACE blocks (domains/edit.py),
+    ("diff", text) for a unified diff, ("code", text) for the whole fixed file; None when there is none.
+
+    The first fenced block decides (its SEARCH/REPLACE blocks, else a diff when tagged diff/patch/udiff
+    or diff-looking, else its code); with no fence, or when a bare ``` only closes what came before it,
+    the text before the fence is read the same way (blocks, then a diff, then Lua)."""
+    from domains.edit import parse_blocks
+
+    first = re.search(r"^[ \t]*```[ \t]*(\S*)", text, re.M)
+    before = text[:first.start()] if first else text
+    if first is None or not first.group(1):
+        if (found := parse_blocks(before)) is not None:
+            return "blocks", found
+        if first is None or _unfenced_lua(before) is not None or unfenced_diff(before) is not None:
+            if (diff := unfenced_diff(before)) is not None:
+                return "diff", diff
+            code = _unfenced_lua(before)
+            return ("code", code) if code and code.strip() else None
+    tag, body = fenced_blocks(text)[0]
+    if (found := parse_blocks(body)) is not None:
+        return "blocks", found
+    if tag in DIFF_TAGS or looks_like_diff(body):
+        return "diff", body
+    return ("code", body) if body.strip() and "<<<<<<<" not in body else None
+
+
+def answered_edit(text: str) -> bool:
+    """True when no continuation can change extract_edit(text): the deciding block is complete (the
+    first fenced block closed by a full fence line, or blocks/code ended by a bare closing fence)."""
+    first = re.search(r"^[ \t]*```[ \t]*(\S*)[^\n]*\n", text, re.M)
+    if first is None:
+        return False
+    if not first.group(1):
+        before = text[:first.start()]
+        from domains.edit import parse_blocks
+
+        if parse_blocks(before) is not None or _unfenced_lua(before) is not None \
+                or unfenced_diff(before) is not None:
+            return True
+    m = FENCE_RE.search(text, first.start())
+    return bool(m) and _closed(text, m)
