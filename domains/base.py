@@ -98,6 +98,11 @@ class Domain:
     def dedup_text(self, item: dict) -> str:
         raise NotImplementedError
 
+    def picture(self, item: dict, completion: str):
+        """The picture validation kept of this answer (a rendered screenshot), or None: a domain that
+        renders says where, and the report shows reference and tuned pictures side by side."""
+        return None
+
     def template_text(self, item: dict) -> str:
         from domains.shape import shape
 

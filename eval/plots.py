@@ -110,3 +110,35 @@ def family_bars(families: dict, labels: tuple, path, title="pass@k by family"):
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     return _save(plt, fig, path)
+
+
+def gallery(rows: list[dict], path, title="reference vs tuned"):
+    """A grid of pictures: one row per item, `rows[i]` = {"label": str, "cells": [(caption, png path or
+    None), ...]}; a missing picture is a grey panel saying so."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+
+    cols = max(len(r["cells"]) for r in rows)
+    fig, axes = plt.subplots(len(rows), cols, figsize=(3.2 * cols, 2.8 * len(rows)), squeeze=False)
+    for r, row in enumerate(rows):
+        for c in range(cols):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(row["cells"]):
+                ax.axis("off")
+                continue
+            caption, png = row["cells"][c]
+            if png is not None:
+                ax.imshow(mpimg.imread(str(png)))
+            else:
+                ax.set_facecolor("#dddddd")
+                ax.text(0.5, 0.5, "no picture\n(did not run)", ha="center", va="center", transform=ax.transAxes)
+            ax.set_title(caption, fontsize=8)
+            if c == 0:
+                ax.set_ylabel(row["label"], fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return _save(plt, fig, path)

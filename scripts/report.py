@@ -81,7 +81,58 @@ def figures(run_dir: Path, base: Path, run_out: Path, report_dir: Path) -> list[
                     .get("value", 0.0)) for f, v in b["families"].items()}
         plots.family_bars(fams, ("baseline", label), report_dir / "families.png", f"{k} by family")
         out += ["![pass@k against k](passk.png) ![per-family bars](families.png)", ""]
+        out += gallery(tuned, label, report_dir)
     return out if len(out) > 2 else []
+
+
+GALLERY_ITEMS = 4
+
+
+def _reached(rec: dict) -> tuple:
+    return (rec.get("status") == "ok", sum(bool(v) for v in (rec.get("levels") or {}).values()))
+
+
+def gallery(tuned: dict, label: str, report_dir: Path, n: int = GALLERY_ITEMS) -> list[str]:
+    """For a domain whose validator keeps pictures (domain.picture): `n` items, the reference's picture
+    beside the tuned model's best sample's (the one that got furthest), in gallery.png. A reference
+    picture not yet rendered is rendered by validating the reference."""
+    import domains
+    from core.files import iter_jsonl
+    from domains.base import Domain
+    from eval import plots
+
+    name = (tuned.get("domain") or {}).get("name")
+    if name is None:
+        return []
+    dom = domains.get(name)
+    if type(dom).picture is Domain.picture:
+        return []
+    files = tuned.get("files") or {}
+    if not all(Path(files.get(k, "")).is_file() for k in ("scores", "generations")):
+        return []
+    items = {it["id"]: it for it in dom.load(tuned["data"]["path"])}
+    best: dict = {}
+    for _, rec in iter_jsonl(files["scores"]):
+        if rec["id"] in items and (rec["id"] not in best or _reached(rec) > _reached(best[rec["id"]])):
+            best[rec["id"]] = rec
+    comps = {(r["id"], r["sample"]): r["completion"] for _, r in iter_jsonl(files["generations"])}
+    chosen = sorted(best, key=lambda i: (not _reached(best[i])[0], -_reached(best[i])[1], i))[:n]
+    rows = []
+    for i in chosen:
+        ref = dom.reference(items[i])
+        ref_png = dom.picture(items[i], ref)
+        if ref_png is None:
+            dom.validate(items[i], ref)
+            ref_png = dom.picture(items[i], ref)
+        rec = best[i]
+        tuned_png = dom.picture(items[i], comps.get((i, rec["sample"]), ""))
+        rows.append({"label": f"{i} [{items[i].get('family', '')}]",
+                     "cells": [("reference", ref_png), (f"{label}: {rec['status']}", tuned_png)]})
+    if not rows:
+        return []
+    plots.gallery(rows, Path(report_dir) / "gallery.png", f"reference vs {label}, best sample per item")
+    return ["Reference pictures beside the tuned model's best sample of the same item (the one whose "
+            "validation got furthest):", "", "![reference vs tuned](gallery.png)", ""]
 
 
 def make_parser():

@@ -60,3 +60,51 @@ def test_report_draws_loss_passk_and_family_pictures(tmp_path, monkeypatch):
     (run_out / "decision.json").unlink()
     assert r.main(["--domain", "toy", "--run", "run1", "--baseline", str(base), "--out", str(out)]) == 0
     assert "## Pictures" not in out.read_text()
+
+
+def test_gallery_shows_reference_and_best_tuned_picture_per_item(tmp_path, monkeypatch):
+    """A domain that keeps pictures gets reference-vs-tuned panels; the reference is rendered (by
+    validating it) when its picture is missing; a tuned sample that drew nothing shows a grey panel."""
+    import domains
+    import scripts.report as report
+    from domains.base import Domain, Result
+    from eval import plots
+
+    drawn = {}
+
+    def png(name):
+        p = tmp_path / f"{name}.png"
+        plots.heatmap([[0.5]], ["r"], [1.0], name, p)
+        return p
+
+    class Pictures(Domain):
+        name = "pics"
+
+        def load(self, path):
+            return [{"id": f"i{k}", "family": "scene", "output": f"ref{k}"} for k in range(3)]
+
+        def reference(self, item):
+            return item["output"]
+
+        def validate(self, item, completion):
+            drawn[completion] = png(completion)
+            return Result("ok", "")
+
+        def picture(self, item, completion):
+            return drawn.get(completion)
+
+    monkeypatch.setattr(domains, "get", lambda name: Pictures())
+    drawn["good1"] = png("good1")
+    scores = tmp_path / "scores.jsonl"
+    gens = tmp_path / "generations.jsonl"
+    recs = [("i0", 0, "bad0", "runtime_error", {"runs": False}), ("i1", 0, "bad1", "wrong_answer", {"runs": True}),
+            ("i1", 1, "good1", "ok", {"runs": True, "meets": True}), ("i2", 0, "bad2", "syntax_error", {})]
+    scores.write_text("".join(json.dumps({"id": i, "sample": s, "status": st, "levels": lv}) + "\n"
+                              for i, s, _, st, lv in recs))
+    gens.write_text("".join(json.dumps({"id": i, "sample": s, "completion": c}) + "\n" for i, s, c, _, _ in recs))
+    tuned = {"domain": {"name": "pics"}, "data": {"path": "x"}, "files": {"scores": str(scores), "generations": str(gens)}}
+    lines = report.gallery(tuned, "ckpt x1", tmp_path, n=2)
+    assert "![reference vs tuned](gallery.png)" in lines
+    assert (tmp_path / "gallery.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"ref1", "ref0"} <= set(drawn)          # references rendered on demand, best items first
+    assert report.gallery({**tuned, "files": {}}, "x", tmp_path) == []

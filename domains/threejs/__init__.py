@@ -83,6 +83,12 @@ class ThreejsDomain(Domain):
         """No spec for a free prompt: every level up to `renders` is checked; meets_spec holds trivially."""
         return self.validate({"id": "chat", "family": "scene", "spec": {}}, completion)
 
+    def picture(self, item: dict, completion: str):
+        from domains.threejs.page import completion_sha
+
+        shot = SHOTS / f"{completion_sha(completion)}.png"
+        return shot if shot.is_file() else None
+
     def warm(self, completions: list[str]) -> int:
         """Run many answers at once in the shared browser (check-refs); validate uses the outcomes."""
         from domains.threejs import validate as v
