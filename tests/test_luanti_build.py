@@ -270,3 +270,15 @@ def test_minetest_game_prefixes_are_renamed():
     assert renamed("testnodes:x", '"testnodes:x"', {"default"}) == ("testnodes:x", '"testnodes:x"')
     shipped = [c.get("name", "") for r in rows(DATA / "train.jsonl") for c in r["expect"]["calls"]]
     assert not [n for n in shipped if n.startswith(("default:", "farming:", "wool:"))]
+
+
+def test_only_prefixed_registrations_leave_their_prefix_open():
+    """A chat command or privilege has no mod prefix: its open request keeps its exact name (a demo run
+    showed "Make a chat command named detach: params ..." read as "detach:params")."""
+    from domains.luanti.build_items import PREFIX_APIS
+
+    rows_ = rows(DATA / "train.jsonl") + rows(DATA / "eval.jsonl")
+    wild = [c for r in rows_ for c in r["expect"]["calls"] if str(c.get("name", "")).startswith("*:")]
+    assert wild and all(c["api"] in PREFIX_APIS for c in wild)
+    assert not any(f"named {c['name'][2:]}:" in r["instruction"] for r in rows_ for c in r["expect"]["calls"]
+                   if str(c.get("name", "")).startswith("*:"))

@@ -116,7 +116,7 @@ NAMELESS_TEMPLATES = {
               "Add {a_kind} to my mod; {semi}."],
 }
 # "open": a plain request naming the item without its mod prefix and only a few values, in words
-OPEN_TEMPLATES = ["Register a basic {kind} called '{suffix}' with {nat}.", "Make {a_kind} named {suffix}: {nat}.",
+OPEN_TEMPLATES = ["Register a basic {kind} called '{suffix}' with {nat}.", "Make {a_kind} named {suffix} with {nat}.",
                   "Add {a_kind} '{suffix}' to my mod with {nat}.", "I want {a_kind} called {suffix} that has {nat}.",
                   "Create {a_kind} '{suffix}'. Give it {nat}."]
 OPEN_NAMELESS = ["Add {a_kind} with {nat}.", "I want {a_kind} that has {nat}.", "Make {a_kind}: {nat}."]
@@ -158,13 +158,17 @@ def describe(kind_api: str, name, fields: dict, callback, rng, templates=None, s
                       semi="; ".join(pairs), bullets="\n".join(f"- {p}" for p in pairs))
 
 
+# Only these registrations carry a mod prefix ("mymod:stone"); a chat command or privilege name has none.
+PREFIX_APIS = ("register_node", "register_tool", "register_craftitem")
+
+
 def expect_for(api, name, fields: dict, callback, open_prefix: bool = False) -> dict:
     exp_fields = dict(fields)
     if callback:
         exp_fields[callback] = "<function>"
     call = {"api": api, "fields": exp_fields}
     if name is not None:
-        call["name"] = f"*:{name.split(':', 1)[-1]}" if open_prefix else name
+        call["name"] = f"*:{name.split(':', 1)[-1]}" if open_prefix and api in PREFIX_APIS else name
     return {"calls": [call]}
 
 
@@ -214,7 +218,7 @@ def scaffold_item(reg, style: str = "terse") -> dict | None:
     if style == "chatty":
         instruction = chatty(instruction, rng)
     output = render_call(reg.api, name, out_fields)
-    if open_ and name is not None:
+    if open_ and name is not None and reg.api in PREFIX_APIS:
         # the reference keeps its prefix only when it is a plain mod name the answer could choose
         output = output.replace(f'"{name}"', f'"{_open_name(name)}"', 1)
     return {"family": "scaffold", "instruction": instruction, "input": "", "output": output,
