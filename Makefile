@@ -28,7 +28,7 @@ ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
 export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
 
 ## help: list the targets and the variables they take
 help:
@@ -122,6 +122,10 @@ llama-cpp: $(ENV_STAMP)
 ## teacher: new DOMAIN items from an OpenAI-compatible teacher, validated + deduplicated (ARGS="--base-url U --model M --count N")
 teacher: $(ENV_STAMP)
 	$(PY) scripts/teacher.py --domain $(DOMAIN) $(ARGS)
+
+## judge: optional vision-model rating of a run's pictures, its own number (ARGS="--results R --judge-url U --judge-model M")
+judge: $(ENV_STAMP)
+	$(PY) scripts/judge.py $(ARGS)
 
 ## clean: remove results/ and adapters/ outputs (keeps .venv and .cache)
 clean:
