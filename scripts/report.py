@@ -81,6 +81,13 @@ def figures(run_dir: Path, base: Path, run_out: Path, report_dir: Path) -> list[
                     .get("value", 0.0)) for f, v in b["families"].items()}
         plots.family_bars(fams, ("baseline", label), report_dir / "families.png", f"{k} by family")
         out += ["![pass@k against k](passk.png) ![per-family bars](families.png)", ""]
+        if b.get("styles"):   # the phrasing slices; the held-out ones named in the title
+            held = [st for st, v in (d.get("styles") or {}).items() if v.get("in_training") is False]
+            sts = {st: (v["pass_at_k"][k]["value"], tuned.get("styles", {}).get(st, {}).get("pass_at_k", {})
+                        .get(k, {}).get("value", 0.0)) for st, v in b["styles"].items()}
+            plots.family_bars(sts, ("baseline", label), report_dir / "styles.png",
+                              f"{k} by phrasing style" + (f" (not in training: {', '.join(held)})" if held else ""))
+            out += ["![per-style bars](styles.png)", ""]
         out += gallery(tuned, label, report_dir)
     return out if len(out) > 2 else []
 

@@ -41,10 +41,13 @@ def test_report_draws_loss_passk_and_family_pictures(tmp_path, monkeypatch):
     pk = lambda v: {f"pass@{k}": {"value": v * k / 5, "ci95": [0.0, min(1.0, v * k / 2.5)]} for k in range(1, 6)}  # noqa: E731
     base, best = tmp_path / "base.json", tmp_path / "best.json"
     base.write_text(json.dumps({"data": {"items": 4}, "generation": {"sampling": {"n": 5}}, "pass_at_k": pk(0.1),
-                                "families": {"a": {"pass_at_k": pk(0.1)}, "b": {"pass_at_k": pk(0.0)}}}))
-    best.write_text(json.dumps({"pass_at_k": pk(0.5), "families": {"a": {"pass_at_k": pk(0.6)}}}))
+                                "families": {"a": {"pass_at_k": pk(0.1)}, "b": {"pass_at_k": pk(0.0)}},
+                                "styles": {"terse": {"pass_at_k": pk(0.0)}, "chatty": {"pass_at_k": pk(0.1)}}}))
+    best.write_text(json.dumps({"pass_at_k": pk(0.5), "families": {"a": {"pass_at_k": pk(0.6)}},
+                                "styles": {"terse": {"pass_at_k": pk(0.4)}}}))
     (run_out / "decision.json").write_text(json.dumps({"metric": "pass@5", "best": {
-        "checkpoint": "checkpoint-10", "scale": 1.0, "results": str(best)}}))
+        "checkpoint": "checkpoint-10", "scale": 1.0, "results": str(best)},
+        "styles": {"terse": {"in_training": True}, "chatty": {"in_training": False}}}))
     (run_out / "decision.md").write_text("# Gate E decision: **PROCEED**\n")
     monkeypatch.setattr(cli, "ROOT", tmp_path)
     monkeypatch.setattr(cli, "run_results_dir", lambda domain, run: run_out)
@@ -52,7 +55,7 @@ def test_report_draws_loss_passk_and_family_pictures(tmp_path, monkeypatch):
     out = tmp_path / "report" / "REPORT.md"
     assert r.main(["--domain", "toy", "--run", "run1", "--baseline", str(base), "--out", str(out)]) == 0
     text = out.read_text()
-    for name in ("loss.png", "passk.png", "families.png"):
+    for name in ("loss.png", "passk.png", "families.png", "styles.png"):
         assert f"]({name})" in text
         assert (out.parent / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # without a training log or a decision, the pictures are left out, not drawn empty
