@@ -103,6 +103,9 @@ class Domain:
         renders says where, and the report shows reference and tuned pictures side by side."""
         return None
 
+    def keeps_pictures(self) -> bool:
+        return type(self).picture is not Domain.picture
+
     def template_text(self, item: dict) -> str:
         from domains.shape import shape
 

@@ -43,12 +43,11 @@ def run_judge(results_path, ask, model: str, url: str, progress: bool = True) ->
     """Rate every sample of the run behind `results_path`; `ask(messages) -> text` sends one request.
     Returns the summary also written into results.json."""
     import domains
-    from domains.base import Domain
 
     results_path = Path(results_path)
     res = read_json(results_path)
     dom = domains.get(res["domain"]["name"])
-    if type(dom).picture is Domain.picture:
+    if not dom.keeps_pictures():
         raise UserError(f"domain {dom.name!r} keeps no pictures of its answers: nothing for a vision judge to rate")
     files = res.get("files") or {}
     if not Path(files.get("generations", "")).is_file():

@@ -105,14 +105,13 @@ def gallery(tuned: dict, label: str, report_dir: Path, n: int = GALLERY_ITEMS) -
     picture not yet rendered is rendered by validating the reference."""
     import domains
     from core.files import iter_jsonl
-    from domains.base import Domain
     from eval import plots
 
     name = (tuned.get("domain") or {}).get("name")
     if name is None:
         return []
     dom = domains.get(name)
-    if type(dom).picture is Domain.picture:
+    if not dom.keeps_pictures():
         return []
     files = tuned.get("files") or {}
     if not all(Path(files.get(k, "")).is_file() for k in ("scores", "generations")):

@@ -16,7 +16,6 @@ Item schema and expectation semantics: data/luanti/README.md and expect.py.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from core.errors import DataError
@@ -27,7 +26,6 @@ FAMILIES = ("scaffold", "repair", "doc")
 LEVELS = ("extracts", "parses", "runs", "meets_expectations")
 REPAIR_LEVELS = ("extracts", "applies", "parses", "runs", "meets_expectations")
 MAX_CODE_BYTES = 200_000
-_REGISTERED_PREFIX = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+):""")  # the mod a free answer names
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str}
 _OPTIONAL = {"id": str, "expect": dict, "source": str, "license": str}
 
@@ -136,10 +134,9 @@ class LuantiDomain(Domain):
 
         if item.get("modname"):
             return item["modname"]
-        if open_prefix(item.get("expect")):
-            named = _REGISTERED_PREFIX.search(code)
-            return (named.group(1) if named else "mymod") if code else None
-        return modname_for(item.get("expect"))
+        if not code and open_prefix(item.get("expect")):
+            return None
+        return modname_for(item.get("expect"), code=code)
 
     def messages(self, item: dict) -> list[dict]:
         from prompts import luanti as prompt
@@ -165,7 +162,9 @@ class LuantiDomain(Domain):
         """A free prompt has no expectations: extracts, parses and runs are checked, and
         meets_expectations holds trivially (an empty expectation list)."""
         user = next((str(m.get("content") or "") for m in reversed(messages) if m["role"] == "user"), "")
-        named = _REGISTERED_PREFIX.search(completion or "")
+        from domains.luanti.expect import REGISTERED_PREFIX
+
+        named = REGISTERED_PREFIX.search(completion or "")
         item = {"id": "chat", "family": "scaffold", "instruction": user or "chat", "input": "",
                 "expect": {"calls": []}, "modname": named.group(1) if named else "mymod"}
         return self.validate(item, completion)

@@ -48,22 +48,13 @@ def apply_unified_diff(text: str, diff: str) -> str:
     return "\n".join(out)
 
 
-_PREFIX = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+):""")
-
-
-def modname_of(expect: dict, code: str = "") -> str:
-    for call in expect.get("calls", []):
-        if ":" in call.get("name", "") and not call["name"].startswith("*:"):
-            return call["name"].split(":")[0]
-    found = _PREFIX.search(code)   # the prefix left open: the mod the code names
-    return found.group(1) if found else "mymod"
-
-
 def verdict(code: str, expect: dict, ev) -> str | None:
     err = compiles(code)
     if err:
         return f"syntax: {err}"
-    calls, err = ev.record(code, modname_of(expect, code))
+    from domains.luanti.expect import modname_for
+
+    calls, err = ev.record(code, modname_for(expect, code=code))
     if err:
         return f"runtime: {err}"
     return matches(expect, calls)

@@ -16,6 +16,8 @@ its own globals), and values the expectation does not name.
 """
 from __future__ import annotations
 
+import re
+
 from domains.luanti.build_lua import name_matches
 from domains.luanti.sandbox import LuaFunction
 
@@ -183,8 +185,6 @@ def _stated(value, text: str) -> bool:
     if isinstance(value, bool):
         return ("true" if value else "false") in text
     if isinstance(value, (int, float)):
-        import re
-
         return re.search(rf"(?<![\w.]){re.escape(repr(value) if isinstance(value, float) else str(value))}(?![\w.])",
                          text) is not None
     if isinstance(value, str):
@@ -247,12 +247,17 @@ def open_prefix(expect: dict | None) -> bool:
     return any(str(e.get("name", "")).lstrip(":").startswith("*:") for e in (expect or {}).get("calls", []))
 
 
-def modname_for(expect: dict | None, default: str = "mymod") -> str:
-    """The mod name the sandbox runs as: the prefix of the expected registered names."""
+REGISTERED_PREFIX = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+):""")  # the mod an answer names
+
+
+def modname_for(expect: dict | None, default: str = "mymod", code: str = "") -> str:
+    """The mod name the sandbox runs as: the prefix of the expected registered names; when the item
+    leaves the prefix open (open_prefix), the one `code` registers its names under."""
     for entry in (expect or {}).get("calls", []):
         name = entry.get("name")
         if isinstance(name, str) and ":" in name.lstrip(":"):
             prefix = name.lstrip(":").split(":", 1)[0]
             if prefix and prefix.replace("_", "").isalnum():
                 return prefix
-    return default
+    named = REGISTERED_PREFIX.search(code) if code and open_prefix(expect) else None
+    return named.group(1) if named else default
