@@ -110,6 +110,7 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     fams = family_deltas(base, best["results"], ids, k)
     trained = trained_styles(best["row"].get("adapter") or best["row"]["checkpoint"])
     styles = style_deltas(base, best["results"], ids, k, trained, n_boot, seed)
+    robust = robustness(base, best["results"], ids, k, styles, n_boot, seed)
     decision = {
         "format": "workbench.eval.decision/1", "decision": verdict, "exit_code": EXIT[verdict],
         "metric": f"pass@{k}", "threshold_pp": threshold_pp, "rule": "ci_lower" if require_ci else "point",
@@ -125,6 +126,7 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
                            "eval set it is scored on, so its gain is optimistic; confirm on held-out data."),
         "families": fams,
         "styles": styles,
+        "robustness": robust,
         "all_combinations": sorted(({"checkpoint": c["row"]["checkpoint"], "scale": c["row"]["scale"],
                                      "value": v} for v, c in scored), key=lambda r: -r["value"]),
         "allow_contaminated": bool(base.get("allow_contaminated")
@@ -173,6 +175,39 @@ def style_deltas(base: dict, best: dict, ids: list, k: int, trained: list | None
                    "ci95_pp": [round(100 * x, 3) for x in paired["ci95"]],
                    "in_training": None if trained is None else st in trained}
     return out
+
+
+def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: int, seed: int) -> dict | None:
+    """The phrasing-robustness gap: the best combination's pass@k on items asked in registers the adapter
+    never trained on minus its pass@k on items in trained registers, within each family (the held-out
+    items' family mix as weights), with an interval. Near 0: the adapter learnt the domain, not the
+    training template. None unless both kinds of items are present and the trained styles are known."""
+    held = {st for st, v in styles.items() if v["in_training"] is False}
+    seen = {st for st, v in styles.items() if v["in_training"] is True}
+    if not held or not seen:
+        return None
+    groups: dict = {"held": {}, "seen": {}}
+    for i in ids:
+        st = base["items"][i].get("style")
+        side = "held" if st in held else "seen" if st in seen else None
+        if side:
+            groups[side].setdefault(base["items"][i]["family"], []).append(i)
+    score = {side: {f: per_item(best, sub, k) for f, sub in g.items()} for side, g in groups.items()}
+    gap = passk.stratified_gap(score["held"], score["seen"], n_boot=n_boot, seed=seed)
+    if gap is None:
+        return None
+    return {"held_out_styles": sorted(held), "trained_styles": sorted(seen), "held_out": gap["held"],
+            "trained": gap["seen"], "gap_pp": round(100 * gap["gap"], 3),
+            "ci95_pp": [round(100 * x, 3) for x in gap["ci95"]], "within": "family",
+            "family_weights": gap["weights"]}
+
+
+def robustness_line(r: dict, metric: str) -> str:
+    return (f"Phrasing robustness: the best combination scores {100 * r['held_out']['mean']:.1f}% {metric} on the "
+            f"{r['held_out']['items']} items asked in registers it never trained on ({', '.join(r['held_out_styles'])}) "
+            f"and {100 * r['trained']['mean']:.1f}% on the {r['trained']['items']} in trained registers; within "
+            f"families the gap is **{r['gap_pp']:+.1f} pp**, 95% interval [{r['ci95_pp'][0]:+.1f}, "
+            f"{r['ci95_pp'][1]:+.1f}] (0 = the adapter answers as well however it is asked).")
 
 
 def recommend(d: dict, summary: dict, best: dict) -> list[str]:
@@ -282,6 +317,8 @@ def markdown(d: dict) -> str:
             seen = {True: "yes", False: "**no (held out)**", None: "?"}[v["in_training"]]
             lines.append(f"| {st} | {seen} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | "
                          f"{v['delta_pp']:+.1f} | [{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
+    if d.get("robustness"):
+        lines += ["", robustness_line(d["robustness"], m)]
     if d["recommendations"]:
         lines += ["", "## Recommendations", ""] + [f"- {r}" for r in d["recommendations"]]
     lines += ["", f"Data: {d['data']['path']} (sha256 {d['data']['sha256'][:12]}), domain {d['domain']['name']} "

@@ -102,3 +102,31 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, n_boot: int = DEFAULT_BOOTSTR
     idx = rng.integers(0, diff.size, size=(n_boot, diff.size))
     p_le0 = float((diff[idx].mean(axis=1) <= 0).mean())
     return {"gain": float(diff.mean()), "ci95": [lo, hi], "p_gain_le_0": p_le0, "items": int(diff.size)}
+
+
+def stratified_gap(held: dict, seen: dict, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = 0,
+                   level: float = CI_LEVEL) -> dict | None:
+    """mean(held) - mean(seen) within strata, averaged with the held group's item counts as weights, and
+    its interval (items resampled within each stratum and group; the groups are different items, so this
+    is not a paired interval).
+
+    `held`, `seen`: stratum -> per-item scores. Only strata with items in both groups count (a family
+    with no held-out item says nothing about the gap). None when no stratum has both."""
+    strata = sorted(s for s in held if len(held[s]) and len(seen.get(s, ())))
+    if not strata:
+        return None
+    h = [np.asarray(held[s], dtype=float) for s in strata]
+    o = [np.asarray(seen[s], dtype=float) for s in strata]
+    w = np.array([x.size for x in h], dtype=float)
+    w /= w.sum()
+    gap = float(sum(wi * (a.mean() - b.mean()) for wi, a, b in zip(w, h, o)))
+    rng = np.random.default_rng(seed)
+    boots = np.zeros(n_boot)
+    for wi, a, b in zip(w, h, o):
+        boots += wi * (a[rng.integers(0, a.size, (n_boot, a.size))].mean(axis=1)
+                       - b[rng.integers(0, b.size, (n_boot, b.size))].mean(axis=1))
+    lo, hi = np.quantile(boots, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return {"gap": gap, "ci95": [float(lo), float(hi)], "strata": strata,
+            "weights": {s: float(x) for s, x in zip(strata, w)},
+            "held": {"items": int(sum(x.size for x in h)), "mean": float(np.concatenate(h).mean())},
+            "seen": {"items": int(sum(x.size for x in o)), "mean": float(np.concatenate(o).mean())}}

@@ -118,6 +118,10 @@ def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str
             lines.append(f"| {st} | {seen} | {v['items']} | {_cell(base['styles'][st]['pass_at_k'], 5)} | "
                          f"{_cell(tuned['styles'][st]['pass_at_k'], 5)} | {v['delta_pp']:+.1f} "
                          f"[{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
+    if decision.get("robustness"):
+        from eval.gate_e import robustness_line
+
+        lines += ["", robustness_line(decision["robustness"], decision["metric"])]
     gen_s = {"B": base["throughput"]["generate_seconds"],
              "D": sum(json.loads(Path(c["results"]).read_text())["throughput"]["generate_seconds"]
                       for c in json.loads((out / "gate_d" / "summary.json").read_text())["combinations"])}

@@ -312,3 +312,9 @@ def test_gate_e_reports_each_phrasing_style_with_its_interval_and_whether_it_was
     assert terse["ci95_pp"][0] <= 60.0 <= terse["ci95_pp"][1] and spec["ci95_pp"] == [0.0, 0.0]
     md = (tmp_path / "decision.md").read_text()
     assert "| terse | **no (held out)** | 2 |" in md and "| spec | yes | 4 |" in md
+    # the robustness gap: held-out register minus trained ones, within families, with an interval
+    rob = dec["robustness"]
+    assert rob["held_out_styles"] == ["terse"] and rob["trained_styles"] == ["spec"]
+    assert rob["held_out"]["items"] == 2 and rob["trained"]["items"] == 4
+    assert rob["ci95_pp"][0] <= rob["gap_pp"] <= rob["ci95_pp"][1]
+    assert "Phrasing robustness" in md and f"{rob['gap_pp']:+.1f} pp" in md

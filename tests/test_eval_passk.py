@@ -83,3 +83,21 @@ def test_table_has_a_slice_per_phrasing_style_only_when_items_record_one():
     assert t["styles"]["spec"]["pass@1"]["items"] == 2
     plain = {i: {k: v for k, v in it.items() if k != "style"} for i, it in items.items()}
     assert passk.table(plain, [1])["styles"] == {}
+
+
+def test_stratified_gap_compares_within_strata_and_can_be_zero_or_negative():
+    from eval.passk import stratified_gap
+
+    # an easy and a hard family: the held-out group has more hard items, so a raw difference of means
+    # would blame the register for the family mix; within families there is no gap at all
+    held = {"easy": [1.0], "hard": [0.0, 0.0, 0.0]}
+    seen = {"easy": [1.0, 1.0, 1.0], "hard": [0.0]}
+    g = stratified_gap(held, seen, n_boot=200)
+    assert g["gap"] == 0.0 and g["ci95"] == [0.0, 0.0]
+    assert g["held"] == {"items": 4, "mean": 0.25} and g["seen"] == {"items": 4, "mean": 0.75}
+    worse = stratified_gap({"easy": [0.0, 1.0], "hard": [0.0]}, seen, n_boot=500)
+    assert worse["gap"] == pytest.approx(-1 / 3) and worse["ci95"][0] < worse["gap"] <= worse["ci95"][1] <= 0
+    assert worse["weights"] == {"easy": pytest.approx(2 / 3), "hard": pytest.approx(1 / 3)}
+    # a stratum with items on one side only says nothing; none shared: no gap at all
+    assert stratified_gap({"a": [1.0], "b": [0.0]}, {"a": [1.0]})["strata"] == ["a"]
+    assert stratified_gap({"a": [1.0]}, {"b": [1.0]}) is None
