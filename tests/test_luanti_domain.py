@@ -143,5 +143,14 @@ def test_a_repair_passes_as_search_replace_blocks_a_whole_file_or_a_diff(dom, go
               "diff": item["output"]}[form]
     res = dom.validate(item, answer)
     assert res.passed, res
+    assert res.metrics["edit_no_change"] == 0
     if form == "blocks":
         assert answer.count("SEARCH") == 1 and len(answer.splitlines()) == 5  # only the changed line copied
+
+
+def test_a_repair_that_changes_nothing_fails_and_says_so(dom, gold):
+    item = gold["repair-bread-comma"]
+    line = next(ln for ln in item["input"].splitlines() if "inventory_image" in ln)
+    res = dom.validate(item, f"<<<<<<< SEARCH\n{line}\n=======\n{line}\n>>>>>>> REPLACE\n")
+    assert not res.passed and res.levels["applies"] and res.metrics["edit_no_change"] == 1
+    assert res.detail.startswith("the edit changes nothing") and res.status == "syntax_error"

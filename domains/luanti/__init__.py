@@ -182,7 +182,14 @@ class LuantiDomain(Domain):
         code, fail = self._code_from(item, completion, levels)
         if fail is not None:
             return fail
-        return self._run_checks(item, code, levels, server)
+        res = self._run_checks(item, code, levels, server)
+        if item["family"] == "repair":
+            # the commonest wrong repair of a small model: a block that quotes a line and changes nothing
+            unchanged = code.strip() == str(item.get("input") or "").strip()
+            res.metrics["edit_no_change"] = int(unchanged)
+            if unchanged and not res.passed:
+                res.detail = f"the edit changes nothing (the broken file as given): {res.detail}"
+        return res
 
     def answer_done(self, item: dict):
         """Scoring reads only extract(completion): stop once the block it picks is closed."""
