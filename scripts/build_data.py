@@ -22,6 +22,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--domain", default="luanti", help="registered domain name (domains/__init__.py)")
     parser.add_argument("--out", type=Path, help="output folder (default: data/<domain>)")
+    parser.add_argument("--train-per-family", type=int, metavar="N",
+                        help="luanti: N training items per family instead of the shipped 230 (the eval set "
+                             "does not change; training items that nearly repeat an eval item are dropped)")
     return parser
 
 
@@ -43,7 +46,10 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     out = args.out or Path("data") / args.domain
     try:
-        stats = _builder(args.domain)(out)
+        if args.train_per_family is not None and args.domain != "luanti":
+            raise UserError("--train-per-family: only the luanti builder samples its training set")
+        extra = {} if args.train_per_family is None else {"train_per_family": args.train_per_family}
+        stats = _builder(args.domain)(out, **extra)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -118,10 +118,10 @@ class LuantiDomain(Domain):
                                                             f"{res['detail']}", levels))
         return expect.derive_expect(res["calls"])
 
-    def build(self, out_dir: Path) -> dict:
+    def build(self, out_dir: Path, train_per_family: int | None = None) -> dict:
         from domains.luanti.build import build   # the data builder needs the Debian packages
 
-        return build(Path(out_dir))
+        return build(Path(out_dir), train_per_family=train_per_family)
 
     def dedup_text(self, item: dict) -> str:
         return item["instruction"] + "\n" + item["input"]

@@ -127,7 +127,9 @@ def _package_version(name: str) -> str:
         return "unknown"
 
 
-def build(out_dir: Path) -> dict:
+def build(out_dir: Path, train_per_family: int | None = None) -> dict:
+    """The data set in `out_dir`; `train_per_family` samples that many training items per family instead of
+    TRAIN_PER_FAMILY (a larger training set from the same sources; the eval set does not change)."""
     out_dir = Path(out_dir)
     sources = find_sources()
     regs = collect(sources)
@@ -154,16 +156,25 @@ def build(out_dir: Path) -> dict:
     train, evals = [], []
     for fam in ("scaffold", "repair", "doc"):
         train += _sample([i for i in items if i["family"] == fam and i["_split"] == "train"],
-                         TRAIN_PER_FAMILY, "train")
+                         train_per_family or TRAIN_PER_FAMILY, "train")
         evals += _sample([i for i in items if i["family"] == fam and i["_split"] == "eval"],
                          EVAL_PER_FAMILY, "eval")
-    hits, worst = near_duplicates([i["instruction"] + "\n" + i["input"] for i in evals],
-                                  [i["instruction"] + "\n" + i["input"] for i in train], NEAR_DUP)
-    drop = {evals[e]["id"] for e, *_ in hits}
+    # the eval set is fixed by its sources; training items that nearly repeat an eval item go (each
+    # round finds the closest train item per eval item, so repeat until none is left)
+    pairs, drop = [], set()
+    while True:
+        hits, worst = near_duplicates([i["instruction"] + "\n" + i["input"] for i in evals],
+                                      [i["instruction"] + "\n" + i["input"] for i in train], NEAR_DUP)
+        if not hits:
+            break
+        pairs += [[evals[e]["id"], train[t]["id"], cj, wj] for e, t, cj, wj in hits]
+        gone = {train[t]["id"] for _, t, *_ in hits}
+        drop |= gone
+        train = [i for i in train if i["id"] not in gone]
+    stats["train_per_family"] = train_per_family or TRAIN_PER_FAMILY
     stats["near_duplicates_dropped"] = len(drop)
-    stats["near_duplicate_pairs"] = sorted([evals[e]["id"], train[t]["id"], cj, wj] for e, t, cj, wj in hits)
+    stats["near_duplicate_pairs"] = sorted(pairs)
     stats["max_eval_train_similarity"] = worst
-    evals = [i for i in evals if i["id"] not in drop]
     train.sort(key=lambda x: x["id"])
     evals.sort(key=lambda x: x["id"])
     _write(out_dir, train, evals, stats)
