@@ -46,12 +46,19 @@ def text(node) -> str:
 
 
 def syntax_errors(tree, limit: int = 5) -> list[str]:
-    """'line N: unexpected ...' / 'line N: missing X' for the first `limit` ERROR and MISSING nodes."""
+    """'line N: unexpected ...' / 'line N: missing X' for the first `limit` ERROR and MISSING nodes.
+
+    An ERROR node that spans several lines says so ('lines 6-9: unexpected ...'): tree-sitter wraps the
+    text it could not place from the start of the broken construct to where it recovered, so the fault
+    is somewhere in that range (often an unclosed bracket at its end), not necessarily on its first line.
+    """
     out = []
     for n in walk(tree.root_node):
         if n.type == "ERROR" or n.is_missing:
             what = f"missing {n.type}" if n.is_missing else f"unexpected {text(n)[:40]!r}"
-            out.append(f"line {n.start_point[0] + 1}: {what}")
+            first, last = n.start_point[0] + 1, n.end_point[0] + 1
+            where = f"lines {first}-{last}" if last > first and not n.is_missing else f"line {first}"
+            out.append(f"{where}: {what}")
             if len(out) >= limit:
                 break
     return out

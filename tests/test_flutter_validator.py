@@ -79,3 +79,13 @@ def test_missing_grammar_is_loud(monkeypatch):
     finally:
         monkeypatch.undo()
         dart._parser.cache_clear()
+
+
+def test_syntax_error_names_the_range_tree_sitter_could_not_place():
+    # an unclosed `Text('b'` : the ERROR node runs from `(children:` to the `]` where the parser recovered
+    src = ("class A extends StatelessWidget {\n  Widget build(BuildContext context) {\n"
+           "    return Column(children: [\n      Text('a'),\n      Text('b'\n    ]);\n  }\n}\n")
+    errs = dart.syntax_errors(dart.parse(src))
+    assert errs and errs[0].startswith("lines 3-6: unexpected"), errs
+    one = dart.syntax_errors(dart.parse("class A {\n  void f() {\n    var x = 1\n    print(x);\n  }\n}\n"))
+    assert one == ["line 3: unexpected '1'"], one
