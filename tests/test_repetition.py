@@ -47,3 +47,26 @@ def test_no_shipped_reference_answer_looks_like_a_loop(name):
                 hits.append(item["id"])
     assert seen, f"{name}: no shipped data found"
     assert not hits, f"{name}: references that the repetition stop would cut: {hits[:5]}"
+
+
+def test_a_backend_that_cannot_stop_early_keeps_what_hf_would():
+    """vLLM decodes to the end; trim_finished cuts its text where the hf backend's stops would have."""
+    from eval.backends import trim_finished
+    from eval.backends.vllm import finished_row
+
+    head = "```lua\nminetest.register_node(\"mymod:stone\", {\n"
+    loop = head + "\tdescription = \"Stone\",\n" * 30
+    text, why = trim_finished(loop, loops=True)
+    assert why == "repetition" and text == head + "\tdescription = \"Stone\",\n" * 8 and repeating(text)
+    assert trim_finished(loop, loops=False) == (loop, None)
+
+    dom = domains.get("luanti")
+    item = dom.load(ROOT / dom.default_eval)[0]
+    ref, done = f"Here it is:\n```lua\n{dom.reference(item).rstrip()}\n```\n", dom.answer_done(item)
+    for tail in ("\nAnd some more prose after the answer.\n```lua\nprint(1)\n```\n", ""):
+        text, why = trim_finished(ref + tail, done, loops=True)
+        assert why == "answered" and text.rstrip("\n") == ref.rstrip("\n"), (tail, text[-80:])
+        assert dom.validate(item, text).passed
+    row = finished_row(ref + "\nmore", "length", None, 192, (), done, True)
+    assert row["finish"] == "answered" and row["n_tokens"] == 192
+    assert finished_row("no answer here", "stop", None, 5, ())["finish"] == "eos"

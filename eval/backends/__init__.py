@@ -38,3 +38,20 @@ def repeating(text: str) -> bool:
         if all(tail[i] == tail[i % period] for i in range(span)) and len(set(tail[:period])) == period:
             return True
     return False
+
+
+def trim_finished(text: str, answered=None, loops: bool = False) -> tuple[str, str | None]:
+    """For a backend that cannot stop a sample while it decodes (vLLM): the text the hf backend would
+    have kept, and its finish reason ("answered", "repetition", or None when neither rule fires). The
+    rules are checked where hf checks them in effect: at each line end (and at the end of the text for
+    `answered`), so the same completion is scored the same whichever backend wrote it."""
+    ends = [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    if not ends or ends[-1] != len(text):
+        ends.append(len(text))
+    for end in ends:
+        head = text[:end]
+        if answered is not None and answered(head):
+            return head, "answered"
+        if loops and head.endswith("\n") and repeating(head):
+            return head, "repetition"
+    return text, None

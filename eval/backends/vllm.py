@@ -4,6 +4,10 @@ What it does: one request per (prompt, n) with SamplingParams(n, temperature, to
 seed). vLLM cannot rescale a LoRA at request time, so an adapter is first merged at the requested scale
 into a temporary full model (hf backend code, on CPU) and vLLM serves that.
 
+Stopping rules the hf backend applies while it decodes (a sample ends once its answer is closed, or once
+it repeats a short block of lines) are applied to each finished vLLM sample afterwards (`trim_finished`):
+the GPU still generates the tail, but the text scored and its `finish` are what hf would have kept.
+
 What it does not do: run here. vllm is not installed on CPU machines; asking for this backend without it
 is a clear error. `build_requests` is plain Python and is tested without a GPU.
 """
@@ -15,7 +19,7 @@ import tempfile
 
 from core import models
 from core.errors import UserError
-from eval.backends import cut_at_stop
+from eval.backends import cut_at_stop, trim_finished
 
 
 def vllm_available() -> bool:
@@ -32,6 +36,17 @@ def build_requests(prompts: list[str], settings, seeds: list[int], stop_strings=
                           # a per-request seed keeps samples independent of batch composition
                           "seed": int(sd) % (2 ** 31)}}
             for p, sd in zip(prompts, seeds)]
+
+
+def finished_row(text, finish_reason, stop_reason, n_tokens, stop_strings, answered=None, loops=False) -> dict:
+    """One vLLM output as a generations row: cut at a stop string, then the hf backend's answered and
+    repetition rules (trim_finished). n_tokens stays what vLLM generated (what it cost)."""
+    text, _ = cut_at_stop(text, stop_strings)
+    finish = {"stop": "eos", "length": "length"}.get(finish_reason, finish_reason)
+    if stop_reason is not None and isinstance(stop_reason, str):
+        finish = "stop"
+    text, why = trim_finished(text, answered, loops)
+    return {"completion": text, "n_tokens": n_tokens, "finish": why or finish}
 
 
 class VLLMBackend:
@@ -62,22 +77,14 @@ class VLLMBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def generate(self, prompts: list[str], seeds: list[int]) -> list[list[dict]]:  # pragma: no cover - GPU
+    def generate(self, prompts: list[str], seeds: list[int], answered=None) -> list[list[dict]]:  # pragma: no cover - GPU
         from vllm import SamplingParams
 
         reqs = build_requests(prompts, self.settings, seeds, self.stop_strings)
         outs = self.llm.generate([r["prompt"] for r in reqs], [SamplingParams(**r["sampling"]) for r in reqs])
-        result = []
-        for o in outs:
-            rows = []
-            for c in o.outputs:
-                text, _ = cut_at_stop(c.text, self.stop_strings)
-                finish = {"stop": "eos", "length": "length"}.get(c.finish_reason, c.finish_reason)
-                if c.stop_reason is not None and isinstance(c.stop_reason, str):
-                    finish = "stop"
-                rows.append({"completion": text, "n_tokens": len(c.token_ids), "finish": finish})
-            result.append(rows)
-        return result
+        return [[finished_row(c.text, c.finish_reason, c.stop_reason, len(c.token_ids), self.stop_strings,
+                              answered[i] if answered else None, self.settings.stop_on_repetition)
+                 for c in o.outputs] for i, o in enumerate(outs)]
 
     def __del__(self):
         if getattr(self, "_tmp", None):
