@@ -18,6 +18,16 @@ from pathlib import Path
 from typing import Iterator
 
 from core.errors import DataError, UserError
+from core.meta import ROOT
+
+def shipped(rel: str) -> str:
+    """A repo-relative path of data the project ships (a domain's default train/eval file): as given when
+    it exists from the working directory (runs from the repo root record it so), else under the repo root,
+    so a script started from another folder still finds its defaults. '' stays ''."""
+    if not rel or Path(rel).is_absolute() or Path(rel).exists() or not (ROOT / rel).exists():
+        return rel
+    return str(ROOT / rel)
+
 
 MAX_LINE_BYTES = 8 * 1024 * 1024  # a single line larger than this is refused, not loaded
 

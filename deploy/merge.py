@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from core.errors import UserError
+from core.files import shipped
 
 LOGITS_TOL = 1e-4   # max |merged - (base + adapter)| over all logits, float32
 
@@ -48,7 +49,7 @@ def _plain(model):
 
 def chat_prompts(tokenizer, domain, n: int = 3) -> list[str]:
     """A few prompts in the domain's format (its eval items), for the checks."""
-    items = domain.load(domain.default_eval)[:n] if domain.default_eval else []
+    items = domain.load(shipped(domain.default_eval))[:n] if domain.default_eval else []
     if not items:
         raise UserError(f"domain {domain.name!r} has no eval items to check the export with")
     return [tokenizer.apply_chat_template(domain.messages(it), add_generation_prompt=True, tokenize=False,

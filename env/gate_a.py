@@ -203,7 +203,10 @@ def run(args) -> tuple[list[Check], dict]:
     if domain is not None:
         checks.append(Check("domain", True, f"{domain.name} (version {domain.version})"))
         checks += check_toolchains(domain)
-        checks += check_data(domain, [args.train or domain.default_train, args.data or domain.default_eval])
+        from core.files import shipped
+
+        checks += check_data(domain, [args.train or shipped(domain.default_train),
+                                     args.data or shipped(domain.default_eval)])
     return checks, {"domain": args.domain, "stack": args.stack, "device": args.device, "model": args.model}
 
 

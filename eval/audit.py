@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from core.errors import UserError
-from core.files import atomic_write_json, sha256_file
+from core.files import atomic_write_json, sha256_file, shipped
 from domains.base import Result, ToolMissing
 from eval.score import ToolMissingError
 
@@ -257,4 +257,4 @@ def default_train_path(domain, train_arg) -> Path | None:
         return None
     if train_arg:
         return Path(train_arg)
-    return Path(domain.default_train) if domain.default_train else None
+    return Path(shipped(domain.default_train)) if domain.default_train else None

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from core.errors import UserError
+from core.files import shipped
 from core.meta import ROOT
 
 
@@ -86,7 +87,7 @@ def eval_data(domain, data, limit=None, holdout=None):
 def read_data(domain, data, limit=None, holdout=None):
     """(path, items, items read): the domain loader reads and checks the file (DataError names file:line).
     `limit` N keeps stratified(items, N); `holdout` N keeps the items stratified(items, N) leaves out."""
-    path = Path(data or domain.default_eval or "")
+    path = Path(data or shipped(domain.default_eval) or "")
     if not str(data or domain.default_eval):
         raise UserError(f"domain {domain.name!r} has no default eval set; pass --data")
     for flag, v in (("--limit", limit), ("--holdout", holdout)):

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import domains  # noqa: E402
 from core.errors import UserError  # noqa: E402
+from core.files import shipped  # noqa: E402
 from domains.base import ToolMissing  # noqa: E402
 from domains.check import check_references, summary  # noqa: E402
 
@@ -36,7 +37,7 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     try:
         domain = domains.get(args.domain)
-        paths = [args.data] if args.data else [domain.default_train, domain.default_eval]
+        paths = [args.data] if args.data else [shipped(domain.default_train), shipped(domain.default_eval)]
         codes = [check_file(domain, path, args.server) for path in paths]
     except ToolMissing as exc:
         print(f"error: missing toolchain: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import models  # noqa: E402
 from core.errors import UserError  # noqa: E402
+from core.files import shipped  # noqa: E402
 from eval import cli  # noqa: E402
 from eval.settings import add_generation_args, settings_from_args  # noqa: E402
 
@@ -63,12 +64,12 @@ def main(argv=None):
     domain = cli.get_domain(args.domain)
     ckpt = checkpoint_of(cli.run_dir(domain.name, args.run), args.checkpoint)
     trained_on = (read_json(ckpt / "workbench.json").get("train_data") or {}).get("path")
-    train = Path(args.train or trained_on or domain.default_train or "")
+    train = Path(args.train or trained_on or shipped(domain.default_train) or "")
     if not train.is_file():
         raise UserError(f"training items {train} not found; pass --train")
     items = domain.load(train)
     items = cli.stratified(items, args.limit) if args.limit else items
-    evals = domain.load(args.eval_data or domain.default_eval) if (args.eval_data or domain.default_eval) else []
+    evals = domain.load(args.eval_data or shipped(domain.default_eval)) if (args.eval_data or domain.default_eval) else []
     ref = models.resolve(args.model)
     identity = {"model": ref.describe(), "adapter": str(ckpt), "scale": 1.0, "data_sha256": sha256_file(train),
                 "domain": domain.describe()}

@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.errors import UserError  # noqa: E402
+from core.files import shipped  # noqa: E402
 from core.meta import ROOT  # noqa: E402
 from eval import cli  # noqa: E402
 
@@ -50,8 +51,8 @@ def main(argv=None):
     from teacher.client import make_client
     from teacher.generate import run
 
-    train = Path(args.train or domain.default_train)
-    evals = args.eval or domain.default_eval or None
+    train = Path(args.train or shipped(domain.default_train))
+    evals = args.eval or shipped(domain.default_eval) or None
     out = Path(args.out) if args.out else ROOT / "data" / domain.name / "teacher.jsonl"
     print(f"teacher {args.model} at {args.base_url} -> {out} ({args.count} items)", flush=True)
     stats = run(domain, make_client(args.base_url, args.key_env), args.model, out, args.count, train, evals,

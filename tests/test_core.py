@@ -125,3 +125,22 @@ def test_unknown_domain_lists_known_ones():
     import domains
     with pytest.raises(UserError, match=r"did you mean 'luanti'.*known: .*luanti, mcp_tools"):
         domains.get("luanit")
+
+
+def test_shipped_defaults_are_found_from_any_working_directory(tmp_path, monkeypatch):
+    import domains
+    from core.files import shipped
+    from core.meta import ROOT
+    from eval.cli import read_data
+
+    dom = domains.get("luanti")
+    monkeypatch.chdir(ROOT)
+    assert shipped(dom.default_eval) == "data/luanti/eval.jsonl"  # recorded as given from the repo root
+    monkeypatch.chdir(tmp_path)
+    assert shipped(dom.default_eval) == str(ROOT / "data/luanti/eval.jsonl")
+    path, items, read = read_data(dom, None, limit=3)
+    assert path == ROOT / "data/luanti/eval.jsonl" and len(items) == 3 and read == 90
+    (tmp_path / "data/luanti").mkdir(parents=True)  # a local file of the same name wins: nothing is hidden
+    (tmp_path / "data/luanti/eval.jsonl").write_text("")
+    assert shipped(dom.default_eval) == "data/luanti/eval.jsonl"
+    assert shipped("") == "" and shipped("no/such/file.jsonl") == "no/such/file.jsonl"

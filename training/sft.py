@@ -26,7 +26,7 @@ from pathlib import Path
 
 from core import meta
 from core.errors import UserError
-from core.files import atomic_write_json, read_json
+from core.files import atomic_write_json, read_json, shipped
 from training import backends, config as config_mod
 from training.callbacks import META_FILE, CheckpointMeta, SaveAtEnd, ThroughputMixin, open_metrics_log
 from training.data import build_dataset, label_stats, require_labels
@@ -163,7 +163,7 @@ def prepare(cfg):
         if not hasattr(domain, "configure"):
             raise UserError(f"domain {cfg.domain!r} has no specialists; drop --specialist")
         domain.configure(specialist=cfg.specialist)
-    data_path = cfg.train_data or domain.default_train
+    data_path = cfg.train_data or shipped(domain.default_train)
     if not data_path:
         raise UserError(f"domain {cfg.domain!r} has no default training file; pass --train-data")
     dataset, data_info = build_dataset(domain, data_path, cfg.max_items, cfg.keep_broken_gold)
