@@ -20,6 +20,7 @@ from typing import Iterator
 from core.errors import DataError, UserError
 from core.meta import ROOT
 
+
 def shipped(rel: str) -> str:
     """A repo-relative path of data the project ships (a domain's default train/eval file): as given when
     it exists from the working directory (runs from the repo root record it so), else under the repo root,

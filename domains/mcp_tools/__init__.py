@@ -31,7 +31,6 @@ import os
 from pathlib import Path
 
 from core.errors import DataError
-from core.files import shipped
 from core.meta import ROOT
 from domains.base import Domain, Result, Toolchain
 from domains.loading import load_jsonl, mark_gold_defect
@@ -73,7 +72,7 @@ class McpToolsDomain(Domain):
 
     # --- toolset ------------------------------------------------------------------------------
     def _tools_file(self) -> Path:
-        spec = self.tools_path or os.environ.get("TOOLS") or shipped(DEFAULT_TOOLS)
+        spec = self.tools_path or os.environ.get("TOOLS") or DEFAULT_TOOLS
         p = Path(spec)
         return p if p.is_absolute() else (Path.cwd() / p if p.exists() else ROOT / p)
 
