@@ -41,7 +41,11 @@ def out_dir(args, domain, ref) -> Path:
 @cli.entry
 def main(argv=None):
     args = make_parser().parse_args(argv)
-    settings = settings_from_args(args)
+    from eval.pipeline import resolve_precision
+
+    # `auto` resolved here as the pipeline does, so the header records the precision the samples were made
+    # in and the score step (which resolves again) sees the same settings
+    settings, _ = resolve_precision(settings_from_args(args))
     scale = check_scale(args.scale)
     domain = cli.get_domain(args.domain)
     data, items = cli.eval_data(domain, args.data, args.limit, args.holdout)

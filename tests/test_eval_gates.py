@@ -227,6 +227,26 @@ def test_generate_then_score_scripts(toy, tiny_model_dir, tmp_path, capsys):
     assert "other settings" in capsys.readouterr().err
 
 
+def test_generate_with_precision_auto_then_score(toy, tiny_model_dir, tmp_path, monkeypatch):
+    """`--precision auto` is resolved before the generations header is written, so the score step (which
+    resolves it again, to the same choice) accepts the file instead of calling it other settings."""
+    import core.precision as prec
+    import scripts.generate as g
+    import scripts.score as s
+
+    monkeypatch.setattr(prec, "resolve", lambda request="auto", refresh=False: {
+        "requested": request, "device": "cpu", "precision": "fp32" if request == "auto" else request,
+        "reason": "test"})
+    out = tmp_path / "o"
+    common = ["--domain", "toy", "--data", str(FIX / "toy_eval.jsonl"), "--limit", "2"]
+    gen = [a for a in GEN if a not in ("--precision", "fp32")] + ["--precision", "auto"]
+    assert g.main(common + ["--model", str(tiny_model_dir), "--out", str(out)] + gen) == 0
+    meta = json.loads((out / "generations.meta.json").read_text())
+    assert meta["identity"]["settings"]["precision"] == "fp32"
+    assert s.main(common + ["--out", str(out), "--k", "1", "--workers", "1", "--quiet"]) == 0
+    assert json.loads((out / "results.json").read_text())["generation"]["precision"] == "fp32"
+
+
 def test_limit_keeps_the_family_mix():
     from eval.cli import stratified
 
