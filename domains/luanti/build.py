@@ -35,7 +35,7 @@ EVAL_MODS = ("minetest_game/farming", "minetest_game/vessels", "minetest_game/fi
              "devtest/basetools", "devtest/util_commands", "builtin/common")
 EVAL_DOC_APIS = ("register_tool", "register_decoration", "register_on_leaveplayer",
                  "register_on_dieplayer", "register_on_dignode", "after")
-TRAIN_PER_FAMILY = 700
+TRAIN_PER_FAMILY = 230
 EVAL_PER_FAMILY = 30
 NEAR_DUP = 0.75  # pairs seen at >= 0.75 restate nearly all values; 0.70-0.72 differ in values
 DOC_LICENSE = "LGPL-2.1-or-later"  # lua_api.txt falls under the copyright file's "Files: *" stanza
