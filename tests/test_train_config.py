@@ -98,6 +98,9 @@ def test_resume_diff_ignores_only_restartable_keys():
     a = config.TrainConfig(domain="toy").to_dict()
     assert config.diff(a, {**a, "max_steps": 99, "save_steps": 3}) == []
     assert config.diff(a, {**a, "lora_r": 99}) == ["lora_r"]
+    older = {k: v for k, v in a.items() if k != "loraplus_lr_ratio"}  # written before the key existed
+    assert config.diff(older, a) == []
+    assert config.diff(older, {**a, "loraplus_lr_ratio": 16.0}) == ["loraplus_lr_ratio"]
 
 
 def test_script_reports_bad_config_with_exit_2(tmp_path, capsys):

@@ -215,3 +215,27 @@ def test_bf16_auto_follows_the_machine_and_is_recorded(tmp_path, tiny_model_dir,
     assert record["precision"]["precision"] == want and record["precision"]["requested"] == "auto"
     meta = json.loads((sft.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
     assert meta["precision"]["precision"] == want and meta["config"]["bf16"] == "auto"
+
+
+def test_loraplus_gives_lora_b_its_ratio_of_the_learning_rate(tmp_path, tiny_model_dir, toy):
+    seen = {}
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, loraplus_lr_ratio=16, lr_scheduler="constant", max_steps=2)
+    sft.train(cfg, on_ready=lambda trainer: seen.setdefault("trainer", trainer))
+    trainer = seen["trainer"]
+    names = {id(p): n for n, p in trainer.model.named_parameters()}
+    lrs = {}
+    for group in trainer.optimizer.param_groups:
+        for p in group["params"]:
+            lrs[names[id(p)]] = group["lr"]
+    a = {lr for n, lr in lrs.items() if "lora_A" in n}
+    b = {lr for n, lr in lrs.items() if "lora_B" in n}
+    assert len(a) == len(b) == 1 and a.pop() == pytest.approx(1e-2) and b.pop() == pytest.approx(16e-2)
+    assert set(lrs) == {n for n, p in trainer.model.named_parameters() if p.requires_grad}
+    # the optimizer state saved with the checkpoint resumes into the same groups
+    more = sft.train(config.resolve(None, {**cfg.to_dict(), "max_steps": 4}))
+    assert more["step"] == 4 and more["resumed_from"].endswith("checkpoint-2")
+
+
+def test_loraplus_ratio_below_one_is_refused(tmp_path, tiny_model_dir, toy):
+    with pytest.raises(UserError, match="loraplus_lr_ratio must be 0"):
+        _cfg(tmp_path, tiny_model_dir, toy, loraplus_lr_ratio=0.5)

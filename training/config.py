@@ -72,6 +72,9 @@ class TrainConfig:
     lr_scheduler: str = _f("cosine", f"learning-rate schedule: {', '.join(SCHEDULERS)}")
     warmup_ratio: float = _f(0.03, "fraction of the total steps spent warming up, in [0, 1)")
     weight_decay: float = _f(0.0, "AdamW weight decay")
+    loraplus_lr_ratio: float = _f(0.0, "LoRA+: the lora_B matrices learn this many times faster than lora_A "
+                                       "(peft.optimizers.create_loraplus_optimizer; the paper suggests 16); "
+                                       "0 = off, one learning rate for all")
     max_grad_norm: float = _f(1.0, "gradient clipping norm (0 = off)")
     batch_size: int = _f(4, "sequences per device per micro-batch")
     grad_accum: int = _f(1, "micro-batches accumulated per optimiser step")
@@ -224,6 +227,8 @@ def validate(cfg: TrainConfig) -> TrainConfig:
         p.append(f"learning_rate must be positive, got {cfg.learning_rate}")
     if cfg.max_grad_norm < 0 or cfg.weight_decay < 0:
         p.append("max_grad_norm and weight_decay must be 0 or more")
+    if cfg.loraplus_lr_ratio and cfg.loraplus_lr_ratio < 1:
+        p.append(f"loraplus_lr_ratio must be 0 (off) or at least 1, got {cfg.loraplus_lr_ratio}")
     p += _dpo_problems(cfg)
     if cfg.max_steps == 0 and cfg.num_epochs <= 0:
         p.append("nothing to train: max_steps is 0 and num_epochs is not positive; set one of them")
@@ -300,6 +305,11 @@ def resolve(config_path=None, overrides: dict | None = None) -> TrainConfig:
 
 
 def diff(old: dict, new: dict) -> list[str]:
-    """Keys whose value differs, ignoring those a restart may change (RESUMABLE_KEYS)."""
+    """Keys whose value differs, ignoring those a restart may change (RESUMABLE_KEYS). A key the old config
+    lacks (a checkpoint written before the key existed) counts as its default, which it was trained with."""
     keys = (set(old) | set(new)) - RESUMABLE_KEYS
-    return sorted(k for k in keys if old.get(k) != new.get(k))
+
+    def value(cfg: dict, key: str):
+        return cfg[key] if key in cfg else getattr(FIELDS.get(key), "default", None)
+
+    return sorted(k for k in keys if value(old, k) != value(new, k))

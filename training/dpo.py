@@ -125,7 +125,8 @@ def prepare(cfg):
     ref, tok, model = load_policy(cfg, ckpt, base_method)
     bf16, precision = use_bf16(cfg)
     compact_on_cpu()  # the loss head scores completion positions only, on a CPU too (training/lm_head.py)
-    trainer = build_trainer(DPOTrainer, out, model=model, args=dpo_args(cfg, out, bf16),
+    trainer = build_trainer(DPOTrainer, out, loraplus_lr_ratio=cfg.loraplus_lr_ratio, model=model,
+                            args=dpo_args(cfg, out, bf16),
                             train_dataset=Dataset.from_list(rows), processing_class=tok)
     stats = pair_stats(trainer.train_dataset, cfg.max_length)
     if stats["rows"] == 0:

@@ -118,12 +118,32 @@ def sft_args(cfg, out: Path, bf16: bool = False):
     return SFTConfig(**common_args(cfg, out, bf16), completion_only_loss=True, **batching)
 
 
-def build_trainer(base, out: Path, **kwargs):
-    """`base` (a TRL trainer class) with the throughput log mixed in, built with TensorBoard under the run
-    dir: the same folder for every restart so the curve continues in one place. The callback reads the
-    variable when the trainer is built; it is restored so later runs get their own."""
-    class WorkbenchTrainer(ThroughputMixin, base):
+class LoraPlusMixin:
+    """LoRA+ (Hayou et al. 2024) when `loraplus_lr_ratio` is set: PEFT's own optimizer builder puts the
+    lora_B matrices in a group with ratio x the learning rate, with the optimizer class and arguments the
+    Trainer would have used; the scheduler then scales every group alike. Unset: the Trainer's optimizer."""
+    loraplus_lr_ratio = 0.0
+
+    def create_optimizer(self, model=None):
+        if self.loraplus_lr_ratio and self.optimizer is None:
+            from peft.optimizers import create_loraplus_optimizer
+
+            opt_model = self.model if model is None else model
+            cls, kwargs = self.get_optimizer_cls_and_kwargs(self.args, opt_model)
+            self.optimizer = create_loraplus_optimizer(
+                opt_model, cls, loraplus_lr_ratio=self.loraplus_lr_ratio,
+                loraplus_weight_decay=self.args.weight_decay, **kwargs)
+        return super().create_optimizer(model)
+
+
+def build_trainer(base, out: Path, loraplus_lr_ratio: float = 0.0, **kwargs):
+    """`base` (a TRL trainer class) with the throughput log (and LoRA+, when asked) mixed in, built with
+    TensorBoard under the run dir: the same folder for every restart so the curve continues in one place.
+    The callback reads the variable when the trainer is built; it is restored so later runs get their own."""
+    class WorkbenchTrainer(ThroughputMixin, LoraPlusMixin, base):
         pass
+
+    WorkbenchTrainer.loraplus_lr_ratio = float(loraplus_lr_ratio or 0.0)
 
     saved = os.environ.get("TENSORBOARD_LOGGING_DIR")
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
@@ -145,8 +165,8 @@ def make_trainer(cfg, model, tok, dataset, out: Path, bf16: bool = False):
     base = SFTTrainer
     if cfg.backend == "unsloth":  # pragma: no cover - GPU only
         from unsloth import UnslothTrainer as base  # noqa: N813
-    return build_trainer(base, out, model=model, args=sft_args(cfg, out, bf16), train_dataset=dataset,
-                         processing_class=tok)
+    return build_trainer(base, out, loraplus_lr_ratio=cfg.loraplus_lr_ratio, model=model,
+                         args=sft_args(cfg, out, bf16), train_dataset=dataset, processing_class=tok)
 
 
 def _write_run(out: Path, record: dict) -> None:
