@@ -239,3 +239,18 @@ def test_loraplus_gives_lora_b_its_ratio_of_the_learning_rate(tmp_path, tiny_mod
 def test_loraplus_ratio_below_one_is_refused(tmp_path, tiny_model_dir, toy):
     with pytest.raises(UserError, match="loraplus_lr_ratio must be 0"):
         _cfg(tmp_path, tiny_model_dir, toy, loraplus_lr_ratio=0.5)
+
+
+def test_lora_init_follows_the_seed_not_the_process_history(tmp_path, tiny_model_dir, toy):
+    from training import backends
+
+    def lora_a(**kw):
+        _, _, model = backends.load(_cfg(tmp_path, tiny_model_dir, toy, **kw))
+        return {n: p.detach().clone() for n, p in model.named_parameters() if "lora_A" in n}
+
+    first = lora_a()
+    torch.rand(1000)  # random numbers drawn in between (a probe, a shuffle) must not change the init
+    again = lora_a()
+    other = lora_a(seed=7)
+    assert first and all(torch.equal(first[n], again[n]) for n in first)
+    assert any(not torch.equal(first[n], other[n]) for n in first)

@@ -94,6 +94,11 @@ def load_peft(cfg):
         from training import attention
 
         attention.enable(base)
+    # The LoRA matrices are drawn here, before the Trainer seeds anything: seed them from the config, so the
+    # same seed gives the same adapter whatever ran earlier in the process (a precision probe, a data check).
+    from transformers import set_seed
+
+    set_seed(cfg.seed)
     model = get_peft_model(base, lora_config(cfg, base.config.num_hidden_layers, base))
     return ref, tok, model
 
