@@ -143,7 +143,7 @@ def build_trainer(base, out: Path, loraplus_lr_ratio: float = 0.0, **kwargs):
     class WorkbenchTrainer(ThroughputMixin, LoraPlusMixin, base):
         pass
 
-    WorkbenchTrainer.loraplus_lr_ratio = float(loraplus_lr_ratio or 0.0)
+    WorkbenchTrainer.loraplus_lr_ratio = float(loraplus_lr_ratio)
 
     saved = os.environ.get("TENSORBOARD_LOGGING_DIR")
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "tensorboard")
