@@ -11,6 +11,7 @@ CONFIG  ?= training/smollm2-135m_$(DOMAIN)_lora.yaml
 SPECIALIST ?=
 ADAPTER ?=
 SCALE   ?= 1.0
+DEMO    ?=
 ARGS    ?=
 PYTHON  ?= python3
 
@@ -36,6 +37,7 @@ help:
 	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(or $(MODEL),embedded) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
 	@echo "           CONFIG=$(CONFIG) SPECIALIST=<mcp specialist> ARGS=\"<extra flags for the script>\""
 	@echo "           ADAPTER=<adapter or checkpoint folder> SCALE=$(SCALE) (serve, chat, export)"
+	@echo "           DEMO=<profile> (demo: another training config of the domain's demo, e.g. long, plus a held-out check)"
 
 ## env: create .venv from the lock file of STACK (cpu|gpu); a no-op when it is up to date
 env: $(ENV_STAMP)
@@ -84,7 +86,7 @@ gate-e:
 
 ## demo: gates A to E on the embedded model, Luanti domain (DOMAIN=mcp_tools: the MCP demo), CPU only (35 min measured on 2 AVX2 cores in fp32, 16 min with native bf16)
 demo: $(ENV_STAMP)
-	$(PY) scripts/demo.py --domain $(DOMAIN) $(ARGS)
+	$(PY) scripts/demo.py --domain $(DOMAIN) $(if $(DEMO),--profile $(DEMO),) $(ARGS)
 
 ## test: the test suite (installs the venv and the system packages it needs first)
 test: $(ENV_STAMP)

@@ -87,6 +87,9 @@ class Domain:
     # a domain without one has no demo (its gates still run one by one)
     demo_config: str = ""
     demo_limit: int = 36
+    # `make demo DEMO=<profile>`: other training configs for the same demo (e.g. a longer one), name ->
+    # yaml; the gates, items and settings are the demo's, outputs go to results|adapters/<domain>/demo-<profile>
+    demo_profiles: dict = {}
 
     # --- data -------------------------------------------------------------------------------
     def load(self, path) -> list[dict]:

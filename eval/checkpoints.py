@@ -76,10 +76,13 @@ def _workbench(d: Path) -> dict:
 
 
 def list_checkpoints(run_dir) -> list[Path]:
-    """checkpoint-<step> folders of a training run, by step."""
+    """checkpoint-<step> folders of a training run, by step; a checkpoint-<step> folder itself is a run
+    of that one checkpoint (gate D on the checkpoint an earlier gate E picked, nothing else)."""
     run = Path(run_dir)
     if not run.is_dir():
         raise UserError(f"training run folder {run} does not exist (expected adapters/<domain>/<run>/)")
+    if CKPT.match(run.name):
+        return [run]
     found = [(int(m.group(1)), p) for p in run.iterdir() if p.is_dir() and (m := CKPT.match(p.name))]
     if not found:
         raise UserError(f"{run}: no checkpoint-<step>/ folders found")

@@ -47,8 +47,9 @@ K = "5"  # gate E decides on pass@5, +15 pp, as the seed's design
 SCALES = ["--scales", "0.5", "1.0", "--sweep", "best"]
 
 
-def demo_settings(domain: str) -> tuple[str, list[str]]:
-    """(training config, --limit args) of a domain's demo; a UserError when it has none."""
+def demo_settings(domain: str, profile: str = "") -> tuple[str, list[str]]:
+    """(training config, --limit args) of a domain's demo, or of one of its profiles (`make demo
+    DEMO=long`); a UserError when it has none."""
     import domains
     from core.errors import UserError
 
@@ -57,11 +58,15 @@ def demo_settings(domain: str) -> tuple[str, list[str]]:
         have = [n for n in domains.names() if domains.get(n).demo_config]
         raise UserError(f"domain {domain!r} has no demo (no demo_config); demos: {', '.join(have)}. Run its "
                         "gates one by one (make baseline / train / gate-d / gate-e DOMAIN=...)")
-    return dom.demo_config, ["--limit", str(dom.demo_limit)]
+    if profile and profile not in dom.demo_profiles:
+        raise UserError(f"domain {domain!r} has no demo profile {profile!r}; profiles: "
+                        f"{', '.join(sorted(dom.demo_profiles)) or 'none'} (make demo without DEMO= runs the default)")
+    return dom.demo_profiles[profile] if profile else dom.demo_config, ["--limit", str(dom.demo_limit)]
 
 
-def gate_commands(py: str, out: Path, run_dir: Path, domain: str = DOMAIN) -> list[tuple[str, list[str]]]:
-    config, limit = demo_settings(domain)
+def gate_commands(py: str, out: Path, run_dir: Path, domain: str = DOMAIN,
+                  profile: str = "") -> list[tuple[str, list[str]]]:
+    config, limit = demo_settings(domain, profile)
     return [
         ("A", [py, "env/gate_a.py", "--domain", domain, "--stack", "cpu", "--model", "embedded"]),
         ("B", [py, "scripts/baseline.py", "--domain", domain, "--model", "embedded", *GEN, *limit,
@@ -72,6 +77,25 @@ def gate_commands(py: str, out: Path, run_dir: Path, domain: str = DOMAIN) -> li
         ("E", [py, "scripts/gate_e.py", "--domain", domain, "--run", str(run_dir), "--k", K,
                "--baseline", str(out / "baseline" / "results.json"),
                "--gate-d", str(out / "gate_d" / "summary.json"), "--out", str(out)]),
+    ]
+
+
+def holdout_commands(py: str, out: Path, run_dir: Path, domain: str, checkpoint: str,
+                     scale: float) -> list[tuple[str, list[str]]]:
+    """The held-out check: the eval items the demo did not score (`--holdout`, the complement of its
+    `--limit`), base model and the checkpoint x scale gate E picked (nothing else, so nothing is chosen
+    on these items), then gate E on them. Results under <out>/holdout/."""
+    _, limit = demo_settings(domain)
+    hold, h = ["--holdout", limit[1]], out / "holdout"
+    return [
+        ("B-holdout", [py, "scripts/baseline.py", "--domain", domain, "--model", "embedded", *GEN, *hold,
+                       "--out", str(h / "baseline")]),
+        ("D-holdout", [py, "scripts/gate_d.py", "--domain", domain, "--model", "embedded", "--run",
+                       str(run_dir / checkpoint), *GEN, *hold, "--scales", f"{scale:g}",
+                       "--baseline", str(h / "baseline" / "results.json"), "--out", str(h / "gate_d")]),
+        ("E-holdout", [py, "scripts/gate_e.py", "--domain", domain, "--run", str(run_dir), "--k", K,
+                       "--baseline", str(h / "baseline" / "results.json"),
+                       "--gate-d", str(h / "gate_d" / "summary.json"), "--out", str(h)]),
     ]
 
 
@@ -122,6 +146,7 @@ def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str
         from eval.gate_e import robustness_line
 
         lines += ["", robustness_line(decision["robustness"], decision["metric"])]
+    lines += holdout_lines(out / "holdout")
     gen_s = {"B": base["throughput"]["generate_seconds"],
              "D": sum(json.loads(Path(c["results"]).read_text())["throughput"]["generate_seconds"]
                       for c in json.loads((out / "gate_d" / "summary.json").read_text())["combinations"])}
@@ -139,38 +164,82 @@ def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str
     return "\n".join(lines) + "\n"
 
 
+def holdout_lines(h: Path) -> list[str]:
+    """DEMO.md's held-out section, from <out>/holdout/ (nothing when the check did not run)."""
+    if not (h / "decision.json").is_file():
+        return []
+    from eval.gate_e import robustness_line
+
+    d = json.loads((h / "decision.json").read_text())
+    base = json.loads(Path(d["baseline"]["results"]).read_text())
+    tuned = json.loads(Path(d["best"]["results"]).read_text())
+    fams = " / ".join(f"{f} {_cell(tuned['families'][f]['pass_at_k'], 5)}" for f in sorted(tuned["families"]))
+    lines = ["", f"## Held out: the {d['items']} eval items the demo did not score", "",
+             f"Base model and {d['best']['checkpoint']} x {d['best']['scale']} only (gate E's pick above; nothing "
+             f"is chosen on these items). Gate E on them: **{d['decision']}**, gain {d['gain_pp']:+.1f} pp, "
+             f"paired bootstrap 95% interval [{d['ci95_pp'][0]:+.1f}, {d['ci95_pp'][1]:+.1f}] pp "
+             f"(`{h / 'decision.md'}`).", "",
+             "| held out | pass@1 [95% CI] | pass@5 [95% CI] |", "| --- | --- | --- |",
+             f"| baseline | {_cell(base['pass_at_k'], 1)} | {_cell(base['pass_at_k'], 5)} |",
+             f"| {d['best']['checkpoint']} x {d['best']['scale']} | {_cell(tuned['pass_at_k'], 1)} | "
+             f"{_cell(tuned['pass_at_k'], 5)} |", "", f"pass@5 by family: {fams}."]
+    if d.get("robustness"):
+        lines += ["", robustness_line(d["robustness"], d["metric"])]
+    return lines
+
+
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--domain", default=DOMAIN, help="domain with a demo config (default %(default)s)")
-    p.add_argument("--out", default="", help="default results/<domain>/demo")
-    p.add_argument("--run-dir", default="", help="default adapters/<domain>/demo")
+    p.add_argument("--profile", default="", help="another training config of the domain's demo (its "
+                   "demo_profiles, e.g. luanti: long); default: the demo's own")
+    p.add_argument("--holdout", action=argparse.BooleanOptionalAction, default=None,
+                   help="after gate E, score the eval items the demo did not (base model and the picked "
+                   "checkpoint x scale only) and decide on them too (default: on with --profile)")
+    p.add_argument("--out", default="", help="default results/<domain>/demo[-<profile>]")
+    p.add_argument("--run-dir", default="", help="default adapters/<domain>/demo[-<profile>]")
     return p
 
 
 def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
-    out = Path(args.out or ROOT / "results" / args.domain / "demo")
-    run_dir = Path(args.run_dir or ROOT / "adapters" / args.domain / "demo")
+    name = "demo" + (f"-{args.profile}" if args.profile else "")
+    out = Path(args.out or ROOT / "results" / args.domain / name)
+    run_dir = Path(args.run_dir or ROOT / "adapters" / args.domain / name)
     try:
-        demo_settings(args.domain)
+        demo_settings(args.domain, args.profile)
     except Exception as exc:  # UserError: no demo for this domain; unknown domain
         print(f"error: {exc}", file=sys.stderr)
         return 2
     timings_path = out / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
-    rc = 0
-    for gate, cmd in gate_commands(sys.executable, out, run_dir, args.domain):
+    holdout = bool(args.profile) if args.holdout is None else args.holdout
+
+    def run(gate, cmd) -> int:
         print(f"\n=== gate {gate}: {' '.join(cmd[1:])}", flush=True)
         t = time.perf_counter()
-        rc = subprocess.run(cmd, cwd=ROOT).returncode
+        code = subprocess.run(cmd, cwd=ROOT).returncode
         # The wall time of this invocation; after a kill, a rerun measures only what was left to do.
         timings[gate] = round(time.perf_counter() - t, 1)
         atomic_write_json(timings_path, timings)
+        if code != 0 and not (gate.startswith("E") and code == 3):
+            print(f"demo stopped: gate {gate} exited {code}", file=sys.stderr)
+        return code
+
+    rc = 0
+    for gate, cmd in gate_commands(sys.executable, out, run_dir, args.domain, args.profile):
+        rc = run(gate, cmd)
         if rc != 0 and not (gate == "E" and rc == 3):
-            print(f"demo stopped: gate {gate} exited {rc}", file=sys.stderr)
             return rc
-    text = summary(out, timings, "make demo" + (f" DOMAIN={args.domain}" if args.domain != DOMAIN else ""),
-                   args.domain)
+    if holdout:
+        best = json.loads((out / "decision.json").read_text())["best"]
+        for gate, cmd in holdout_commands(sys.executable, out, run_dir, args.domain, best["checkpoint"], best["scale"]):
+            code = run(gate, cmd)
+            if code != 0 and not (gate == "E-holdout" and code == 3):
+                return code
+    command = ("make demo" + (f" DOMAIN={args.domain}" if args.domain != DOMAIN else "")
+               + (f" DEMO={args.profile}" if args.profile else ""))
+    text = summary(out, timings, command, args.domain)
     atomic_write_text(out / "DEMO.md", text)
     print("\n" + text)
     subprocess.run(report_command(sys.executable, out, run_dir, args.domain), cwd=ROOT, stdout=subprocess.DEVNULL)

@@ -61,3 +61,69 @@ def test_demo_summary_shows_styles_and_the_robustness_gap(tmp_path):
     md = summary(tmp_path, {"B": 4.0, "C": 5.0}, "make demo", "toy")
     assert "| chatty | no (held out) | 2 |" in md
     assert "Phrasing robustness" in md and "**-25.0 pp**, 95% interval [-50.0, +0.0]" in md
+    assert "Held out" not in md
+    # the held-out check (make demo DEMO=..., or --holdout): its own section, read from <out>/holdout/
+    h = tmp_path / "holdout"
+    h.mkdir()
+    (h / "base.json").write_text(json.dumps(results(0.1)))
+    (h / "tuned.json").write_text(json.dumps(results(0.7)))
+    (h / "decision.json").write_text(json.dumps({
+        "decision": "PROCEED", "metric": "pass@5", "items": 3, "gain_pp": 60.0, "ci95_pp": [20.0, 90.0],
+        "baseline": {"results": str(h / "base.json"), "value": 0.1},
+        "best": {"results": str(h / "tuned.json"), "value": 0.7, "checkpoint": "checkpoint-4", "scale": 1.0},
+        "robustness": robust}))
+    md = summary(tmp_path, {"B": 4.0, "C": 5.0, "B-holdout": 2.0}, "make demo DEMO=long", "toy")
+    assert "## Held out: the 3 eval items the demo did not score" in md
+    assert "| checkpoint-4 x 1.0 | 70.0% [70.0, 70.0] | 70.0% [70.0, 70.0] |" in md
+    assert "| baseline | 10.0% [10.0, 10.0] |" in md and "gain +60.0 pp" in md and "[+20.0, +90.0]" in md
+    assert "| B-holdout | 2 | |" in md and "`make demo DEMO=long`" in md
+
+
+def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(tmp_path, capsys, monkeypatch):
+    """`make demo DEMO=long`: the profile's yaml in gate C, the demo's items and settings elsewhere; an
+    unknown profile is a clear error naming the ones there are."""
+    import scripts.demo as demo
+    from training import config
+
+    dom = domains.get("luanti")
+    assert dom.demo_profiles, "luanti ships a longer demo profile"
+    for prof, cfg in dom.demo_profiles.items():
+        assert (ROOT / cfg).exists() and config.load_yaml(ROOT / cfg)["domain"] == "luanti"
+        data = config.load_yaml(ROOT / cfg).get("train_data")
+        assert not data or (ROOT / data).is_file(), f"{cfg} trains on {data}: shipped with the repo"
+        long, short = (dict(demo.gate_commands("py", Path("o"), Path("r"), "luanti", p)) for p in (prof, ""))
+        assert long["C"][-3:] == [cfg, "--output", "r"] and short["C"][-3] == dom.demo_config
+        assert {g: c for g, c in long.items() if g != "C"} == {g: c for g, c in short.items() if g != "C"}
+    assert demo.main(["--domain", "luanti", "--profile", "nope", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no demo profile 'nope'" in err and all(p in err for p in dom.demo_profiles)
+
+
+def test_the_holdout_check_scores_the_complement_of_the_demo_items_on_the_picked_checkpoint_only():
+    import scripts.demo as demo
+
+    cmds = dict(demo.holdout_commands("py", Path("o"), Path("r"), "luanti", "checkpoint-7", 0.5))
+    limit = str(domains.get("luanti").demo_limit)
+    for gate in ("B-holdout", "D-holdout"):
+        c = cmds[gate]
+        assert c[c.index("--holdout") + 1] == limit and "--limit" not in c
+        assert c[c.index("--out") + 1].startswith(str(Path("o") / "holdout"))
+    d = cmds["D-holdout"]
+    assert d[d.index("--run") + 1] == str(Path("r") / "checkpoint-7") and d[d.index("--scales") + 1:][:2] == ["0.5", "--baseline"]
+    assert cmds["E-holdout"][cmds["E-holdout"].index("--gate-d") + 1] == str(Path("o") / "holdout" / "gate_d" / "summary.json")
+
+
+def test_a_checkpoint_folder_is_a_run_of_that_one_checkpoint(tmp_path):
+    from core.errors import UserError
+    from eval.checkpoints import list_checkpoints
+
+    run = tmp_path / "run"
+    for step in (10, 2):
+        (run / f"checkpoint-{step}").mkdir(parents=True)
+    assert [p.name for p in list_checkpoints(run)] == ["checkpoint-2", "checkpoint-10"]
+    assert list_checkpoints(run / "checkpoint-10") == [run / "checkpoint-10"]
+    (tmp_path / "empty").mkdir()
+    import pytest
+
+    with pytest.raises(UserError, match="no checkpoint"):
+        list_checkpoints(tmp_path / "empty")

@@ -59,6 +59,7 @@ class LuantiDomain(Domain):
     default_train = "data/luanti/train.jsonl"
     default_eval = "data/luanti/eval.jsonl"
     demo_config = "training/smollm2-135m_luanti_demo.yaml"
+    demo_profiles = {"long": "training/smollm2-135m_luanti_demo_long.yaml"}
 
     # --- data -------------------------------------------------------------------------------
     def load(self, path) -> list[dict]:
