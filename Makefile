@@ -84,7 +84,7 @@ gate-d: $(GATE_A)
 gate-e:
 	$(PY) scripts/gate_e.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
 
-## demo: gates A to E on the embedded model, Luanti domain (DOMAIN=mcp_tools: the MCP demo), CPU only (35 min measured on 2 AVX2 cores in fp32, 16 min with native bf16)
+## demo: gates A to E on the embedded model, Luanti domain (DOMAIN=mcp_tools: the MCP demo), CPU only (12 min measured on 2 cores with native bf16; 35 min on 2 AVX2 cores in fp32 with the earlier config of the same tokens); DEMO=long: 3.8x the training, then a held-out check (50 min with native bf16)
 demo: $(ENV_STAMP)
 	$(PY) scripts/demo.py --domain $(DOMAIN) $(if $(DEMO),--profile $(DEMO),) $(ARGS)
 

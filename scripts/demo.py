@@ -164,6 +164,14 @@ def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: Path) -> str:
+    """A path as the README and DEMO.md show it: relative to the repository when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def holdout_lines(h: Path) -> list[str]:
     """DEMO.md's held-out section, from <out>/holdout/ (nothing when the check did not run)."""
     if not (h / "decision.json").is_file():
@@ -178,7 +186,7 @@ def holdout_lines(h: Path) -> list[str]:
              f"Base model and {d['best']['checkpoint']} x {d['best']['scale']} only (gate E's pick above; nothing "
              f"is chosen on these items). Gate E on them: **{d['decision']}**, gain {d['gain_pp']:+.1f} pp, "
              f"paired bootstrap 95% interval [{d['ci95_pp'][0]:+.1f}, {d['ci95_pp'][1]:+.1f}] pp "
-             f"(`{h / 'decision.md'}`).", "",
+             f"(`{_shown(h / 'decision.md')}`).", "",
              "| held out | pass@1 [95% CI] | pass@5 [95% CI] |", "| --- | --- | --- |",
              f"| baseline | {_cell(base['pass_at_k'], 1)} | {_cell(base['pass_at_k'], 5)} |",
              f"| {d['best']['checkpoint']} x {d['best']['scale']} | {_cell(tuned['pass_at_k'], 1)} | "
