@@ -146,6 +146,20 @@ def test_require_labels_messages():
         require_labels({"label_tokens": 5, "eos_labelled": 0}, 10)
 
 
+def test_rerunning_a_finished_run_trains_nothing_and_a_higher_max_steps_continues_it(tmp_path, tiny_model_dir, toy):
+    """`make demo` run twice: the second gate C finds the run done (the Trainer alone would resume from
+    the last checkpoint and train one step past max_steps, and save_total_limit would rotate that
+    checkpoint away); raising --max-steps still continues it."""
+    first = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, save_steps=2, save_total_limit=1))
+    run = tmp_path / "ad" / "toy" / "t"
+    log = (run / "log.jsonl").read_text()
+    again = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, save_steps=2, save_total_limit=1))
+    assert again["status"] == "finished" and again["step"] == first["step"] == 2
+    assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-2"] and (run / "log.jsonl").read_text() == log
+    more = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=3, save_steps=2, save_total_limit=1))
+    assert more["step"] == 3 and sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-3"]
+
+
 def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
     sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2))
     with pytest.raises(UserError, match=r"different settings \(lora_r\)"):

@@ -74,6 +74,21 @@ def find_resume(cfg, out: Path) -> str | None:
     return str(last)
 
 
+def finished_step(cfg, resume: str | None) -> int | None:
+    """The step of `resume` when it already is the run's last (its step reaches the config's max_steps, or,
+    trained by epochs, the steps the Trainer planned for the same num_epochs); None when there is more to
+    train. The Trainer itself would resume such a run and train one step past it."""
+    if not resume or not (Path(resume) / "trainer_state.json").is_file():
+        return None
+    state = read_json(Path(resume) / "trainer_state.json")
+    step = int(state.get("global_step") or 0)
+    if cfg.max_steps > 0:
+        return step if step >= cfg.max_steps else None
+    old = read_json(Path(resume) / META_FILE).get("config", {})
+    same_epochs = old.get("max_steps", 0) == 0 and float(old.get("num_epochs", 1.0)) == float(cfg.num_epochs)
+    return step if same_epochs and step >= int(state.get("max_steps") or 0) > 0 else None
+
+
 def use_bf16(cfg) -> tuple[bool, dict]:
     """(autocast in bf16?, the precision choice with its evidence) for the config's bf16 setting."""
     from core.precision import resolve
@@ -235,6 +250,14 @@ def train(cfg, on_ready=None) -> dict:
     _report_start(description, resume)
     previous = read_json(out / "run.json") if (resume and (out / "run.json").is_file()) else {}
     wall0 = float(previous.get("wall_time_s", 0.0))
+    done_at = finished_step(cfg, resume)
+    if done_at is not None:   # rerun of a finished run (make demo again): nothing to do, nothing rewritten
+        print(f"[train] {out} is already trained to step {done_at}: nothing to do (a higher --max-steps "
+              "continues it)", flush=True)
+        record = {**previous, "status": "finished", "step": done_at, "checkpoints": [p.name for p in checkpoints(out)]}
+        if record != previous:  # killed between the last checkpoint and run.json
+            _write_run(out, {"config": cfg.to_dict(), "wall_time_s": wall0, **meta.run_info(), **record})
+        return read_json(out / "run.json")
     record = {"status": "running", "config": cfg.to_dict(), "step": 0, "wall_time_s": wall0,
               "started": previous.get("started", meta.now()), "resumed_from": resume,
               "label_token_share": description.get("label_token_share"), "precision": description["precision"],
