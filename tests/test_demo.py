@@ -127,3 +127,22 @@ def test_a_checkpoint_folder_is_a_run_of_that_one_checkpoint(tmp_path):
 
     with pytest.raises(UserError, match="no checkpoint"):
         list_checkpoints(tmp_path / "empty")
+
+
+def test_timings_add_up_the_runs_of_a_gate_so_a_rerun_does_not_replace_them(tmp_path, monkeypatch):
+    """A second `make demo` after a finished one only checks that every gate is done: its seconds are
+    added to the first run's, not written over them."""
+    import sys
+
+    import scripts.demo as demo
+
+    slow = [sys.executable, "-c", "import time; time.sleep(0.3)"]
+    monkeypatch.setattr(demo, "gate_commands", lambda *a, **k: [("A", slow), ("B", slow)])
+    monkeypatch.setattr(demo, "summary", lambda *a, **k: "summary\n")
+    monkeypatch.setattr(demo, "report_command", lambda *a, **k: [sys.executable, "-c", "pass"])
+    args = ["--domain", "luanti", "--out", str(tmp_path / "o"), "--run-dir", str(tmp_path / "r"), "--no-holdout"]
+    assert demo.main(args) == 0
+    first = json.loads((tmp_path / "o" / "timings.json").read_text())
+    assert demo.main(args) == 0
+    second = json.loads((tmp_path / "o" / "timings.json").read_text())
+    assert set(second) == {"A", "B"} and all(second[g] >= first[g] + 0.25 for g in second)
