@@ -64,19 +64,31 @@ def demo_settings(domain: str, profile: str = "") -> tuple[str, list[str]]:
     return dom.demo_profiles[profile] if profile else dom.demo_config, ["--limit", str(dom.demo_limit)]
 
 
+def _scored(py: str, out: Path, run_dir: Path, run: Path, domain: str, pick: list[str],
+            scales: list[str]) -> dict[str, list[str]]:
+    """Gates B, D and E on the items `pick` selects, outputs under `out`; D scores `run` (the run folder,
+    or one of its checkpoints)."""
+    base = str(out / "baseline" / "results.json")
+    return {
+        "B": [py, "scripts/baseline.py", "--domain", domain, "--model", "embedded", *GEN, *pick,
+              "--out", str(out / "baseline")],
+        "D": [py, "scripts/gate_d.py", "--domain", domain, "--model", "embedded", "--run", str(run), *GEN, *pick,
+              *scales, "--baseline", base, "--out", str(out / "gate_d")],
+        "E": [py, "scripts/gate_e.py", "--domain", domain, "--run", str(run_dir), "--k", K, "--baseline", base,
+              "--gate-d", str(out / "gate_d" / "summary.json"), "--out", str(out)],
+    }
+
+
 def gate_commands(py: str, out: Path, run_dir: Path, domain: str = DOMAIN,
                   profile: str = "") -> list[tuple[str, list[str]]]:
     config, limit = demo_settings(domain, profile)
+    bde = _scored(py, out, run_dir, run_dir, domain, limit, SCALES)
     return [
         ("A", [py, "env/gate_a.py", "--domain", domain, "--stack", "cpu", "--model", "embedded"]),
-        ("B", [py, "scripts/baseline.py", "--domain", domain, "--model", "embedded", *GEN, *limit,
-               "--out", str(out / "baseline")]),
+        ("B", bde["B"]),
         ("C", [py, "scripts/train.py", "--config", config, "--output", str(run_dir)]),
-        ("D", [py, "scripts/gate_d.py", "--domain", domain, "--model", "embedded", "--run", str(run_dir), *GEN, *limit,
-               *SCALES, "--baseline", str(out / "baseline" / "results.json"), "--out", str(out / "gate_d")]),
-        ("E", [py, "scripts/gate_e.py", "--domain", domain, "--run", str(run_dir), "--k", K,
-               "--baseline", str(out / "baseline" / "results.json"),
-               "--gate-d", str(out / "gate_d" / "summary.json"), "--out", str(out)]),
+        ("D", bde["D"]),
+        ("E", bde["E"]),
     ]
 
 
@@ -86,17 +98,9 @@ def holdout_commands(py: str, out: Path, run_dir: Path, domain: str, checkpoint:
     `--limit`), base model and the checkpoint x scale gate E picked (nothing else, so nothing is chosen
     on these items), then gate E on them. Results under <out>/holdout/."""
     _, limit = demo_settings(domain)
-    hold, h = ["--holdout", limit[1]], out / "holdout"
-    return [
-        ("B-holdout", [py, "scripts/baseline.py", "--domain", domain, "--model", "embedded", *GEN, *hold,
-                       "--out", str(h / "baseline")]),
-        ("D-holdout", [py, "scripts/gate_d.py", "--domain", domain, "--model", "embedded", "--run",
-                       str(run_dir / checkpoint), *GEN, *hold, "--scales", f"{scale:g}",
-                       "--baseline", str(h / "baseline" / "results.json"), "--out", str(h / "gate_d")]),
-        ("E-holdout", [py, "scripts/gate_e.py", "--domain", domain, "--run", str(run_dir), "--k", K,
-                       "--baseline", str(h / "baseline" / "results.json"),
-                       "--gate-d", str(h / "gate_d" / "summary.json"), "--out", str(h)]),
-    ]
+    bde = _scored(py, out / "holdout", run_dir, run_dir / checkpoint, domain, ["--holdout", limit[1]],
+                  ["--scales", f"{scale:g}"])
+    return [(f"{g}-holdout", bde[g]) for g in "BDE"]
 
 
 def report_command(py: str, out: Path, run_dir: Path, domain: str = DOMAIN) -> list[str]:
@@ -232,20 +236,24 @@ def main(argv=None) -> int:
         # instead of replacing the real figures; an attempt killed mid-way is never recorded.
         timings[gate] = round(timings.get(gate, 0.0) + time.perf_counter() - t, 1)
         atomic_write_json(timings_path, timings)
+        return code
+
+    def stops(gate, code) -> bool:  # gate E's ADJUST (3) is a verdict, not a failure
         if code != 0 and not (gate.startswith("E") and code == 3):
             print(f"demo stopped: gate {gate} exited {code}", file=sys.stderr)
-        return code
+            return True
+        return False
 
     rc = 0
     for gate, cmd in gate_commands(sys.executable, out, run_dir, args.domain, args.profile):
         rc = run(gate, cmd)
-        if rc != 0 and not (gate == "E" and rc == 3):
+        if stops(gate, rc):
             return rc
     if holdout:
         best = json.loads((out / "decision.json").read_text())["best"]
         for gate, cmd in holdout_commands(sys.executable, out, run_dir, args.domain, best["checkpoint"], best["scale"]):
             code = run(gate, cmd)
-            if code != 0 and not (gate == "E-holdout" and code == 3):
+            if stops(gate, code):
                 return code
     command = ("make demo" + (f" DOMAIN={args.domain}" if args.domain != DOMAIN else "")
                + (f" DEMO={args.profile}" if args.profile else ""))

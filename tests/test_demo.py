@@ -79,7 +79,7 @@ def test_demo_summary_shows_styles_and_the_robustness_gap(tmp_path):
     assert "| B-holdout | 2 | |" in md and "`make demo DEMO=long`" in md
 
 
-def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(tmp_path, capsys, monkeypatch):
+def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(tmp_path, capsys):
     """`make demo DEMO=long`: the profile's yaml in gate C, the demo's items and settings elsewhere; an
     unknown profile is a clear error naming the ones there are."""
     import scripts.demo as demo

@@ -158,6 +158,12 @@ def test_rerunning_a_finished_run_trains_nothing_and_a_higher_max_steps_continue
     assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-2"] and (run / "log.jsonl").read_text() == log
     more = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=3, save_steps=2, save_total_limit=1))
     assert more["step"] == 3 and sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-3"]
+    # trained by epochs: the steps the Trainer planned for the same num_epochs
+    by_epoch = {"max_steps": 0, "num_epochs": 1.0, "save_steps": 100, "run_name": "e"}
+    first = sft.train(_cfg(tmp_path, tiny_model_dir, toy, **by_epoch))
+    ckpts = sorted(p.name for p in (tmp_path / "ad" / "toy" / "e").glob("checkpoint-*"))
+    assert sft.train(_cfg(tmp_path, tiny_model_dir, toy, **by_epoch))["step"] == first["step"] > 0
+    assert sorted(p.name for p in (tmp_path / "ad" / "toy" / "e").glob("checkpoint-*")) == ckpts
 
 
 def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
