@@ -239,16 +239,6 @@ def _report_start(d: dict, resume) -> None:
 def train(cfg, on_ready=None) -> dict:
     """Run (or resume) training for a resolved TrainConfig; return the final run.json record.
     `on_ready(trainer)` is called just before the first step (tests use it to snapshot the weights)."""
-    out = run_dir(cfg)
-    done_at = finished_step(cfg, find_resume(cfg, out))
-    if done_at is not None:   # rerun of a finished run (make demo again): nothing loaded, nothing rewritten
-        print(f"[train] {out} is already trained to step {done_at}: nothing to do (a higher --max-steps "
-              "continues it)", flush=True)
-        previous = read_json(out / "run.json") if (out / "run.json").is_file() else {}
-        record = {**previous, "status": "finished", "step": done_at, "checkpoints": [p.name for p in checkpoints(out)]}
-        if record != previous:  # killed between the last checkpoint and run.json
-            _write_run(out, {"config": cfg.to_dict(), "wall_time_s": 0.0, **meta.run_info(), **record})
-        return read_json(out / "run.json")
     if cfg.method == "dpo":
         from training import dpo
 
@@ -260,6 +250,15 @@ def train(cfg, on_ready=None) -> dict:
     _report_start(description, resume)
     previous = read_json(out / "run.json") if (resume and (out / "run.json").is_file()) else {}
     wall0 = float(previous.get("wall_time_s", 0.0))
+    # After prepare(): DPO takes its LoRA shape from the SFT run there, and the resume check needs it.
+    done_at = finished_step(cfg, resume)
+    if done_at is not None:   # rerun of a finished run (make demo again): nothing to do, nothing rewritten
+        print(f"[train] {out} is already trained to step {done_at}: nothing to do (a higher --max-steps "
+              "continues it)", flush=True)
+        record = {**previous, "status": "finished", "step": done_at, "checkpoints": [p.name for p in checkpoints(out)]}
+        if record != previous:  # killed between the last checkpoint and run.json
+            _write_run(out, {"config": cfg.to_dict(), "wall_time_s": wall0, **meta.run_info(), **record})
+        return read_json(out / "run.json")
     record = {"status": "running", "config": cfg.to_dict(), "step": 0, "wall_time_s": wall0,
               "started": previous.get("started", meta.now()), "resumed_from": resume,
               "label_token_share": description.get("label_token_share"), "precision": description["precision"],
