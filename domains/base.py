@@ -23,8 +23,12 @@ After the verdict (make serve / make chat), where a user writes the prompts and 
   trained on (e.g. the domain's system prompt with the tools); `takes_tools` says whether `tools` mean
   anything to the domain;
 * `tool_calls(completion)` the calls in a completion, for the OpenAI `tool_calls` field ([] for none);
-* `validate_open(messages, completion, tools)` the validator's verdict without a gold answer (what can be
-  checked: it parses, it runs, the calls fit their schemas).
+* `validate_open(messages, completion, tools)` the validator's verdict without a gold answer: what can be
+  checked (it parses, it runs, the calls fit their schemas) and the facts the request itself states,
+  read by `request_facts(messages, tools)` (the domain's parser) and folded in by domains/verdict.py;
+* `item_request(item)` an eval item as a free request (messages, tools) with its expectation facts the
+  request states, to measure the parser (scripts/open_facts.py); `single_turn` says the domain's data is
+  one request and one answer, so `make chat` forgets earlier turns unless asked (/multi).
 
 `version` changes whenever prompts or validator semantics change; results made under different versions
 are refused by gate E.
@@ -152,6 +156,16 @@ class Domain:
 
     # --- free conversations (serve, chat) -----------------------------------------------------
     takes_tools: bool = False
+    single_turn: bool = False      # the data is one request -> one answer: make chat starts each turn afresh
+
+    def request_facts(self, messages: list[dict], tools=None) -> list:
+        """The facts (domains/verdict.Fact) the last user message states, read by the domain's parser."""
+        raise NotImplementedError(f"domain {self.name!r} has no parser of free requests (request_facts)")
+
+    def item_request(self, item: dict) -> tuple[list[dict], object, list]:
+        """(messages, tools, facts): the item as a free request and its own expectation facts that the
+        request states (what request_facts should read from it)."""
+        raise NotImplementedError(f"domain {self.name!r} has no parser of free requests (item_request)")
 
     def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
         return [{"role": m["role"], "content": str(m.get("content") or "")} for m in messages]

@@ -159,16 +159,43 @@ class LuantiDomain(Domain):
             out.insert(0, {"role": "system", "content": prompt.system_prompt("scaffold")})
         return out
 
-    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
-        """A free prompt has no expectations: extracts, parses and runs are checked, and
-        meets_expectations holds trivially (an empty expectation list)."""
-        user = next((str(m.get("content") or "") for m in reversed(messages) if m["role"] == "user"), "")
-        from domains.luanti.expect import REGISTERED_PREFIX
+    single_turn = True
 
-        named = REGISTERED_PREFIX.search(completion or "")
-        item = {"id": "chat", "family": "scaffold", "instruction": user or "chat", "input": "",
+    def request_facts(self, messages: list[dict], tools=None) -> list:
+        from domains.luanti import request
+        from domains.verdict import last_user
+
+        return [f for f, _ in request.facts(request.request_expect(last_user(messages)))]
+
+    def item_request(self, item: dict) -> tuple[list[dict], object, list]:
+        """The request as the model sees it (instruction and input); the item's expectation facts that
+        the request states (expect.stated_only, the rule derived expectations use)."""
+        from domains.luanti import request
+        from domains.luanti.expect import stated_only
+
+        text = item["instruction"] + ("\n\n" + item["input"] if item["input"] else "")
+        stated, _ = stated_only(item.get("expect") or {"calls": []}, text)
+        return [{"role": "user", "content": text}], None, [f for f, _ in request.facts(stated)]
+
+    def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
+        """A free prompt: extracts, parses and runs are checked, then each fact the request states
+        (request.py) against the recorded calls; meets_expectations holds only when at least one fact
+        was read and all are met (domains/verdict.py)."""
+        from domains.luanti import expect, request, sandbox
+        from domains.luanti.extract import extract
+        from domains.verdict import last_user, with_facts
+
+        pairs = request.facts(request.request_expect(last_user(messages)))
+        named = expect.REGISTERED_PREFIX.search(completion or "")
+        item = {"id": "chat", "family": "scaffold", "instruction": last_user(messages) or "chat", "input": "",
                 "expect": {"calls": []}, "modname": named.group(1) if named else "mymod"}
-        return self.validate(item, completion)
+        res = self.validate(item, completion)
+        missed = None
+        if res.levels.get("runs"):
+            # validate() keeps no calls; a second sandbox run (milliseconds) records them for the facts
+            calls = sandbox.get_pool().run(extract(completion, "lua"), item["modname"])["calls"]
+            missed = [f for f, one in pairs if not expect.match_calls(one, calls)[0]]
+        return with_facts(res, "meets_expectations", [f for f, _ in pairs], missed)
 
     # --- checking -----------------------------------------------------------------------------
     def levels_for(self, item: dict) -> tuple:
