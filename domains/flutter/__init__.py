@@ -82,12 +82,36 @@ class FlutterDomain(Domain):
         self._require_tools()
         return v.validate(item.get("spec") or {}, completion, item.get("context_symbols") or ())
 
+    single_turn = True
+
+    def request_facts(self, messages: list[dict], tools=None) -> list:
+        from domains.flutter.request import facts, request_spec
+        from domains.verdict import last_user
+
+        return [f for f, _ in facts(request_spec(last_user(messages)))]
+
+    def item_request(self, item: dict) -> tuple[list[dict], object, list]:
+        """The request as the model sees it; its stated facts are the spec's names it writes out."""
+        from domains.flutter.request import facts, stated
+
+        text = item["instruction"] + ("\n\n" + item["input"] if item["input"] else "")
+        return [{"role": "user", "content": text}], None, [f for f, _ in facts(stated(item["spec"], text))]
+
     def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
-        """A free answer: every level but meets_spec (no spec without a gold item)."""
-        from domains.flutter import validate as v
+        """A free answer: extracts, parses, flutter, then each name the request states (request.py)
+        against the file; meets_spec only when names were read and all are present."""
+        from domains.flutter import dart, validate as v
+        from domains.flutter.request import facts, request_spec
+        from domains.verdict import last_user, with_facts
 
         self._require_tools()
-        return v.validate({}, completion)
+        pairs = facts(request_spec(last_user(messages)))
+        res = v.validate({}, completion)
+        missed = None
+        if res.levels.get("flutter"):
+            found = dart.facts(dart.parse(v.extract(completion)))
+            missed = [f for f, one in pairs if v.spec_missing(one, found)]
+        return with_facts(res, "meets_spec", [f for f, _ in pairs], missed)
 
     def toolchains(self) -> list[Toolchain]:
         from domains.flutter import dart

@@ -74,7 +74,9 @@ def read_lua_value(text: str, i: int):
     m = re.compile(r"-?\d+(?:\.\d+)?(?![\w.])|true\b|false\b").match(text, i)
     if m:
         tok = m.group()
-        return ({"true": True, "false": False}.get(tok, float(tok) if "." in tok else int(tok))), m.end()
+        value = {"true": True, "false": False}[tok] if tok in ("true", "false") else \
+            float(tok) if "." in tok else int(tok)
+        return value, m.end()
     return _read_table(text, i) if c == "{" else None
 
 
@@ -155,7 +157,15 @@ def request_expect(text: str) -> dict:
             entry["fields"] = fields
         if api.startswith("register_on_"):
             entry["args"] = ["<function>"]
-        calls.append(entry)
+        same = next((c for c in calls if c["api"] == api and c.get("name", name) == entry.get("name", c.get("name"))), None)
+        if same is None:
+            calls.append(entry)
+            continue
+        for key, value in entry.items():   # the kind named again (e.g. in pasted docs): earlier values win
+            if key == "fields":
+                same["fields"] = {**value, **same.get("fields", {})}
+            else:
+                same.setdefault(key, value)
     full = [c for c in calls if len(c) > 1]
     return {"calls": full or calls[:1]}
 

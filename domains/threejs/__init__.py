@@ -79,9 +79,40 @@ class ThreejsDomain(Domain):
         self._require_tools()
         return v.validate(item["spec"], completion, SHOTS)
 
+    single_turn = True
+
+    def request_facts(self, messages: list[dict], tools=None) -> list:
+        from domains.threejs.request import facts, request_spec
+        from domains.verdict import last_user
+
+        return [f for f, _ in facts(request_spec(last_user(messages)))]
+
+    def item_request(self, item: dict) -> tuple[list[dict], object, list]:
+        """The request as the model sees it; its stated facts are the spec's (the builder states every
+        one in a `scene` description, describe.py), defaults left out (request.facts)."""
+        from domains.threejs.request import facts
+
+        text = item["instruction"] + ("\n\n" + item["input"] if item["input"] else "")
+        return [{"role": "user", "content": text}], None, [f for f, _ in facts(item["spec"])]
+
     def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
-        """No spec for a free prompt: every level up to `renders` is checked; meets_spec holds trivially."""
-        return self.validate({"id": "chat", "family": "scene", "spec": {}}, completion)
+        """A free prompt: every level up to `renders`, then each fact the request states (request.py)
+        against the drawn scene, one fact at a time; meets_spec only when facts were read and all met."""
+        from domains.threejs import page, validate as v
+        from domains.threejs.request import facts, request_spec
+        from domains.verdict import last_user, with_facts
+
+        self._require_tools()
+        pairs = facts(request_spec(last_user(messages)))
+        code, fail, levels = v.static_checks(completion)
+        if fail is not None:
+            return with_facts(fail, "meets_spec", [f for f, _ in pairs], None)
+        out = page.render_many([code], SHOTS, keys=[page.completion_sha(completion)])[0]
+        res = v.judge({}, out, dict(levels))
+        missed = None
+        if res.levels.get("renders"):   # judge() is pure given the page outcome: one fact-spec each
+            missed = [f for f, one in pairs if not v.judge(one, out, dict(levels)).passed]
+        return with_facts(res, "meets_spec", [f for f, _ in pairs], missed)
 
     def picture(self, item: dict, completion: str):
         from domains.threejs.page import completion_sha
