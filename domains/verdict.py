@@ -36,7 +36,7 @@ def with_facts(res: Result, level: str, facts: list[Fact], missed: list[Fact] | 
         if gone:
             res.status = "wrong_answer"
             res.detail = f"{len(gone)} of {len(facts)} stated facts not met: {', '.join(info['missing'])}"
-        elif facts:
+        elif facts and res.status == "ok":   # a failure of the validator's own at this level stands
             res.levels[level] = True
     res.level = next((lv for lv, ok in reversed(list(res.levels.items())) if ok), "")
     res.metrics["facts"] = info
@@ -57,10 +57,12 @@ def verdict_label(res: Result) -> str:
         rest = f"{n} stated fact{'s' * (n != 1)} not checked" if n else "no stated fact read from the request"
         return f"✗ {res.status} {' '.join(res.detail.split())[:300]}{where}; {rest}"
     if not n:
-        return f"✓ {upto}; no stated fact could be read from the request: {info['level']} not checked"
+        own = "" if res.passed else f"; ✗ {res.status} {' '.join(res.detail.split())[:300]}"
+        return f"✓ {upto}; no stated fact could be read from the request: {info['level']} not checked{own}"
     if info["missing"]:
         return f"✓ {upto}; ✗ {info['met']} of {n} stated facts: {', '.join(info['missing'])} missing"
-    return f"✓ {upto}; ✓ {n} of {n} stated facts met"
+    own = "" if res.passed else f"; ✗ {res.status} {' '.join(res.detail.split())[:300]}"
+    return f"✓ {upto}; ✓ {n} of {n} stated facts met{own}"
 
 
 def last_user(messages: list[dict]) -> str:

@@ -110,6 +110,35 @@ class UnityCsharpDomain(Domain):
             out.insert(0, {"role": "system", "content": prompt.system_prompt(family_of(last_user(out)))})
         return out
 
+    single_turn = True
+
+    def request_facts(self, messages: list[dict], tools=None) -> list:
+        from domains.unity_csharp.request import facts, request_facts_of
+        from domains.verdict import last_user
+
+        return facts(request_facts_of(last_user(messages)))
+
+    def item_request(self, item: dict) -> tuple[list[dict], object, list]:
+        """The user message the model sees; its stated facts are the IR's (validate.stated_facts): all of
+        them when the message carries the IR or is a description (the builder states them); for a repair
+        request, the names its script writes out and the trigger kinds whose Unity message (IEnumerator or
+        Invoke for a timer) it declares."""
+        import re
+
+        from domains.unity_csharp.ir import TRIGGERS
+        from domains.unity_csharp.request import facts
+        from domains.unity_csharp.validate import stated_facts
+
+        text = self.messages(item)[1]["content"]
+        stated = stated_facts(item["ir"])
+        if item["family"] == "cs_repair":
+            word = lambda x: re.search(rf"\b{re.escape(x)}\b", text) is not None
+            stated = {"class_name": stated["class_name"], "components": [c for c in stated["components"] if word(c)],
+                      "fields": [f for f in stated["fields"] if word(f)],
+                      "triggers": [k for k, _, msgs in TRIGGERS if k in stated["triggers"] and any(
+                          word(m) for m in (("IEnumerator", "Invoke") if k == "timer" else msgs))]}
+        return [{"role": "user", "content": text}], None, facts(stated)
+
     def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
         """A free answer: checked against the IR in the prompt when there is one, else for a compiling
         MonoBehaviour (open.py says which family a message is taken for and what is checked)."""

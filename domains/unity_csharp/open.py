@@ -4,28 +4,28 @@ The family is read from the last user message, as the domain's own prompts shape
 * `BEHAVIOR SPECIFICATION:` followed by an IR (the seed's format) -> ir_to_cs, checked against that IR
   when it is a valid one (all four levels, as in the eval);
 * `Description: ...` -> nl_to_ir: the answer must be a valid IR (extracts, parses, schema); meets_facts
-  holds trivially, since a free description's facts are not known;
+  holds when the facts the description states (request.py) are all in the answer's IR;
 * a message carrying C# code (a ```csharp block, or a `class ... : MonoBehaviour` line) -> cs_repair: the
   answer is a unified diff of that script (applied) or the whole fixed script;
 * anything else -> a free request for a script.
-Without an IR, meets_ir checks only what every answer must do: a class deriving from MonoBehaviour (the
-answer's own class name is taken). What it does not check: that the answer does what the user asked.
+Without an IR, the validator's meets_ir checks only a class deriving from MonoBehaviour; then each fact
+the request states (request.py: class, fields, components, trigger kinds) is checked on the answer
+(domains/verdict.py), and meets_ir/meets_facts hold only when facts were read and all are met. What it
+does not check: that the actions in words are carried out.
 """
 from __future__ import annotations
 
 import re
 
 from domains.base import Result
-from domains.unity_csharp import ir as irmod, syntax, validate as v
+from domains.patch import PatchError, extract_diff, patch_text
+from domains.unity_csharp import ir as irmod, request, syntax, validate as v
 from domains.unity_csharp.extract import extract_cs, extract_json
 from domains.unity_csharp.meets import find_classes
+from domains.verdict import last_user, with_facts
 
 HEADER = "BEHAVIOR SPECIFICATION:"
 _SCRIPT_IN_PROMPT = re.compile(r"```(csharp|cs|c#)\s*\n|^\s*(public\s+)?class\s+\w+\s*:\s*MonoBehaviour", re.M | re.I)
-
-
-def last_user(messages: list[dict]) -> str:
-    return next((str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"), "")
 
 
 def family_of(user: str) -> str:
@@ -56,17 +56,46 @@ def free_ir(code: str | None) -> dict:
 def validate_open(messages: list[dict], completion: str) -> Result:
     user = last_user(messages)
     family = family_of(user)
+    stated = request.facts(request.request_facts_of(user))
     if family == "nl_to_ir":
-        res, note = v.validate_ir({}, completion), "a valid IR; the description's facts are not checked"
+        res, note = v.validate_ir({}, completion), "a valid IR"
+        missed = [f for f in stated if not v.validate_ir(_one(f), completion).passed] \
+            if res.levels.get("schema") else None
+        level = "meets_facts"
     elif family == "cs_repair":
         broken = extract_cs(user) or ""
         res = v.validate_repair(broken, free_ir(broken), completion)
-        note = "repair of the script in the prompt; no IR: class and MonoBehaviour checked only"
+        note = "repair of the script in the prompt"
+        missed = _missed(stated, _fixed(broken, completion)) if res.levels.get("compiles") else None
+        level = "meets_ir"
     else:
         ir = prompt_ir(user)
         res = v.validate_cs(ir or free_ir(extract_cs(completion or "")), completion)
         res.metrics["ir_from_prompt"] = int(ir is not None)
-        note = "against the IR in the prompt" if ir else "no IR in the prompt: class and MonoBehaviour checked only"
+        note = "against the IR in the prompt" if ir else "no IR in the prompt"
+        missed = _missed(stated, extract_cs(completion or "")) if res.levels.get("compiles") else None
+        level = "meets_ir"
+    res = with_facts(res, level, stated, missed)
     if res.passed:
         res.detail = f"{family}: {note}"
     return res
+
+
+def _one(f) -> dict:
+    kind, x = f.key
+    return {"class_name": x} if kind == "class" else {f"{kind}s": [x]}
+
+
+def _missed(stated, code):
+    return list(stated) if code is None else request.missed_in_code(stated, code)
+
+
+def _fixed(broken: str, completion: str) -> str | None:
+    """The script a repair answer leaves (its diff applied, else its whole script)."""
+    diff = extract_diff(completion or "")
+    if diff is None:
+        return extract_cs(completion or "")
+    try:
+        return patch_text(broken, diff)
+    except PatchError:
+        return None
