@@ -36,7 +36,7 @@ from domains.base import Domain, Result, Toolchain
 from domains.loading import load_jsonl, mark_gold_defect
 from domains.mcp_tools import scoring, specialists
 from domains.mcp_tools.calls import ParseFailure, format_calls, parse_calls
-from domains.mcp_tools.toolset import load_tools, parse_tools, prompt_block, to_openai
+from domains.mcp_tools.toolset import aliases, load_tools, parse_tools, prompt_block, to_openai
 
 DEFAULT_TOOLS = "data/mcp_tools/tools.json"
 DEFAULT_PROMPT = "prompts/mcp_tools.txt"
@@ -194,8 +194,32 @@ class McpToolsDomain(Domain):
         parsed = parse_calls(completion)
         return [] if isinstance(parsed, ParseFailure) else parsed
 
+    def request_facts(self, messages: list[dict], tools=None) -> list:
+        from domains.mcp_tools.request import request_facts
+        from domains.verdict import last_user
+
+        return request_facts(last_user(messages), self.open_tools(tools))
+
+    def item_request(self, item: dict) -> tuple[list[dict], object, list]:
+        from domains.mcp_tools.request import item_facts
+
+        return item["prompt"], to_openai(item["tools"]), item_facts(item["calls"], item["tools"])
+
     def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
-        return scoring.score_open(completion, self.open_tools(tools))
+        """Parses, known tools, schemas (scoring.score_open), then the tools and values the request
+        states (request.py) against the calls; `stated_facts` holds only when facts were read and met."""
+        from domains.mcp_tools.calls import ParseFailure, parse_calls
+        from domains.mcp_tools.request import missed
+        from domains.verdict import with_facts
+
+        cands = self.open_tools(tools)
+        facts = self.request_facts(messages, tools)
+        res = scoring.score_open(completion, cands)
+        res.levels.pop("exact_match", None)   # nothing to match exactly without a gold answer
+        parsed = parse_calls(completion)
+        calls = None if isinstance(parsed, ParseFailure) or not res.levels.get("schema_valid") else \
+            scoring._resolve(parsed, {t["name"]: t for t in cands}, aliases(cands))
+        return with_facts(res, "stated_facts", facts, None if calls is None else missed(facts, calls))
 
     # --- checking -----------------------------------------------------------------------------
     def validate(self, item: dict, completion: str) -> Result:
