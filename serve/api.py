@@ -12,6 +12,11 @@ returned as `message.tool_calls` (finish_reason "tool_calls", arguments as a JSO
 text is the content. Streamed requests with tools get their answer in one delta at the end (the text
 must be complete to be parsed). Not supported: logprobs, n > 1 with streaming of tool calls per token,
 function_call (the pre-tools API), the legacy /v1/completions route, images.
+
+`"x_verdict": true` in the body (not part of OpenAI's API; off by default) adds to each choice the
+domain's verdict on the answer (`domain.validate_open`: the levels checked and the facts the last user
+message states, met or not; domains/verdict.py), as `x_verdict`: {status, passed, level, levels, detail,
+metrics, label}, so a pipeline can gate on it. Not with stream (400).
 """
 from __future__ import annotations
 
@@ -56,6 +61,7 @@ class ChatRequest(BaseModel):
     stream: bool = False
     tools: Optional[list] = None
     tool_choice: Any = None
+    x_verdict: bool = False    # not OpenAI: each choice also carries the domain's open verdict (see below)
 
 
 def error(status: int, message: str, type_: str = "invalid_request_error", param=None, code=None):
@@ -135,6 +141,8 @@ def create_app(engine, model_name: str) -> FastAPI:
                          param="model", code="model_not_found")
         if body.tools and not engine.domain.takes_tools:
             return error(400, f"domain {engine.domain.name!r} does not take tools", param="tools")
+        if body.x_verdict and body.stream:
+            return error(400, "x_verdict needs the whole answer: not available with stream", param="x_verdict")
         try:
             req = to_engine_request(body)
             ids, max_tokens = engine.prepare(req)
@@ -154,9 +162,11 @@ def create_app(engine, model_name: str) -> FastAPI:
                                      media_type="text/event-stream")
         with turn:
             choices = engine.run(ids, req, max_tokens, None)
-        return {**head, "object": "chat.completion",
-                "choices": [_choice(engine, i, c, parse_tools) for i, c in enumerate(choices)],
-                "usage": _usage(len(ids), choices)}
+        out = [_choice(engine, i, c, parse_tools) for i, c in enumerate(choices)]
+        if body.x_verdict:
+            for choice, c in zip(out, choices):
+                choice["x_verdict"] = _verdict(engine.domain, req, c["text"])
+        return {**head, "object": "chat.completion", "choices": out, "usage": _usage(len(ids), choices)}
 
     return app
 
@@ -171,6 +181,13 @@ def _message(engine, text: str, parse_tools: bool) -> tuple[dict, str | None]:
 def _choice(engine, index: int, c: dict, parse_tools: bool) -> dict:
     msg, finish = _message(engine, c["text"], parse_tools)
     return {"index": index, "message": msg, "finish_reason": finish or c["finish"], "logprobs": None}
+
+
+def _verdict(domain, req: Request, text: str) -> dict:
+    from domains.verdict import verdict_label
+
+    res = domain.validate_open(req.messages, text, req.tools)
+    return {**res.to_dict(), "label": verdict_label(res)}
 
 
 def _usage(n_prompt: int, choices) -> dict:

@@ -4,11 +4,16 @@ Commands (a line starting with '/'):
   /reset          forget the conversation
   /scale X        merge the adapter at scale X (0..2) from now on
   /base           answer the last prompt again with the base model (no adapter), with its verdict
+  /multi          keep the conversation: each prompt is sent with the earlier turns
+  /single         each prompt alone (the default for domains whose data is single-turn)
   /help           this list
   /quit           leave (Ctrl-D too)
-Everything else is a user message. The verdict line is `✓ <level>` when the validator passes, else
-`✗ <status> <detail>`; free prompts have no gold answer, so it is the domain's `validate_open` (e.g.
-Luanti: extracts, parses, runs in the sandbox; MCP: parses, known tools, arguments fit the schemas).
+Everything else is a user message. Free prompts have no gold answer: the verdict is the domain's
+`validate_open`, printed by domains/verdict.verdict_label: the deepest level passed (Luanti: extracts,
+parses, runs in the sandbox; MCP: parses, known tools, arguments fit the schemas) and how many of the
+facts the request states were met, e.g. `✓ runs; ✗ 2 of 3 stated facts: light_source missing`, or that
+no fact could be read from the request (then the expectation level is not claimed).
+A domain whose data is single-turn (`Domain.single_turn`) sends each prompt alone unless /multi.
 
 Generation is greedy unless --temperature is given; answers are streamed as they are made.
 """
@@ -17,17 +22,15 @@ from __future__ import annotations
 import sys
 
 from core.errors import UserError
+from domains.verdict import verdict_label
 from eval.settings import check_scale
 from serve.engine import Engine, Request
 
-HELP = "commands: /reset  /scale X  /base  /help  /quit"
+HELP = "commands: /reset  /scale X  /base  /multi  /single  /help  /quit"
 
 
 def verdict_line(result) -> str:
-    if result.passed:
-        return f"✓ {result.level or 'ok'}" + (f"  ({result.detail})" if result.detail else "")
-    detail = " ".join(result.detail.split())[:300]
-    return f"✗ {result.status} {detail}".rstrip()
+    return verdict_label(result)
 
 
 class Chat:
@@ -40,6 +43,7 @@ class Chat:
         self.tuned = self._merge(scale) if adapter else None
         self.scale = scale
         self.history: list[dict] = []
+        self.multi = not getattr(domain, "single_turn", False)
 
     def _merge(self, scale):
         """An engine with the adapter merged at `scale` into a copy of the loaded base weights."""
@@ -80,13 +84,16 @@ class Chat:
                 return True
             self.tuned, self.scale = self._merge(scale), scale
             self.say(f"(adapter scale {scale:g})")
+        elif word in ("multi", "single"):
+            self.multi = word == "multi"
+            self.say("(each prompt is sent with the earlier turns)" if self.multi else "(each prompt is sent alone)")
         elif word == "base":
             if not self.history:
                 self.say("(nothing asked yet)")
                 return True
             last_user = max(i for i, m in enumerate(self.history) if m["role"] == "user")
             self.say("[base model]")
-            self.answer(self.base, self.history[:last_user + 1])
+            self.answer(self.base, self.history[:last_user + 1] if self.multi else [self.history[last_user]])
         else:
             self.say(HELP)
         return True
@@ -96,7 +103,7 @@ class Chat:
         label = f"[adapter, scale {self.scale:g}]" if self.tuned else "[base model]"
         self.say(label)
         try:
-            text = self.answer(self.tuned or self.base, self.history)
+            text = self.answer(self.tuned or self.base, self.history if self.multi else self.history[-1:])
         except ValueError as exc:   # ContextTooLong: the conversation outgrew the model
             self.history.pop()
             self.say(f"✗ {exc} (/reset to start over)")
@@ -104,7 +111,9 @@ class Chat:
         self.history.append({"role": "assistant", "content": text})
 
     def loop(self, read=input):
-        self.say(f"chat with {self.model_spec} + {self.adapter or 'no adapter'} (domain {self.domain.name}). {HELP}")
+        turns = "earlier turns kept (/single to stop)" if self.multi else "each prompt alone (/multi to keep history)"
+        self.say(f"chat with {self.model_spec} + {self.adapter or 'no adapter'} (domain {self.domain.name}); "
+                 f"{turns}. {HELP}")
         while True:
             try:
                 line = read("> ").strip()
