@@ -97,10 +97,28 @@ def test_verdicts_on_known_answers(tiny_model_dir, tokenizer):
     lines = iter(["make a lamp", "and again", "/base", "/scale 0.5", "/quit"])
     chat.loop(read=lambda _: next(lines))
     text = out.getvalue()
-    assert "✓ meets_expectations" in text
+    assert "✓ runs; no stated fact could be read from the request" in text    # "make a lamp" states none
     assert "✗ syntax_error" in text and "init.lua" in text       # the validator's Lua message
     assert "no adapter loaded" in text and text.count("[base model]") == 3
     assert [m["role"] for m in chat.history] == ["user", "assistant", "user", "assistant"]
+
+
+def test_single_turn_by_default_and_the_issue_prompts(tiny_model_dir, tokenizer):
+    glow = '```lua\nminetest.register_node("mymod:glowstone", {description = "Glowstone"})\n```'
+    chat, out = _scripted_chat(tiny_model_dir, tokenizer, "luanti", [glow, glow, glow])
+    seen = []
+    validate = chat.domain.validate_open
+    chat.domain.validate_open = lambda msgs, text, tools=None: seen.append(len(msgs)) or validate(msgs, text)
+    try:
+        lines = iter(["Register a node mymod:glowstone that emits light level 14, with description 'Glowstone'",
+                      "A node mymod:lamp with light_source 14", "/multi", "again", "/quit"])
+        chat.loop(read=lambda _: next(lines))
+    finally:
+        del chat.domain.validate_open
+    text = out.getvalue()
+    assert seen == [1, 1, 5]              # each prompt alone until /multi, then the whole conversation
+    assert "✓ runs; ✗ 3 of 4 stated facts: light_source missing" in text
+    assert "node mymod:lamp, light_source missing" in text and "earlier turns" in text
 
 
 def test_mcp_verdicts_check_the_calls_against_the_schemas(tiny_model_dir, tokenizer):

@@ -162,6 +162,19 @@ def test_streamed_tool_calls_arrive_whole(mcp_client):
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
 
+def test_x_verdict_only_when_asked(mcp_client):
+    client, eng = mcp_client
+    eng.model.calls = 0
+    ask = [{"role": "user", "content": "run 60 frames"}]
+    r = client.chat.completions.create(model="mcp", messages=ask, tools=TOOLS, extra_body={"x_verdict": True})
+    v = r.choices[0].model_dump()["x_verdict"]
+    assert v["passed"] and v["levels"]["stated_facts"] and v["metrics"]["facts"]["stated"] >= 1
+    assert "stated facts met" in v["label"]
+    assert "x_verdict" not in client.chat.completions.create(model="mcp", messages=ask, tools=TOOLS).choices[0].model_dump()
+    with pytest.raises(openai.BadRequestError, match="x_verdict"):
+        client.chat.completions.create(model="mcp", messages=ask, stream=True, extra_body={"x_verdict": True})
+
+
 def test_the_serve_script_end_to_end(tiny_model_dir):
     """`make serve` runs scripts/serve.py: start it on a tiny model, ask it, stop it."""
     srv = ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "m"], timeout=600)
