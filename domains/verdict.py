@@ -57,12 +57,18 @@ def verdict_label(res: Result) -> str:
         rest = f"{n} stated fact{'s' * (n != 1)} not checked" if n else "no stated fact read from the request"
         return f"✗ {res.status} {' '.join(res.detail.split())[:300]}{where}; {rest}"
     if not n:
-        own = "" if res.passed else f"; ✗ {res.status} {' '.join(res.detail.split())[:300]}"
-        return f"✓ {upto}; no stated fact could be read from the request: {info['level']} not checked{own}"
+        return f"✓ {upto}; no stated fact could be read from the request: {info['level']} not checked{_own(res)}"
     if info["missing"]:
         return f"✓ {upto}; ✗ {info['met']} of {n} stated facts: {', '.join(info['missing'])} missing"
-    own = "" if res.passed else f"; ✗ {res.status} {' '.join(res.detail.split())[:300]}"
-    return f"✓ {upto}; ✓ {n} of {n} stated facts met{own}"
+    return f"✓ {upto}; ✓ {n} of {n} stated facts met{_own(res)}"
+
+
+def _own(res: Result) -> str:
+    """The validator's own word after the facts: its failure, or the note a pass carries."""
+    detail = " ".join(res.detail.split())[:300]
+    if not res.passed:
+        return f"; ✗ {res.status} {detail}"
+    return f"  ({detail})" if detail else ""
 
 
 def last_user(messages: list[dict]) -> str:

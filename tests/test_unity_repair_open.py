@@ -71,22 +71,23 @@ def test_an_answer_with_neither_diff_nor_code_is_a_format_error(dom):
 @needs_mcs
 @pytest.mark.parametrize("user, answer, want", [
     ("BEHAVIOR SPECIFICATION:\n" + json.dumps(gold_ir()) + "\n\nWrite it.", fenced(GOLD),
-     "✓ meets_ir  (ir_to_cs: against the IR in the prompt)"),
+     ("✓ compiles; ✓ ", "stated facts met  (ir_to_cs: against the IR in the prompt)")),
     ("BEHAVIOR SPECIFICATION:\n" + json.dumps(gold_ir()) + "\n\nWrite it.", fenced(fixture_code("wrong_type.cs")),
-     "✗ wrong_answer field 'rotationSpeed' has type int"),
+     ("✓ compiles; ", "✗ wrong_answer field 'rotationSpeed' has type int")),
     ("a coin that spins", fenced(GOLD.replace("RotatingCoin", "Spinner")),
-     "✓ meets_ir  (ir_to_cs: no IR in the prompt: class and MonoBehaviour checked only)"),
+     ("✓ compiles; no stated fact could be read", "meets_ir not checked  (ir_to_cs: no IR in the prompt)")),
     ("a coin that spins", fenced("using UnityEngine;\npublic class Spinner { }"),
-     "✗ wrong_answer class Spinner does not derive from MonoBehaviour"),
-    ("Description: a coin", f"```json\n{json.dumps(gold_ir())}\n```", "✓ meets_facts"),
-    ("Description: a coin", '{"class_name": "coin"}', "✗ wrong_answer not a valid IR"),
+     ("✓ compiles; no stated fact", "✗ wrong_answer class Spinner does not derive from MonoBehaviour")),
+    ("Description: a coin", f"```json\n{json.dumps(gold_ir())}\n```", ("✓ schema; no stated fact", "meets_facts not checked")),
+    ("Description: a coin", '{"class_name": "coin"}', ("✗ wrong_answer not a valid IR", "(reached parses)")),
     ("Fix it:\n```csharp\n" + BROKEN + "```", f"```diff\n{udiff(BROKEN, GOLD)}```",
-     "✓ meets_ir  (cs_repair: repair of the script in the prompt"),
-    ("Fix it:\n```csharp\n" + BROKEN + "```", fenced(BROKEN), "✗ compile_error line"),
+     ("✓ compiles; ✓ ", "stated facts met  (cs_repair: repair of the script in the prompt")),
+    ("Fix it:\n```csharp\n" + BROKEN + "```", fenced(BROKEN), ("✗ compile_error line", "stated facts not checked")),
 ])
 def test_free_answers_get_the_verdict_of_their_family(dom, user, answer, want):
+    """The deepest level passed first, then the facts the prompt states (domains/verdict.py)."""
     line = verdict_line(dom.validate_open([{"role": "user", "content": user}], answer))
-    assert line.startswith(want), line
+    assert line.startswith(want[0]) and want[1] in line, line
 
 
 def test_chat_gets_the_system_prompt_of_the_family_asked_for(dom):
