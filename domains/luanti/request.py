@@ -8,8 +8,9 @@ Read from the text, nothing guessed:
   'drinking_glass'); a name without a mod prefix, for nodes, tools and craft items, is "*:suffix";
 * fields written `key = value` with a Lua literal value (string, number, boolean, table), or a known
   definition field followed by a literal ("description 'Glowstone'", "tiles {...}"); "light level 14"
-  is light_source = 14; a callback named as "`func(name, param)`" or "an `action` callback" is
-  "<function>"; a register_on_* kind takes one function argument.
+  is light_source = 14; a callback named as "`func(name, param)`", "an `action` callback" or written
+  `key = function` is "<function>"; a register_on_* kind takes one function argument. The keys inside
+  a value that is not a literal (`tool_capabilities = make_caps({...})`) are not fields.
 The first value a field is given wins. Not read: values in words ("fourteen"), fields named without a
 value, anything the request implies without stating. `facts(expect)` splits an expectation into
 verdict facts (verdict.Fact), each with the one-fact expectation that checks it (expect.match_calls).
@@ -44,9 +45,10 @@ FIELD_WORDS = ("description", "tiles", "groups", "inventory_image", "wield_image
                "y_min", "y_max", "label", "nodenames", "neighbors", "interval", "chance", "walkable",
                "tool_capabilities", "stack_max", "sunlight_propagates", "is_ground_content", "visual",
                "mesh", "textures", "liquidtype", "damage_per_second", "climbable", "buildable_to")
-_NAME = r"""[`'"]?(?P<name>[a-z0-9_]+(?::[a-z0-9_]+)?)[`'"]?"""
-_NAMED = re.compile(r"\b(?:named|called|name)\s*[:=]?\s*" + _NAME)
-_CALL_NAME = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+:[a-z0-9_]+|[a-z0-9_]+)["']""")
+_NAME = r"""(?P<q>[`'"])(?P<name>[a-z0-9_]+(?::[a-z0-9_]+)?)(?P=q)|(?P<bare>[a-z0-9_]+:[a-z0-9_]+)\b"""
+_NAMED = re.compile(r"\b(?:named|called|name)\s*[:=]?\s*(?:" + _NAME + r"|(?P<word>[a-z0-9_]+)\b)")
+_AFTER_KIND = re.compile(r"\s*(?:" + _NAME + ")")
+_CALL_NAME = re.compile(r"""(?:(?:minetest|core)\.)?register_\w+\(\s*["']:?([a-z0-9_]+:[a-z0-9_]+|[a-z0-9_]+)["']""")
 _ASSIGN = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*")
 _KNOWN = re.compile(r"\b(" + "|".join(FIELD_WORDS) + r")\b\s*(?:of\s+|:\s*)?(?=[\"'{\d-])")
 _CALLBACK = re.compile(r"`(\w+)\s*\([^`]*\)`|`(\w+)`\s+callback|\b(on_\w+)\s+callback")
@@ -98,28 +100,35 @@ def _read_table(text: str, i: int):
         j = got[1]
 
 
-def _mentions(text: str) -> list[tuple[int, str]]:
+def _mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, api) of every kind mention, in text order; a place is taken by the first pattern."""
     found = []
     for pattern, api in KINDS:
         for m in re.finditer(pattern, text, re.I if api in ("register_abm", "register_lbm") else 0):
             name = api or "register_" + (m.group(1) or m.group(2)).lower()
             if not any(a <= m.start() < b for a, b, _ in found):
                 found.append((m.start(), m.end(), name))
-    return sorted((a, api) for a, b, api in found)
+    return sorted(found)
 
 
 def _fields(text: str) -> tuple[dict, list]:
-    """Fields stated in the text and the spans their values cover (names inside them are not names)."""
+    """Fields stated in the text and the spans their values cover (names inside them are not names).
+    `key = value` and `field value` are read in text order, so a table's own keys stay inside it."""
     fields, spans = {}, []
-    for rx in (_ASSIGN, _KNOWN):
-        for m in rx.finditer(text):
-            if any(a <= m.start() < b for a, b in spans):
-                continue
-            got = read_lua_value(text, m.end())
-            if got is None or m.group(1) in ("name", "local"):
-                continue
-            fields.setdefault(m.group(1), got[0])
-            spans.append((m.start(), got[1]))
+    found = sorted((m for rx in (_ASSIGN, _KNOWN) for m in rx.finditer(text)), key=lambda m: m.start())
+    for m in found:
+        if any(a <= m.start() < b for a, b in spans) or m.group(1) in ("name", "local"):
+            continue
+        got = read_lua_value(text, m.end())
+        if got is None and re.match(r"\s*function\b", text[m.end():]):
+            got = ("<function>", m.end())
+        if got is None:   # not a literal (a call, a function): its inner keys are not fields either
+            end = _table_end(text, m.end())
+            if end:
+                spans.append((m.start(), end))
+            continue
+        fields.setdefault(m.group(1), got[0])
+        spans.append((m.start(), got[1]))
     for m in _CALLBACK.finditer(text):
         fields.setdefault(next(g for g in m.groups() if g), "<function>")
     light = _LIGHT.search(text)
@@ -128,14 +137,28 @@ def _fields(text: str) -> tuple[dict, list]:
     return fields, spans
 
 
-def _name(text: str, start: int, spans: list) -> str | None:
-    for rx in (_CALL_NAME, _NAMED, re.compile(r"\s*" + _NAME)):
-        m = rx.match(text, start) if rx.pattern.startswith(r"\s*") else rx.search(text, start)
+def _table_end(text: str, i: int) -> int | None:
+    """The end of a brace-balanced `{...}` starting at text[i:] (after blanks), or None."""
+    j = len(text) - len(text[i:].lstrip(" \t"))
+    if j >= len(text) or text[j] != "{":
+        return None
+    depth = 0
+    for k in range(j, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[k], 0)
+        if depth == 0:
+            return k + 1
+    return None
+
+
+def _name(part: str, kind_end: int, spans: list) -> str | None:
+    """The registered name a mention names: the first argument of a call written out, a name after
+    "named"/"called"/"name", or a quoted or prefixed name right after the kind word."""
+    m = _CALL_NAME.match(part)
+    if m:
+        return m.group(1)
+    for m in (_NAMED.search(part), _AFTER_KIND.match(part, kind_end)):
         if m and not any(a <= m.start() < b for a, b in spans):
-            name = m.group("name") if "name" in rx.groupindex else m.group(1)
-            if rx.pattern.startswith(r"\s*") and ":" not in name and not re.match(r"\s*[`'\"]", text[start:]):
-                return None   # a bare word after the kind word ("a node that ...") is not a name
-            return name
+            return m.group("name") or m.group("bare") or m.groupdict().get("word")
     return None
 
 
@@ -143,14 +166,11 @@ def request_expect(text: str) -> dict:
     """The expectation a free request states: {"calls": [...]} (possibly empty)."""
     mentions = _mentions(text)
     calls = []
-    for k, (pos, api) in enumerate(mentions):
-        end = mentions[k + 1][0] if k + 1 < len(mentions) else len(text)
-        part = text[pos:end]
+    for k, (pos, end, api) in enumerate(mentions):
+        part = text[pos:mentions[k + 1][0] if k + 1 < len(mentions) else len(text)]
         fields, spans = _fields(part)
         entry: dict = {"api": api}
-        kind_end = re.compile(r"\S+(?: \w+)?").match(part).end() if api.replace("register_", "") not in part \
-            else part.index(api.replace("register_", "")) + len(api) - len("register_")
-        name = _name(part, kind_end, spans) if api != "register_craft" else None
+        name = _name(part, end - pos, spans) if api != "register_craft" else None
         if name:
             entry["name"] = f"*:{name}" if ":" not in name and api in PREFIX_APIS else name
         if fields:

@@ -1,8 +1,8 @@
 """The facts a free tool-calling request states: the tools it names and the argument values it writes out.
 
-* a tool: its name or alias written out, or the words of its name after the server ("load state",
-  "read memory") when only one candidate tool has them or the request names that tool's server
-  ("mesen", "yaze": the server part without digits);
+* a tool: its name or alias written out, or every word of its name after the server ("load state",
+  "set ... breakpoint") when no other candidate tool has the same name words, or only one of those
+  has its server named ("mesen", "yaze": the server part without digits);
 * values: SNES-style addresses ($7E:0010, $7E0010, 0x7E0010) as integers, other numbers, quoted
   strings, paths (a/b.ext, name.ext), runs of hex bytes ("F9 22 4C"), and the enum values of the
   candidate tools' schemas written as words ("ARAM" -> "aram").
@@ -65,17 +65,23 @@ def _value_facts(text: str, tools: list[dict]) -> list[Fact]:
 
 def _tool_facts(text: str, tools: list[dict]) -> list[Fact]:
     low = text.lower()
-    out = []
-    for t in tools:
-        name = t["name"]
-        server, _, verb = name.rpartition(".")
-        written = name.lower() in low or any(a.lower() in low for a, n in aliases(tools).items() if n == name)
-        words = verb.replace("_", " ")
-        same = [u for u in tools if u["name"].rpartition(".")[2] == verb]
-        server_named = re.sub(r"\d+$", "", server.split("_")[0]).lower()
-        if written or (re.search(rf"\b{re.escape(words)}\b", low) and (len(same) == 1 or server_named in low)):
-            out.append(Fact(("tool", name), f"tool {name}"))
-    return out
+    alias = aliases(tools)
+    written = [t["name"] for t in tools
+               if t["name"].lower() in low or any(a.lower() in low for a, n in alias.items() if n == t["name"])]
+    worded = [t["name"] for t in tools if t["name"] not in written and all(
+        re.search(rf"\b{re.escape(w)}", low) for w in t["name"].rpartition(".")[2].split("_"))]
+    out = list(written)
+    for verb in dict.fromkeys(n.rpartition(".")[2] for n in worded):
+        same = [n for n in worded if n.rpartition(".")[2] == verb]
+        named = [n for n in same if _server(n) in low]
+        # two servers with the same tool words: only the one the request names
+        out += same if len(same) == 1 else named if len(named) == 1 else []
+    return [Fact(("tool", n), f"tool {n}") for n in out]
+
+
+def _server(name: str) -> str:
+    """The word a request names a server by: "mesen2.run" -> "mesen", "yaze_debugger.step" -> "yaze"."""
+    return re.sub(r"\d+$", "", name.rpartition(".")[0].split("_")[0]).lower()
 
 
 def request_facts(text: str, tools: list[dict]) -> list[Fact]:
