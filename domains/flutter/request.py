@@ -1,12 +1,14 @@
 """The spec facts a free request states, in the spec shape validate.py checks (classes, widgets, fields,
 callbacks, routes), read from the names the request writes out:
-* classes: CamelCase names the shipped symbol table does not know (NoteCard), and a capitalised name
-  followed by its fields in brackets ("one Book (title (String), ...)") or inside List<...>;
-* widgets: names the symbol table knows (Card, ListTile, ThemeData), except Dart types and the
-  non-widget helpers in NOT_WIDGETS;
-* callbacks: on* names (onTap, onPressed), a `_name` called a method or run/called, and the builder
-  words (builder, itemBuilder, validator, initState);
-* fields: a `name` or _name called a field, a GlobalKey's or a Future's _name;
+* classes: CamelCase names the shipped symbol table does not know (NoteCard), a capitalised name
+  followed by its fields in brackets ("one Book (title (String), ...)"), inside List<...>, or unknown
+  and mid-sentence ("with the Room as argument");
+* widgets: names the symbol table knows (Card, ListTile, ThemeData; plurals too), except Dart types
+  and the non-widget helpers in NOT_WIDGETS;
+* callbacks: Flutter's on* arguments (onTap, onPressed), names called methods ("add and remove
+  methods"), a `_name` run/called, and the builder words (builder, itemBuilder, validator, initState);
+* fields: a `name` or _name called a field, a GlobalKey's, Future's or private _name, an on* name that
+  is not a Flutter argument (onSubmit) or that the widget takes as a callback ("an optional onTap callback");
 * routes: quoted strings starting with '/'.
 Not read: names in words only ("a button"), a field list the request describes without naming.
 """
@@ -22,6 +24,9 @@ NOT_WIDGETS = {"Icons", "Colors", "GlobalKey", "FormState", "InputBorder", "Navi
                "ValueChanged", "VoidCallback", "StatelessWidget", "StatefulWidget", "ChangeNotifier", "State",
                "BuildContext", "Widget", "Key", "TextEditingController", "Provider"}
 BUILDERS = ("builder", "itemBuilder", "validator", "initState", "dispose")
+FLUTTER_CALLBACKS = {"onTap", "onPressed", "onChanged", "onLongPress", "onSaved", "onFieldSubmitted", "onSubmitted",
+                     "onDismissed", "onRefresh", "onDoubleTap"}
+NOT_CLASSES = {"Flutter", "Dart", "Material", "Android", "iOS", "Include", "JSON", "Cupertino"}
 _IDENT = re.compile(r"(?<![\w.'\"/])([A-Za-z_]\w*)")
 
 
@@ -31,21 +36,41 @@ def request_spec(text: str) -> dict:
         name = m.group(1)
         after, before = text[m.end():m.end() + 30], text[max(0, m.start() - 30):m.start()]
         if name[0].isupper():
-            known = symbols.library_of(name) is not None or name in symbols.CORE
-            camel = sum(c.isupper() for c in name) > 1
-            model = re.match(r"\s*\(\s*[a-z]\w*\s*\(", after) or before.endswith("List<")
-            if not known and (camel or model):
-                spec["classes"].append(name)
-            elif known and name not in symbols.CORE and name not in NOT_WIDGETS and library_of_flutter(name):
-                spec["widgets"].append(name)
-        elif re.fullmatch(r"on[A-Z]\w*", name) or name in BUILDERS or \
-                (name.startswith("_") and (re.match(r"\s*(and \w+ )?methods?\b", after) or re.search(r"\b(runs|calls)\s*$", before))):
+            kind = _capitalised(name, after, before)
+            if kind:
+                spec[kind].append(name.rstrip("s") if kind == "widgets" and not _known(name) else name)
+        elif re.fullmatch(r"on[A-Z]\w*", name):
+            passed = re.match(r"\s*(callback|\((ValueChanged|VoidCallback))", after)
+            spec["callbacks" if name in FLUTTER_CALLBACKS else "fields"].append(name)
+            if passed and name in FLUTTER_CALLBACKS:
+                spec["fields"].append(name)   # a callback the widget takes is also its field
+        elif name in BUILDERS or re.match(r"\s*(and \w+ )?methods?\b", after) or \
+                re.search(r"\b\w+ and\s*$", before) and re.match(r"\s*methods?\b", after) or \
+                (name.startswith("_") and re.search(r"\b(runs|calls)\s*$", before)):
             spec["callbacks"].append(name)
         elif (name.startswith("_") or before.endswith("`")) and re.match(r"`?\s*(\(|field|in\b)", after) \
-                or re.search(r"(GlobalKey<\w+>|Future<[\w<>]+>|private \w+)\s*$", before):
+                or name.startswith("_") and re.search(r"(GlobalKey<\w+>|Future<[\w<>]+>|private \w+)\s*$", before):
             spec["fields"].append(name)
     spec["routes"] = re.findall(r"""['"](/[\w/\-]*)['"]""", text)
     return {k: list(dict.fromkeys(v)) for k, v in spec.items() if v}
+
+
+def _known(name: str) -> bool:
+    return symbols.library_of(name) is not None or name in symbols.CORE
+
+
+def _capitalised(name: str, after: str, before: str) -> str | None:
+    """"classes", "widgets" or None for a capitalised name: a known Flutter name (or its plural) is a
+    widget; an unknown CamelCase name, a model written with its fields in brackets, inside List<...>,
+    or an unknown name mid-sentence is a class."""
+    if _known(name) or (name.endswith("s") and _known(name[:-1])):
+        plain = name if _known(name) else name[:-1]
+        ok = plain not in symbols.CORE and plain not in NOT_WIDGETS and library_of_flutter(plain)
+        return "widgets" if ok else None
+    camel = sum(c.isupper() for c in name) > 1
+    model = re.match(r"\s*\(\s*[a-z]\w*\s*\(", after) or before.endswith("List<")
+    mid_sentence = re.search(r"[a-z,]\s+$", before) and name not in NOT_CLASSES
+    return "classes" if camel or model or mid_sentence else None
 
 
 def library_of_flutter(name: str) -> bool:
