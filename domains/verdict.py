@@ -34,8 +34,10 @@ def with_facts(res: Result, level: str, facts: list[Fact], missed: list[Fact] | 
         gone = [f for f in facts if f in set(missed)]
         info.update(met=len(facts) - len(gone), missing=[f.label or str(f.key) for f in gone])
         if gone:
+            own = "" if res.passed else f"; {res.status}: {res.detail}"   # the validator's own miss stays
+            info["own"] = own
             res.status = "wrong_answer"
-            res.detail = f"{len(gone)} of {len(facts)} stated facts not met: {', '.join(info['missing'])}"
+            res.detail = f"{len(gone)} of {len(facts)} stated facts not met: {', '.join(info['missing'])}{own}"
         elif facts and res.status == "ok":   # a failure of the validator's own at this level stands
             res.levels[level] = True
     res.level = next((lv for lv, ok in reversed(list(res.levels.items())) if ok), "")
@@ -59,7 +61,8 @@ def verdict_label(res: Result) -> str:
     if not n:
         return f"✓ {upto}; no stated fact could be read from the request: {info['level']} not checked{_own(res)}"
     if info["missing"]:
-        return f"✓ {upto}; ✗ {info['met']} of {n} stated facts: {', '.join(info['missing'])} missing"
+        own = " ".join(info.get("own", "").split())[:300]
+        return f"✓ {upto}; ✗ {info['met']} of {n} stated facts: {', '.join(info['missing'])} missing{own}"
     return f"✓ {upto}; ✓ {n} of {n} stated facts met{_own(res)}"
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import re
 
+from domains.luanti.build_items import PREFIX_APIS   # the kinds whose names carry the mod prefix
 from domains.verdict import Fact
 
-PREFIX_APIS = ("register_node", "register_tool", "register_craftitem")
 # (pattern, api): the first one found at a place wins; more specific words come first
 KINDS = (
     (r"\b(?:minetest|core)\.register_(\w+)|\bregister_(\w+)\b", None),
@@ -52,6 +52,9 @@ _CALL_NAME = re.compile(r"""(?:(?:minetest|core)\.)?register_\w+\(\s*["']:?([a-z
 _ASSIGN = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*")
 _KNOWN = re.compile(r"\b(" + "|".join(FIELD_WORDS) + r")\b\s*(?:of\s+|:\s*)?(?=[\"'{\d-])")
 _CALLBACK = re.compile(r"`(\w+)\s*\([^`]*\)`|`(\w+)`\s+callback|\b(on_\w+)\s+callback")
+_QUOTED_TEXT = re.compile(r'"[^"\n]{3,}"')   # a double-quoted string in the request (a value, not prose)
+_TABLE_KEY = re.compile(r"""([A-Za-z_]\w*)\s*=\s*|\[\s*["']([^"']+)["']\s*\]\s*=\s*""")
+_SCALAR = re.compile(r"-?\d+(?:\.\d+)?(?![\w.])|true\b|false\b")
 _LIGHT = re.compile(r"\blight(?: level|_source)?\s*(?:of\s+|=\s*)?(\d{1,2})\b|\blight level (?:of )?(\d{1,2})\b", re.I)
 
 
@@ -73,7 +76,7 @@ def read_lua_value(text: str, i: int):
             out.append(text[j])
             j += 1
         return ("".join(out), j + 1) if j < len(text) else None
-    m = re.compile(r"-?\d+(?:\.\d+)?(?![\w.])|true\b|false\b").match(text, i)
+    m = _SCALAR.match(text, i)
     if m:
         tok = m.group()
         value = {"true": True, "false": False}[tok] if tok in ("true", "false") else \
@@ -83,13 +86,14 @@ def read_lua_value(text: str, i: int):
 
 
 def _read_table(text: str, i: int):
+    """A Lua table literal: a list when it has only positional items, a dict when only keys (mixed: None)."""
     items, keyed, j = [], {}, i + 1
     while True:
         while j < len(text) and text[j] in " \t\r\n,;":
             j += 1
         if j < len(text) and text[j] == "}":
             return (keyed if keyed and not items else items if not keyed else None), j + 1
-        key = re.compile(r"([A-Za-z_]\w*)\s*=\s*|\[\s*[\"']([^\"']+)[\"']\s*\]\s*=\s*").match(text, j)
+        key = _TABLE_KEY.match(text, j)
         got = read_lua_value(text, key.end() if key else j)
         if got is None:
             return None
@@ -102,13 +106,14 @@ def _read_table(text: str, i: int):
 
 def _mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, api) of every kind mention, in text order; a place is taken by the first pattern."""
-    found = []
+    found = [(a.start(), a.end(), "") for a in _QUOTED_TEXT.finditer(text)]   # words in strings are not kinds
     for pattern, api in KINDS:
         for m in re.finditer(pattern, text, re.I if api in ("register_abm", "register_lbm") else 0):
             name = api or "register_" + (m.group(1) or m.group(2)).lower()
-            if not any(a <= m.start() < b for a, b, _ in found):
+            in_name = re.search(r"\w[:_.]$", text[:m.start()]) or re.match(r"[:_]\w", text[m.end():])
+            if not in_name and not any(a <= m.start() < b for a, b, _ in found):
                 found.append((m.start(), m.end(), name))
-    return sorted(found)
+    return sorted(f for f in found if f[2])
 
 
 def _fields(text: str) -> tuple[dict, list]:
@@ -122,10 +127,8 @@ def _fields(text: str) -> tuple[dict, list]:
         got = read_lua_value(text, m.end())
         if got is None and re.match(r"\s*function\b", text[m.end():]):
             got = ("<function>", m.end())
-        if got is None:   # not a literal (a call, a function): its inner keys are not fields either
-            end = _table_end(text, m.end())
-            if end:
-                spans.append((m.start(), end))
+        if got is None:   # not a literal (a call, a variable): its inner keys are not fields either
+            spans.append((m.start(), _expression_end(text, m.end())))
             continue
         fields.setdefault(m.group(1), got[0])
         spans.append((m.start(), got[1]))
@@ -137,17 +140,25 @@ def _fields(text: str) -> tuple[dict, list]:
     return fields, spans
 
 
-def _table_end(text: str, i: int) -> int | None:
-    """The end of a brace-balanced `{...}` starting at text[i:] (after blanks), or None."""
-    j = len(text) - len(text[i:].lstrip(" \t"))
-    if j >= len(text) or text[j] != "{":
-        return None
-    depth = 0
-    for k in range(j, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[k], 0)
-        if depth == 0:
-            return k + 1
-    return None
+def _expression_end(text: str, i: int) -> int:
+    """Where the Lua expression starting at text[i:] ends: at a `,`, `;` or closing bracket outside
+    its own brackets and strings, or at the end of the text."""
+    depth, quote = 0, None
+    for k in range(i, len(text)):
+        c = text[k]
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c in "({[":
+            depth += 1
+        elif c in ")}]":
+            if depth == 0:
+                return k
+            depth -= 1
+        elif c in ",;" and depth == 0:
+            return k
+    return len(text)
 
 
 def _name(part: str, kind_end: int, spans: list) -> str | None:
