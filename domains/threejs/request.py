@@ -28,7 +28,7 @@ _ADJ = r"(?:(?:flat, unlit|toon-shaded|shiny|matte|standard|small|large|big)\s+)
 _GROUP = re.compile(rf"\b(\d+|{'|'.join(_NUM)})\s+{_ADJ}(?P<col>{_COLOUR_RX})(?:\s*\((?P<hex>#[0-9a-fA-F]{{6}})\))?"
                     rf"\s+{_ADJ}(?P<shape>{_SHAPE_RX})\b", re.I)
 _GROUND = re.compile(rf"\b(?P<col>{_COLOUR_RX})(?:\s*\((?P<hex>#[0-9a-fA-F]{{6}})\))?\s+ground plane", re.I)
-_BG = re.compile(rf"(?:background(?: colou?r)?(?: is| to)?\s+(?P<a>{_COLOUR_RX})(?:\s*\((?P<ha>#[0-9a-f]{{6}})\))?"
+_BG = re.compile(rf"(?:background(?P<fog> and the fog)?(?: colou?r)?(?: is| to)?\s+(?P<a>{_COLOUR_RX})(?:\s*\((?P<ha>#[0-9a-f]{{6}})\))?"
                  rf"|(?P<b>{_COLOUR_RX})(?:\s*\((?P<hb>#[0-9a-f]{{6}})\))?\s+background)", re.I)
 _MOTION = (("camera", r"camera (?:slowly )?(?:circles|orbits?|goes round|moves)|let the camera orbit|animate the camera"),
            ("spin", r"\bspin|\brotat|\bturning around"),
@@ -41,8 +41,36 @@ def _hex(name: str, code: str | None) -> str:
     return next(h for n, h in _COLOURS if n.lower() == name.lower())
 
 
+_CODE = re.compile(r"^(```|import\s)", re.M)
+_CODE_BG = re.compile(r"scene\.background\s*=\s*new THREE\.Color\(\s*0x([0-9a-fA-F]{6})\s*\)")
+_CODE_MOTION = (("camera", r"camera\.position\.[xz]\s*=.*\b(sin|cos)\("),
+                ("spin", r"\.rotation\.[xyz]\s*(\+=|=\s*[^;]*\b(time|t|elapsed)\b)"),
+                ("move", r"(?<!camera)\.position\.[xyz]\s*=.*\b(sin|cos)\("))
+_CODE_FOG = re.compile(r"scene\.fog\s*=\s*new THREE\.(FogExp2|Fog)\(\s*0x([0-9a-fA-F]{6})")
+
+
 def request_spec(text: str) -> dict:
-    """The spec a free request states (only the keys it states)."""
+    """The spec a request states: its prose first; a scene module pasted after it (an edit or a fix)
+    gives the background, fog and motion the prose leaves as they are (object counts are not read
+    from code)."""
+    start = _CODE.search(text)
+    prose, code = (text[:start.start()], text[start.start():]) if start else (text, "")
+    spec = _prose_spec(prose, text)
+    bg, fog = _CODE_BG.search(code), _CODE_FOG.search(code)
+    if bg and "background" not in spec:
+        spec["background"] = "#" + bg.group(1).lower()
+    if fog and "fog" not in spec:
+        same = spec.get("background") if _BG.search(prose) and (_BG.search(prose).group("fog")) else None
+        spec["fog"] = {"type": fog.group(1), "color": same or "#" + fog.group(2).lower()}
+    if code and "motion" not in spec:
+        moving = next((m for m, rx in _CODE_MOTION if re.search(rx, code)), None)
+        if moving:
+            spec["motion"] = moving
+    return spec
+
+
+def _prose_spec(text: str, whole: str) -> dict:
+    """The spec the words state; class names (lights, helpers, cameras) count anywhere in `whole`."""
     spec: dict = {}
     groups = []
     for m in _GROUP.finditer(text):
@@ -55,12 +83,12 @@ def request_spec(text: str) -> dict:
     if groups:
         spec["objects"] = groups
     low = text.lower()
-    lights = [lt for lt in LIGHTS if lt in text or any(w.split(" ", 1)[1].split(" (")[0] in low for w in LIGHT_WORDS[lt])]
+    lights = [lt for lt in LIGHTS if lt in whole or any(w.split(" ", 1)[1].split(" (")[0] in low for w in LIGHT_WORDS[lt])]
     if "spot light" in low and "SpotLight" not in lights:
         lights.append("SpotLight")
     if lights:
         spec["lights"] = lights
-    helpers = [h for h in HELPERS if h in text or {"GridHelper": "grid helper", "AxesHelper": "axes helper"}[h] in low]
+    helpers = [h for h in HELPERS if h in whole or {"GridHelper": "grid helper", "AxesHelper": "axes helper"}[h] in low]
     if helpers:
         spec["helpers"] = helpers
     bg = _BG.search(text)
@@ -69,7 +97,7 @@ def request_spec(text: str) -> dict:
     fog = "FogExp2" if re.search(r"exponential fog|FogExp2", text) else "Fog" if re.search(r"\bfog\b|THREE\.Fog", text, re.I) else None
     if fog and "background" in spec and re.search(r"same colou?r", low):
         spec["fog"] = {"type": fog, "color": spec["background"]}
-    if re.search(r"orthographic", low):
+    if re.search(r"orthographic", whole.lower()):
         spec["camera"] = "OrthographicCamera"
     motion = next((m for m, rx in _MOTION if re.search(rx, low)), None)
     if motion:
