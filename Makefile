@@ -109,7 +109,7 @@ report: $(ENV_STAMP)
 serve: $(ENV_STAMP)
 	$(PY) scripts/serve.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 
-## chat: terminal chat with MODEL + ADAPTER, the validator's verdict after each answer (/reset /scale /base)
+## chat: terminal chat with MODEL + ADAPTER, the verdict after each answer: levels passed, stated facts met (/reset /scale /base /multi /single)
 chat: $(ENV_STAMP)
 	$(PY) scripts/chat.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 

@@ -3,7 +3,9 @@
     .venv/bin/python scripts/chat.py --domain luanti --model embedded \
         [--adapter adapters/luanti/luanti-lora/checkpoint-100 --scale 1.0] [--temperature 0]
 
-Commands: /reset, /scale X, /base (same prompt, base model), /help, /quit. See serve/chat.py.
+Commands: /reset, /scale X, /base (same prompt, base model), /multi and /single (keep the conversation or
+send each prompt alone; single is the default where the domain's data is single-turn), /help, /quit.
+The verdict names the deepest level passed and the facts the prompt states (docs/open-verdict.md).
 """
 from __future__ import annotations
 
