@@ -40,7 +40,8 @@ def measure(domain, items: list[dict]) -> dict:
         if tp < max(n_read, n_gold):
             worst.append({"id": item.get("id"), "missed": sorted(str(f.key) for f in set(gold) - set(read))[:4],
                           "extra": sorted(str(f.key) for f in set(read) - set(gold))[:4]})
-    pick = lambda prefix: {k.split(":", 1)[1]: _rates(*v) for k, v in sorted(sums.items()) if k.startswith(prefix)}
+    def pick(prefix):
+        return {k.split(":", 1)[1]: _rates(*v) for k, v in sorted(sums.items()) if k.startswith(prefix)}
     return {"domain": domain.name, "version": domain.version, "items": len(items), "no_fact_read": empty,
             "overall": _rates(*sums["overall"]), "by_register": pick("register:"), "by_kind": pick("kind:"),
             "worst": worst[:10]}

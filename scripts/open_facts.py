@@ -28,9 +28,12 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _pct(x) -> str:
+    return "  n/a " if x is None else f"{100 * x:5.1f}%"
+
+
 def _row(name: str, r: dict) -> str:
-    pct = lambda x: "  n/a " if x is None else f"{100 * x:5.1f}%"
-    return f"  {name:<14} recall {pct(r['recall'])}  precision {pct(r['precision'])}  " \
+    return f"  {name:<14} recall {_pct(r['recall'])}  precision {_pct(r['precision'])}  " \
            f"(read {r['read']}, expected {r['expected']}, both {r['both']})"
 
 

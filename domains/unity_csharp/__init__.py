@@ -102,7 +102,8 @@ class UnityCsharpDomain(Domain):
     def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
         """The conversation as given, behind the system prompt of the family its last user message asks
         for (open.py), unless the client sends its own."""
-        from domains.unity_csharp.open import family_of, last_user
+        from domains.unity_csharp.open import family_of
+        from domains.verdict import last_user
         from prompts import unity_csharp as prompt
 
         out = super().chat_messages(messages)
