@@ -14,6 +14,13 @@ worker (status `timeout`); when the worker itself stops answering (a renderer it
 this side kills its whole process group, starts a fresh one and resubmits the pending pages once,
 one at a time; a page that stalls a second time is `killed`. Results are per page, never an exception.
 
+Containment (docs/containment.md): the page's code reaches nothing but the served origin. The worker,
+its page server and the browser start in a network namespace of their own (`unshare -n`, loopback only)
+when this machine allows it; the driver adds a dead proxy (with `<-loopback>`) and WebRTC's
+`disable_non_proxied_udp` in every mode. WB_BROWSER_CONTAINMENT chooses: `auto` (default: the namespace,
+else the proxy alone with a warning on stderr), `netns` (the namespace or ToolMissing), `proxy`.
+Every result names the containment it ran under.
+
 Forked scorer processes each start their own worker (the pool is bound to the process id).
 What it does not do: decide anything about the page: that is the calling validator's job.
 """
@@ -28,7 +35,9 @@ import signal
 import subprocess
 import tempfile
 import threading
+import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from domains.base import ToolMissing
@@ -36,15 +45,21 @@ from domains.base import ToolMissing
 DRIVER = Path(__file__).with_name("browser_driver.mjs")
 START_SECONDS = 180.0    # Chromium's first start; minutes only on an overloaded machine
 STALL_MARGIN = 20.0      # the worker answers each page within its limit + this, or is killed
+MODES = ("auto", "netns", "proxy")
+NETNS_HINT = ("run as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), "
+              "with util-linux `unshare` and iproute2 `ip` installed")
 
 
 class BrowserPool:
     def __init__(self, node: str, chromium: str, playwright_dir: Path, mounts: dict, concurrency: int = 2,
-                 viewport=(400, 300), js_heap_mb: int = 512, cached=()):
-        self.cmd = [node, str(DRIVER), json.dumps({
+                 viewport=(400, 300), js_heap_mb: int = 512, cached=(), stall_margin: float = STALL_MARGIN,
+                 containment: str | None = None):
+        self.containment, prefix = choose_containment(containment)
+        self.cmd = prefix + [node, str(DRIVER), json.dumps({
             "playwright": str(playwright_dir), "chromium": chromium, "concurrency": int(concurrency),
             "mounts": {k: str(v) for k, v in mounts.items()}, "viewport": list(viewport),
-            "js_heap_mb": js_heap_mb, "cached": list(cached)})]
+            "js_heap_mb": js_heap_mb, "cached": list(cached), "containment": self.containment})]
+        self.stall_margin = float(stall_margin)
         self.proc = None
         self.pid = None
         self.lines: queue.Queue = queue.Queue()
@@ -126,7 +141,7 @@ class BrowserPool:
             self.restarts += 1
             return {}, list(pending.values())
         results = {}
-        limit = max(j.get("load_seconds", 60) + j["seconds"] for j in jobs) + STALL_MARGIN
+        limit = max(j.get("load_seconds", 60) + j["seconds"] for j in jobs) + self.stall_margin
         while pending:
             rec = self._read(limit)
             if rec is None:   # stalled or dead: kill it all, the caller resubmits what is left
@@ -135,7 +150,7 @@ class BrowserPool:
                 return results, list(pending.values())
             if rec.get("id") in pending:
                 del pending[rec["id"]]
-                results[rec["id"]] = rec
+                results[rec["id"]] = dict(rec, containment=self.containment)
         return results, []
 
 
@@ -144,6 +159,47 @@ def _pump(stream, q: queue.Queue):
         if line.strip():
             q.put(line)
     q.put(None)
+
+
+def _netns_prefix() -> list[str]:
+    # `unshare -n` needs root; `-r` maps this user to root in a user namespace of its own, where
+    # unprivileged user namespaces are allowed. A fresh namespace's loopback is down: `ip` brings it up.
+    return ["unshare", "-n"] + (["-r"] if os.geteuid() != 0 else []) + [
+        "sh", "-c", 'ip link set lo up && exec "$0" "$@"']
+
+
+@lru_cache(maxsize=1)
+def netns_problem() -> str | None:
+    """None when a network namespace can be made here, else why not (checked once per process)."""
+    missing = [tool for tool in ("unshare", "ip") if not shutil.which(tool)]
+    if missing:
+        return f"{' and '.join(missing)} not found"
+    probe = subprocess.run(_netns_prefix() + ["ip", "-o", "link", "show"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        return (probe.stderr.strip() or f"exit code {probe.returncode}")[-300:]
+    links = probe.stdout.strip().splitlines()
+    if len(links) != 1 or " lo:" not in links[0] or "UP" not in links[0].split(">")[0]:
+        return f"the namespace does not hold loopback alone: {probe.stdout.strip()[:300]}"
+    return None
+
+
+def choose_containment(mode: str | None = None) -> tuple[str, list[str]]:
+    """('netns' or 'proxy', the command prefix that starts the worker so). WB_BROWSER_CONTAINMENT, read
+    when `mode` is None: `auto` falls back to the proxy alone LOUDLY (stderr); `netns` never falls back."""
+    mode = mode or os.environ.get("WB_BROWSER_CONTAINMENT", "auto")
+    if mode not in MODES:
+        raise ValueError(f"WB_BROWSER_CONTAINMENT={mode!r}: expected one of {', '.join(MODES)}")
+    if mode == "proxy":
+        return "proxy", []
+    why = netns_problem()
+    if why is None:
+        return "netns", _netns_prefix()
+    if mode == "netns":
+        raise ToolMissing(f"no network namespace for the browser ({why}); {NETNS_HINT}")
+    print(f"WARNING: the browser runs WITHOUT a network namespace ({why}): generated pages are contained by "
+          f"Chromium's proxy and WebRTC settings alone (weaker, docs/containment.md). {NETNS_HINT}; "
+          "WB_BROWSER_CONTAINMENT=netns makes this an error.", file=sys.stderr)
+    return "proxy", []
 
 
 def chromium_binary() -> str | None:

@@ -13,9 +13,16 @@
 // Each of the `concurrency` slots has its own browser context (own renderer process) and opens a fresh
 // page per job in it, so the pinned library comes from that context's HTTP and code cache after the
 // first page; a page that times out, crashes or fails takes its slot's context with it (a new one is
-// made), so a page stuck in an endless loop never blocks another slot. Only the served 127.0.0.1 origin
-// is reachable: everything else goes to a dead proxy, and is recorded as blocked.
+// made), so a page stuck in an endless loop never blocks another slot.
+// Containment (docs/containment.md): domains/browser.py starts this worker in a network namespace of its
+// own when it can (cfg.containment "netns": only loopback, this server and the browser live there). In
+// every mode the browser also sends everything but the served origin to a dead proxy of this worker's
+// own (it accepts and drops each connection, so nothing else listening can be reached through it), with
+// loopback no longer bypassing it (`<-loopback>`) and WebRTC's UDP outside the proxy disabled. Requests
+// off the origin are recorded as blocked. No route interception: Playwright turns the HTTP cache off
+// when routing is on, and the network layer already stops them before a byte leaves.
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -45,13 +52,17 @@ function serve(req, res) {
 
 const server = http.createServer(serve);
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const port = server.address().port;
+const origin = `http://127.0.0.1:${port}`;
+const proxy = net.createServer((sock) => sock.destroy());   // the dead proxy: nothing passes it
+await new Promise((ok) => proxy.listen(0, '127.0.0.1', ok));
 
 const browser = await chromium.launch({
   executablePath: cfg.chromium, headless: true, chromiumSandbox: false,
   args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-gpu', '--disable-quic',
     '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=127.0.0.1',
+    `--proxy-server=http://127.0.0.1:${proxy.address().port}`, `--proxy-bypass-list=<-loopback>;127.0.0.1:${port}`,
+    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp', '--webrtc-ip-handling-policy=disable_non_proxied_udp',
     `--js-flags=--max-old-space-size=${cfg.js_heap_mb || 512}`],
 });
 
@@ -87,7 +98,7 @@ async function runJob(job, slot) {
     page.on('console', (m) => { if (m.type() === 'error') out.console_errors.push(m.text().slice(0, 2000)); });
     page.on('dialog', (d) => { out.dialogs.push(`${d.type()}: ${d.message()}`.slice(0, 300)); d.dismiss().catch(() => {}); });
     page.on('crash', () => { crashed = true; });
-    page.on('request', (r) => { const u = r.url(); if (!u.startsWith(origin + '/') && !u.startsWith('data:')) out.blocked.push(u.slice(0, 200)); });
+    page.on('request', (r) => { const u = r.url(); if (!u.startsWith(origin + '/') && !/^(data|blob):/.test(u)) out.blocked.push(u.slice(0, 200)); });
     let loaded = false;
     page.on('framenavigated', (f) => {
       if (f !== page.mainFrame()) return;
@@ -142,7 +153,7 @@ function pump() {
   }
 }
 
-send({ ready: true, origin, version: browser.version() });
+send({ ready: true, origin, version: browser.version(), containment: cfg.containment || 'proxy' });
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', (line) => { if (line.trim()) { queue.push(JSON.parse(line)); pump(); } });
 rl.on('close', async () => {
