@@ -42,8 +42,10 @@ from pathlib import Path
 # environment, never a pass: scoring stops when it sees it.
 # `compile_error`: a compiler rejected the code; `unsupported_syntax`: the only errors are a language
 # feature newer than the available compiler knows (counted apart, never a pass nor a model error).
+# `needs_page`: the code failed only because its host page lacks something the validation page does not
+# give (an element of an example's own HTML); counted apart, never a pass nor a model error.
 STATUSES = ("ok", "format_error", "syntax_error", "compile_error", "unsupported_syntax", "runtime_error",
-            "timeout", "resource_limit", "wrong_answer", "tool_missing")
+            "timeout", "resource_limit", "wrong_answer", "tool_missing", "needs_page")
 
 
 @dataclass

@@ -111,10 +111,12 @@ async function runJob(job, slot) {
     const left = () => Math.max(1, deadline - Date.now());
     const mark = (k) => { out.timings[k] = (Date.now() - t0) / 1000; };
     mark('page');
-    await page.goto(origin + job.url, { waitUntil: 'load', timeout: left() });
+    // Playwright's own timeouts are not enough: a renderer stuck in a busy loop kept waitForFunction
+    // waiting far past its timeout (seen: minutes), so each wait is also raced against a timer of ours
+    await withTimeout(page.goto(origin + job.url, { waitUntil: 'load', timeout: left() }), left() + 1000);
     mark('loaded');
     deadline = Date.now() + job.seconds * 1000;
-    await page.waitForFunction(job.done_expr, null, { timeout: left(), polling: 50 });
+    await withTimeout(page.waitForFunction(job.done_expr, null, { timeout: left(), polling: 50 }), left() + 1000);
     mark('done');
     deadline = Date.now() + 15000;
     out.result = await withTimeout(page.evaluate(`JSON.stringify(${job.result_expr})`), left()).then(JSON.parse);

@@ -1,7 +1,10 @@
 """The Three.js validator's levels on gold and anti-gold fixtures (tests/fixtures/threejs/): each broken
 module fails at the level and with the status and named miss it should; hostile modules (endless loop,
 huge allocation, network, navigation, dialog) end as scored failures; a missing tool is ToolMissing.
-All fixtures go through ONE browser in one batch (warm), as check-refs does."""
+The package's own entry points (three/webgpu, three/tsl) run; the page has an example page's #info and
+#container, and another element the module needs is `needs_page`. All fixtures go through ONE browser
+in one batch (warm), as check-refs does, under short page limits (SHORT); the production limits run
+the gold module once (test_production_limits_run_a_page)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +13,7 @@ import pytest
 
 import domains
 from domains.base import ToolMissing
-from domains.threejs import meets, static, toolchain
+from domains.threejs import meets, page, static, toolchain
 from threejs_helpers import FIX, fenced, fixture_code, item, needs_browser
 
 # fixture -> (status, deepest level passed, words the detail must contain)
@@ -32,7 +35,21 @@ CASES = {
     "network.js": ("runtime_error", "imports", "request blocked, only 127.0.0.1 is reachable: https://example.com"),
     "navigation.js": ("runtime_error", "imports", "example.com"),
     "dialog.js": ("runtime_error", "imports", "dialog"),
+    "webgpu.js": ("ok", "meets_spec", ""),
+    "page_elements.js": ("ok", "meets_spec", ""),
+    "needs_element.js": ("needs_page", "imports", "needs page element #overlay (the validation page has #info, "
+                         "#container): TypeError: Cannot read properties of null"),
 }
+PASSING = {name for name, (status, _, _) in CASES.items() if status == "ok"}
+# an endless loop costs the page limit: short here (one stall would cost load + page + margin, twice)
+SHORT = page.Limits(page_seconds=10, load_seconds=30, stall_margin=10)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def short_limits():
+    saved, page.LIMITS = page.LIMITS, SHORT
+    yield
+    page.LIMITS = saved
 
 
 def test_every_fixture_has_a_case():
@@ -59,7 +76,7 @@ def test_each_fixture_fails_where_it_should(results, name):
     res = results[name]
     assert (res.status, res.level) == (status, level), res.detail
     assert words in res.detail
-    assert res.passed == (name == "gold.js")
+    assert res.passed == (name in PASSING)
 
 
 @needs_browser
@@ -70,6 +87,26 @@ def test_gold_keeps_its_screenshot_and_counts_frames(results):
     shot = SHOTS / f"{completion_sha(fenced(fixture_code('gold.js')))}.png"
     assert shot.is_file() and meets.blank_reason(meets.pixels(shot)) is None
     assert results["gold.js"].metrics["frames"] >= 2 and results["gold.js"].metrics["spec_score"] == 1.0
+
+
+@needs_browser
+def test_production_limits_run_a_page(dom, monkeypatch):
+    assert page.Limits() == page.Limits(page_seconds=30.0, load_seconds=90.0, stall_margin=20.0)
+    monkeypatch.setattr(page, "LIMITS", page.Limits())
+    res = dom.validate(item(), fenced(fixture_code("gold.js").replace("0.6 )", "0.61 )")))   # not cached
+    assert (res.status, res.level) == ("ok", "meets_spec"), res.detail
+    assert page.pool().stall_margin == 20.0
+
+
+def test_the_package_entry_points_are_accepted_and_nothing_else():
+    code = ("import * as THREE from 'three/webgpu';\nimport { color } from 'three/tsl';\n"
+            "import { OrbitControls } from 'three/addons';\nimport { X } from 'three/src/math/Vector3.js';\n")
+    assert static.import_problems(code) == [
+        "'three/src/math/Vector3.js' is not an entry point of three (three, three/addons, three/webgpu, three/tsl) "
+        "or `three/addons/...`"]
+    assert '"three/webgpu": "/three/build/three.webgpu.js"' in page.import_map()
+    assert "webgpu=1" in page.index_html(code) and "webgpu=1" not in page.index_html(fixture_code("gold.js"))
+    assert '<div id="info"></div><div id="container"></div>' in page.index_html(code)
 
 
 def test_extraction_without_a_fence_and_with_none(dom):

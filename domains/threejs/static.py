@@ -5,7 +5,8 @@
 * parses: `node --check` on a `.mjs` file (a real ES-module parse; a `.js` file would be parsed as a
   script and a syntax error could pass silently), the error as `scene.js:LINE: message`;
 * imports: every module specifier (static `import`/`export ... from`, and dynamic `import('...')`) is
-  `three` or `three/addons/<file>.js` that exists in the pinned package; anything else (a CDN URL, a
+  an entry point of the pinned package (`three`, `three/webgpu`, `three/tsl`, `three/addons`: its
+  package.json `exports`) or `three/addons/<file>.js` that exists in it; anything else (a CDN URL, a
   made-up addon, a bare npm name) is named. A dynamic import with a computed specifier is named too.
 What it does not check: what the code does (the browser levels do that).
 """
@@ -71,11 +72,11 @@ def specifiers(code: str) -> list[str]:
 
 
 def import_problems(code: str) -> list[str]:
-    """Each specifier that is not `three` or an existing `three/addons/...` file, named."""
+    """Each specifier that is not an entry point or an existing `three/addons/...` file, named."""
     addons = toolchain.addon_files()
     bad = []
     for spec in specifiers(code):
-        if spec == "three":
+        if spec in toolchain.entry_points():
             continue
         if spec.startswith("three/addons/"):
             rel = spec[len("three/addons/"):]
@@ -89,5 +90,6 @@ def import_problems(code: str) -> list[str]:
         elif re.match(r"^[a-z]+:", spec) or spec.startswith("//"):
             bad.append(f"'{spec}' is a URL: only `three` and `three/addons/...` from the pinned package load")
         else:
-            bad.append(f"'{spec}' is not `three` or `three/addons/...`")
+            bad.append(f"'{spec}' is not an entry point of three ({', '.join(toolchain.entry_points())}) "
+                       "or `three/addons/...`")
     return bad

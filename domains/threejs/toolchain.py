@@ -84,6 +84,19 @@ def all_checks() -> list[tuple[str, object, str]]:
 
 
 @lru_cache(maxsize=1)
+def entry_points() -> dict:
+    """The pinned package's own ES-module entry points, `three/webgpu` -> `build/three.webgpu.js`: every
+    exact (not `*`) name of its package.json `exports` (three, three/addons, three/webgpu, three/tsl)."""
+    exports = json.loads((THREE / "package.json").read_text())["exports"]
+    out = {}
+    for key, target in exports.items():
+        file = target.get("import") if isinstance(target, dict) else target
+        if "*" not in key and isinstance(file, str) and file.endswith(".js"):
+            out["three" + key[1:]] = file[2:]
+    return out
+
+
+@lru_cache(maxsize=1)
 def addon_files() -> frozenset:
     """Every importable `three/addons/...` path of the pinned package (examples/jsm, .js files)."""
     root = THREE / "examples" / "jsm"

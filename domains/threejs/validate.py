@@ -4,13 +4,15 @@
   -> runs                                  page.py: headless Chromium, SwiftShader WebGL, frames for a
                                            fixed time; an uncaught error, a dialog, a request off
                                            127.0.0.1, a navigation, no frame drawn, a hang (timeout) or
-                                           a crash (resource_limit) each fail here
+                                           a crash (resource_limit) each fail here; an error that comes
+                                           from a page element the page lacks is `needs_page`
   -> renders -> meets_spec                 meets.py, on the screenshot and the captured scene
 `warm(codes)` runs many pages at once and keeps their outcomes for `validate` (check-refs, the build);
 without it each validate opens one page on the process's browser.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from domains.base import Result
@@ -19,6 +21,7 @@ from domains.threejs import meets, page, static
 LEVELS = ("extracts", "parses", "imports", "runs", "renders", "meets_spec")
 _outcomes: dict = {}     # code sha -> page outcome, filled by warm(), used once by validate()
 _parsed: dict = {}       # code sha -> parse error or None
+_NULL_ELEMENT = re.compile(r"properties of null|null is not an object")
 
 
 def result(status: str, detail: str, levels: dict, metrics: dict | None = None) -> Result:
@@ -89,10 +92,13 @@ def run_failure(out: dict) -> tuple[str, str] | None:
         return "runtime_error", f"the page navigated away to {out['navigations'][0]}"
     if out["dialogs"]:
         return "runtime_error", f"the page opened a dialog ({out['dialogs'][0]}); dialogs are not allowed"
+    if out.get("missing") and out["errors"] and _NULL_ELEMENT.search(out["errors"][0]):
+        return "needs_page", (f"needs page element {out['missing'][0]} (the validation page has "
+                              f"{', '.join('#' + e for e in page.PAGE_ELEMENTS)}): {out['errors'][0][:300]}")
     if out["errors"]:
         return "runtime_error", "uncaught error: " + out["errors"][0][:600]
     if out["status"] in ("timeout", "killed"):
-        return "timeout", f"the page did not finish within {page.PAGE_SECONDS:.0f} s (an endless loop?)"
+        return "timeout", f"the page did not finish within {page.LIMITS.page_seconds:.0f} s (an endless loop?)"
     if out["status"] != "ok":
         return "runtime_error", f"the browser could not run the page: {out['detail']}"
     if not out["frames"]:

@@ -3,14 +3,18 @@
 // (first frame and last frame), then imports the answer and marks the page done a fixed time after its
 // first frame (MIN_FRAMES and MIN_MS, at most MAX_MS), or when it loaded and does not draw.
 // Same `three` instance as the answer's (one import map), so the wrap is seen by the answer's renderer.
+// With ?webgpu=1 (the answer imports three/webgpu or three/tsl) it also wraps the prototype `render` of
+// three/webgpu's Renderer (WebGPURenderer; WebGL 2 underneath where the browser has no WebGPU). Lookups
+// of page elements that find nothing are recorded (`missing`), so the validator can tell "the page
+// lacks element X" from the answer's own error.
 import * as THREE from 'three';
 
-const P = new URLSearchParams(location.search);
+const P = new URL(import.meta.url).searchParams;   // this script's own query (page.py writes it)
 const MIN_FRAMES = Number(P.get('frames') || 4);
 const MIN_MS = Number(P.get('ms') || 500);
 const MAX_MS = Number(P.get('max_ms') || 2000);
 const NOFRAME_TICKS = Number(P.get('noframe_ticks') || 60);
-const W = window.__wb = { frames: 0, first: null, last: null, done: false, import_error: null, scenes: 0 };
+const W = window.__wb = { frames: 0, first: null, last: null, done: false, import_error: null, scenes: 0, missing: [] };
 let t0 = null;
 let t1 = null;     // time of the first frame: the fixed time is counted from there
 let main = null;   // [scene, camera, renderer] of the first THREE.Scene drawn
@@ -86,6 +90,23 @@ Object.defineProperty(THREE.WebGLRenderer.prototype, 'render', {
   get() { return undefined; },
   set(fn) { Object.defineProperty(this, 'render', { value: wrap(fn), writable: true, configurable: true }); },
 });
+if (P.get('webgpu')) {
+  const GPU = await import('three/webgpu');
+  GPU.Renderer.prototype.render = wrap(GPU.Renderer.prototype.render);
+}
+
+// an element looked up by id or selector that the page does not have (first 20 kept)
+for (const [owner, name] of [[Document.prototype, 'getElementById'], [Document.prototype, 'querySelector'],
+  [Element.prototype, 'querySelector']]) {
+  const find = owner[name];
+  owner[name] = function (what) {
+    const el = find.apply(this, arguments);
+    const key = (name === 'getElementById' ? '#' : '') + String(what).slice(0, 80);
+    if (el === null && W.missing.length < 20 && !W.missing.includes(key)) W.missing.push(key);
+    return el;
+  };
+}
+
 window.addEventListener('error', () => { W.uncaught = (W.uncaught || 0) + 1; finish(); });
 window.addEventListener('unhandledrejection', () => { W.uncaught = (W.uncaught || 0) + 1; finish(); });
 
