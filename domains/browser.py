@@ -202,6 +202,21 @@ def choose_containment(mode: str | None = None) -> tuple[str, list[str]]:
     return "proxy", []
 
 
+def containment_check() -> tuple[bool, str]:
+    """Gate A's line on containment (not critical unless WB_BROWSER_CONTAINMENT=netns, where starting the
+    browser raises ToolMissing): ok only with the network namespace; the proxy alone is shown as a miss."""
+    mode = os.environ.get("WB_BROWSER_CONTAINMENT", "auto")
+    if mode == "proxy":
+        return False, ("proxy only, as WB_BROWSER_CONTAINMENT=proxy asks: pages are contained by Chromium's "
+                       "proxy and WebRTC settings alone (weaker, docs/containment.md)")
+    why = netns_problem()
+    if why:
+        return False, (f"no network namespace ({why}): " + ("the browser will not start (WB_BROWSER_CONTAINMENT="
+                       "netns)" if mode == "netns" else "pages are contained by Chromium's proxy and WebRTC "
+                       "settings alone (weaker, docs/containment.md)"))
+    return True, "network namespace of its own (unshare -n, loopback only): pages reach only their served origin"
+
+
 def chromium_binary() -> str | None:
     """Debian's `chromium` (WB_CHROMIUM overrides)."""
     path = os.environ.get("WB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

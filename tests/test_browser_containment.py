@@ -89,6 +89,18 @@ def test_the_namespace_alone_keeps_host_loopback_out_of_reach():
     assert ears.seen == []
 
 
+def test_gate_a_shows_the_containment_and_a_fallback_as_a_miss(monkeypatch):
+    import domains
+
+    (line,) = [tc for tc in domains.get("threejs").toolchains() if tc.name == "browser containment"]
+    assert not line.required and line.check()[0] == (NETNS is None)
+    monkeypatch.setattr(browser, "netns_problem", lambda: "unshare: operation not permitted")
+    assert line.check() == (False, "no network namespace (unshare: operation not permitted): pages are contained "
+                                   "by Chromium's proxy and WebRTC settings alone (weaker, docs/containment.md)")
+    monkeypatch.setenv("WB_BROWSER_CONTAINMENT", "netns")
+    assert "the browser will not start" in line.check()[1]
+
+
 def test_containment_modes_and_a_loud_fallback(monkeypatch, capsys):
     with pytest.raises(ValueError, match="expected one of auto, netns, proxy"):
         browser.choose_containment("off")

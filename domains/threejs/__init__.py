@@ -5,7 +5,7 @@ Families: `scene` (description -> module), `edit` (module + change request -> mo
 the browser's console error -> module). Every item carries the `spec` of the scene its answer must draw.
 Validator levels (validate.py): extracts -> parses (node --check) -> imports (three, three/addons/...
 of the pinned package) -> runs (headless Chromium, frames for a fixed time, no uncaught error, no
-dialog, nothing off 127.0.0.1) -> renders (screenshot not blank) -> meets_spec (meets.py: on the scene
+dialog, nothing off its served origin: docs/containment.md) -> renders (screenshot not blank) -> meets_spec (meets.py: on the scene
 passed to renderer.render, and pixel checks). Screenshots land in results/threejs/screenshots/<completion
 sha>.png. What it does not check: layout, sizes, looks (the optional vision judge rates those apart).
 
@@ -128,6 +128,8 @@ class ThreejsDomain(Domain):
         return v.warm(completions, SHOTS)
 
     def toolchains(self) -> list[Toolchain]:
+        from domains.browser import NETNS_HINT, containment_check
         from domains.threejs import toolchain
 
-        return [Toolchain(name, check, hint) for name, check, hint in toolchain.all_checks()]
+        return [Toolchain(name, check, hint) for name, check, hint in toolchain.all_checks()] + [
+            Toolchain("browser containment", containment_check, NETNS_HINT, required=False)]
