@@ -94,8 +94,10 @@ def test_gate_a_checks_chromium_node_and_both_pinned_npm_packages(monkeypatch, t
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "env"))
     from gate_a import check_toolchains
 
-    names = [c.name for c in check_toolchains(domains.get("threejs"))]
-    assert names == ["tool:chromium", "tool:node", "tool:three (npm, pinned)", "tool:playwright-core (npm, pinned)"]
+    checks = check_toolchains(domains.get("threejs"))
+    assert [c.name for c in checks] == ["tool:chromium", "tool:node", "tool:three (npm, pinned)",
+                                        "tool:playwright-core (npm, pinned)", "tool:browser containment"]
+    assert [c.critical for c in checks] == [True, True, True, True, False]
     monkeypatch.setattr(toolchain, "THREE", tmp_path / "nowhere")
     ok, why = toolchain.three_ok()
     assert not ok and "npm ci" in why and toolchain.pinned("three") in why
