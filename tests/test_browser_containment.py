@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_the_listeners_count_what_reaches_them():
         for _ in range(50):
             if len(ears.seen) == 2:
                 break
-            __import__("time").sleep(0.05)
+            time.sleep(0.05)
     assert sorted(x.split()[0] for x in ears.seen) == ["tcp", "udp"]
 
 
@@ -84,7 +85,7 @@ def test_the_namespace_alone_keeps_host_loopback_out_of_reach():
                 "except OSError as e:\n    print('refused', e.errno)\n")
         out = subprocess.run(browser._netns_prefix() + [sys.executable, "-c", code], capture_output=True,
                              text=True, timeout=60)
-        __import__("time").sleep(0.5)
+        time.sleep(0.5)
     assert out.stdout.startswith("refused"), out.stdout + out.stderr
     assert ears.seen == []
 
