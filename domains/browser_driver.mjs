@@ -3,7 +3,8 @@
 //   node browser_driver.mjs CONFIG_JSON      then one job per stdin line, one result per stdout line
 //
 // CONFIG_JSON: {"playwright": dir of playwright-core, "chromium": binary, "mounts": {"/url/prefix/": dir},
-//               "concurrency": pages at once, "viewport": [w, h], "js_heap_mb": V8 heap of a page}
+//               "concurrency": pages at once, "viewport": [w, h], "js_heap_mb": V8 heap of a page,
+//               "cached": mounts served as immutable, "containment": "netns" | "proxy" (what browser.py chose)}
 // A job: {"id", "url" (a path under a mount), "done_expr" (JS truthy when the page is done),
 //         "result_expr" (JS whose JSON value is returned), "partial_expr" (the same after a timeout),
 //         "load_seconds" (to open and load the page), "seconds" (from load until done: the page's time
