@@ -1,5 +1,5 @@
-"""Loopback listeners for the browser containment test: TCP and UDP sockets on 127.0.0.1 and 127.0.0.2
-(never any other address) that count what reaches them: accepted connections and received datagrams.
+"""Loopback listeners for the browser containment test: TCP and UDP sockets on 127.0.0.1, 127.0.0.2 and
+::1 (never any other address) that count what reaches them: accepted connections and received datagrams.
 Each listener runs in a daemon thread with a short socket timeout and stops when `close()` is called,
 so nothing outlives the test."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 
-HOSTS = ("127.0.0.1", "127.0.0.2")
+HOSTS = ("127.0.0.1", "127.0.0.2", "::1")
 
 
 class Listeners:
@@ -15,16 +15,17 @@ class Listeners:
         self.seen: list[str] = []      # "tcp 127.0.0.2:40123 from 127.0.0.1:5555", "udp ..."
         self._stop = threading.Event()
         self._socks = []
-        self.tcp, self.udp = [], []     # "host:port" each
+        self.tcp, self.udp = [], []     # "host:port" each ("[::1]:port")
         for host in hosts:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
             for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                s = socket.socket(socket.AF_INET, kind)
+                s = socket.socket(family, kind)
                 s.bind((host, 0))
                 s.settimeout(0.2)
                 if kind == socket.SOCK_STREAM:
                     s.listen(16)
                 self._socks.append(s)
-                where = f"{host}:{s.getsockname()[1]}"
+                where = f"[{host}]:{s.getsockname()[1]}" if family == socket.AF_INET6 else f"{host}:{s.getsockname()[1]}"
                 (self.tcp if kind == socket.SOCK_STREAM else self.udp).append(where)
                 threading.Thread(target=self._serve, args=(s, where), daemon=True).start()
 

@@ -1,6 +1,6 @@
 """Browser containment (docs/containment.md): a page in the validators' browser reaches nothing but its
-own served origin. Loopback listeners only (TCP and UDP on 127.0.0.1 and 127.0.0.2, other ports than the
-page server); the probe page (tests/fixtures/browser/probe.js) tries fetch, <img>, WebSocket, WebRTC
+own served origin. Loopback listeners only (TCP and UDP on 127.0.0.1, 127.0.0.2 and ::1, other ports
+than the page server); the probe page (tests/fixtures/browser/probe.js) tries fetch, <img>, WebSocket, WebRTC
 STUN and TURN (UDP and TCP), WebTransport, a Worker's fetch, navigator.sendBeacon and EventSource
 against each, and fetches its own origin (so a probe that never ran cannot pass). The same probe
 under the browser flags of 257b80c reached every listener (docs/containment.md)."""
@@ -61,16 +61,19 @@ def test_no_channel_of_a_page_reaches_a_loopback_listener(mode):
 
 def test_the_listeners_count_what_reaches_them():
     with Listeners() as ears:
-        host, port = ears.tcp[1].split(":")
-        socket.create_connection((host, int(port)), timeout=5).close()
-        uhost, uport = ears.udp[0].split(":")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.sendto(b"x", (uhost, int(uport)))
-        for _ in range(50):
-            if len(ears.seen) == 2:
+        for where in ears.tcp:
+            host, port = where.rsplit(":", 1)
+            socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+        for where in ears.udp:
+            host, port = where.rsplit(":", 1)
+            with socket.socket(socket.AF_INET6 if "[" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.sendto(b"x", (host.strip("[]"), int(port)))
+        for _ in range(100):
+            if len(ears.seen) == 6:
                 break
             time.sleep(0.05)
-    assert sorted(x.split()[0] for x in ears.seen) == ["tcp", "udp"]
+    assert sorted(x.split()[0] + " " + x.split()[1] for x in ears.seen) == sorted(
+        [f"tcp {w}" for w in ears.tcp] + [f"udp {w}" for w in ears.udp])
 
 
 @pytest.mark.skipif(NETNS is not None, reason=f"no network namespace here: {NETNS}")
