@@ -2,12 +2,15 @@
 # lives in scripts/ and the Python packages. Stage targets depend on the previous stage's output file.
 
 DOMAIN  ?= luanti
+# DOMAIN is a registered name or the path of a spec file (docs/own-domain.md): its outputs go under the
+# file's stem, which the spec loader holds equal to the spec's `name`
+DOMAIN_NAME := $(basename $(notdir $(DOMAIN)))
 MODEL   ?=
 STACK   ?= cpu
 DATA    ?=
 TRAIN_DATA ?=
-RUN     ?= $(DOMAIN)-lora
-CONFIG  ?= training/smollm2-135m_$(DOMAIN)_lora.yaml
+RUN     ?= $(DOMAIN_NAME)-lora
+CONFIG  ?= training/smollm2-135m_$(DOMAIN_NAME)_lora.yaml
 SPECIALIST ?=
 ADAPTER ?=
 SCALE   ?= 1.0
@@ -18,9 +21,9 @@ PYTHON  ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.ready-$(STACK)
-RESULTS := results/$(DOMAIN)
+RESULTS := results/$(DOMAIN_NAME)
 GATE_A  := $(RESULTS)/gate_a.json
-RUN_DIR := adapters/$(DOMAIN)/$(RUN)
+RUN_DIR := adapters/$(DOMAIN_NAME)/$(RUN)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 DATA_ARG := $(if $(DATA),--data $(DATA),)
 TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)

@@ -1,6 +1,6 @@
 """Server throughput: `make serve` measured from outside, through the official `openai` client.
 
-    .venv/bin/python bench/bench_serve.py [--domain luanti] [--model embedded] [--adapter DIR --scale 1.0] \
+    .venv/bin/python bench/bench_serve.py [--domain <name>] [--model embedded] [--adapter DIR --scale 1.0] \
         [--max-tokens 64] [--requests 4] [--concurrent 4] [--out results/bench/serve.json]     (make bench-serve)
 
 Starts scripts/serve.py as its own process on 127.0.0.1 and a free port (or uses --url, which must be a
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from core.errors import UserError  # noqa: E402
+from domains import DEFAULT_DOMAIN  # noqa: E402
 from eval.settings import PRECISIONS  # noqa: E402
 
 
@@ -107,7 +108,7 @@ def measure(url, model_id, prompts, max_tokens, requests, concurrent, timeout) -
 
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--domain", default="luanti", help="the domain the server runs (default %(default)s)")
+    p.add_argument("--domain", default=DEFAULT_DOMAIN, help="the domain the server runs (default %(default)s)")
     p.add_argument("--model", default="embedded", help="base model (default %(default)s)")
     p.add_argument("--adapter", default=None, help="adapter folder (default: the base alone)")
     p.add_argument("--scale", type=float, default=1.0)

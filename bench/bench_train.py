@@ -1,9 +1,9 @@
 """Training throughput: gate C's batching against the seed's, same data, same model, same run.
 
-    .venv/bin/python bench/bench_train.py --model embedded --domain luanti --steps 6
+    .venv/bin/python bench/bench_train.py --model embedded --domain <name> --steps 6
 
 `run(model="embedded", quick=False, ...) -> dict` is what the bench command (bench/run.py) calls. Each
-method trains the same LoRA (the CPU demo config, training/smollm2-135m_luanti_demo.yaml) on the same
+method trains the same LoRA (the domain's CPU demo config, Domain.demo_config) on the same
 items, with the same micro-batch size, through the real `training.sft` code path:
 
 * seed: every sequence padded to max_length, no packing, float32 (the seed project's way);
@@ -32,8 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.errors import UserError  # noqa: E402
-
-DEMO = ROOT / "training" / "smollm2-135m_luanti_demo.yaml"
+from domains import DEFAULT_DOMAIN  # noqa: E402
 METHODS = {  # name -> config overrides
     "seed": {"batching": "max_length", "bf16": "false"},
     "ours": {"batching": "packed", "bf16": "auto"},
@@ -77,9 +76,12 @@ def executed_flops_per_position(trainer) -> float:
 
 def measure(overrides: dict, steps: int, out_dir: Path) -> dict:
     """Train `steps` optimiser steps with the demo config + overrides; rates over steps 2..steps."""
+    import domains
     from training import config, sft
 
-    cfg = config.resolve(DEMO, {"max_steps": steps, "save_steps": 10_000, "logging_steps": 1,
+    # the domain's demo recipe; a domain without a demo trains on the default domain's recipe
+    recipe = domains.get(overrides["domain"]).demo_config or domains.get(DEFAULT_DOMAIN).demo_config
+    cfg = config.resolve(ROOT / recipe, {"max_steps": steps, "save_steps": 10_000, "logging_steps": 1,
                                 "report_to": "none", "output_dir": str(out_dir), "warmup_ratio": 0.0,
                                 **overrides})
     trainer, description, _, _ = sft.prepare(cfg)
@@ -101,7 +103,7 @@ def measure(overrides: dict, steps: int, out_dir: Path) -> dict:
             "precision": description["precision"]["precision"]}
 
 
-def run(model: str = "embedded", quick: bool = False, domain: str = "luanti", steps: int | None = None,
+def run(model: str = "embedded", quick: bool = False, domain: str = DEFAULT_DOMAIN, steps: int | None = None,
         items: int | None = None, methods=DEFAULT_METHODS, train_data: str = "", overrides=None) -> dict:
     """Run each method on the same data; ratio = ours / seed in label tokens per second.
     `overrides` (config keys) apply to every method, e.g. a smaller max_length for tests."""
@@ -133,7 +135,7 @@ def run(model: str = "embedded", quick: bool = False, domain: str = "luanti", st
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="embedded")
-    p.add_argument("--domain", default="luanti")
+    p.add_argument("--domain", default=DEFAULT_DOMAIN)
     p.add_argument("--steps", type=int, default=None, help="optimiser steps per method (first is warm-up)")
     p.add_argument("--items", type=int, default=None, help="training items used")
     p.add_argument("--quick", action="store_true")

@@ -74,6 +74,15 @@ class ToolMissing(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Option:
+    """One command-line flag a domain adds to a script (Domain.script_options)."""
+    flag: str            # e.g. "--server"
+    dest: str            # the keyword the domain's method receives, e.g. "server"
+    help: str
+    type: object = None  # None = a boolean switch; else int, str, ...
+
+
+@dataclass(frozen=True)
 class Toolchain:
     name: str
     check: object        # callable() -> (ok: bool, detail: str)
@@ -155,6 +164,49 @@ class Domain:
             if tc.required and not ok:
                 raise ToolMissing(why)
         self._tools_ok = True
+
+    # --- optional hooks: the pipeline calls each on every domain; the defaults do nothing --------
+    def levels_for(self, item: dict) -> tuple:
+        """The validator levels of this item's family (eval/score.py's per-family tables), e.g. Luanti's
+        repair family adds `applies`. Default: the domain's `levels`."""
+        return tuple(self.levels)
+
+    def warm(self, completions: list[str]) -> int:
+        """Prepare many answers at once before they are validated one by one (eval/score.py,
+        domains/check.py), e.g. one compiler run for a batch. Returns how many it prepared; default 0."""
+        return 0
+
+    def breakdown(self, items: list[dict], results: list) -> dict:
+        """Domain-specific tables added to a gate's results.json under `breakdown` (eval/pipeline.py),
+        e.g. MCP's per-tool scores. Default {}: none."""
+        return {}
+
+    def select_training(self, items: list[dict]) -> list[dict]:
+        """The items training uses out of the loaded training file (training/data.py), e.g. one
+        specialist's mix. Default: all of them."""
+        return items
+
+    def configure(self, **options) -> None:
+        """Domain options from a training config (training/sft.py: `specialist`). Default: the domain
+        takes none, so any option is an error."""
+        from core.errors import UserError
+
+        raise UserError(f"domain {self.name!r} takes no options ({', '.join(sorted(options))}); drop them")
+
+    def prepare(self, path, out_dir: Path) -> dict:
+        """Convert a foreign data file (e.g. a seed's export) into this domain's train/eval files
+        (scripts/prepare_data.py). Default: the domain has no such step."""
+        from core.errors import UserError
+
+        raise UserError(f"domain {self.name!r} has no prepare step for foreign formats")
+
+    def default_training_config(self) -> str:
+        """Repo-relative path of the training YAML `make train` uses for this domain by default."""
+        return f"training/smollm2-135m_{self.name}_lora.yaml"
+
+    # Flags a domain adds to a script's command line: script name -> tuple of Option (domains/options.py
+    # adds them to the parser under "<domain> options", so they show in --help, and hands the values on).
+    script_options: dict = {}
 
     # --- free conversations (serve, chat) -----------------------------------------------------
     takes_tools: bool = False

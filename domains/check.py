@@ -12,11 +12,9 @@ from domains.base import Result
 
 def check_references(domain, items, **validate_kwargs) -> list[tuple[str, Result]]:
     """(item id, Result) for every item, in order; validate_kwargs go to domain.validate (e.g. server=True).
-    A domain with a `warm(completions)` hook (Unity: one compiler run for many scripts) gets every
-    reference first; the verdicts still come from domain.validate, one item at a time."""
-    warm = getattr(domain, "warm", None)
-    if callable(warm):
-        warm([domain.reference(item) for item in items])
+    The domain's `warm(completions)` (Unity: one compiler run for many scripts) gets every reference
+    first; the verdicts still come from domain.validate, one item at a time."""
+    domain.warm([domain.reference(item) for item in items])
     return [(item["id"], domain.validate(item, domain.reference(item), **validate_kwargs)) for item in items]
 
 

@@ -1,7 +1,7 @@
 """Gate A: assert the environment against the pinned lock files, before any model work.
 
-    python env/gate_a.py --domain luanti --stack cpu [--verbose] [--out results/luanti/gate_a.json]
-    (make gate-a DOMAIN=luanti STACK=cpu)
+    python env/gate_a.py --domain <name> --stack cpu [--verbose] [--out results/<domain>/gate_a.json]
+    (make gate-a DOMAIN=<name> STACK=cpu)
 
 Checks, one line each with a mark and a fix hint: Python version; every locked package at its exact
 version; the accelerator (CUDA device and free VRAM, or an explicit CPU mode); the precision `auto` picks
@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from domains import DEFAULT_DOMAIN  # noqa: E402  (stdlib-only imports)
 
 MIN_FREE_DISK_GB = {"cpu": 5, "gpu": 50}
 MIN_RAM_GB = {"cpu": 4, "gpu": 16}
@@ -227,7 +228,8 @@ def report(checks: list[Check], verbose: bool) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--domain", default=os.environ.get("DOMAIN", "luanti"))
+    p.add_argument("--domain", default=os.environ.get("DOMAIN", DEFAULT_DOMAIN),
+                   help="registered domain name or path of a domain spec (.yaml)")
     p.add_argument("--stack", default=os.environ.get("STACK", "cpu"), choices=["cpu", "gpu"])
     p.add_argument("--device", default=os.environ.get("DEVICE", "auto"), choices=["auto", "cpu", "cuda"])
     p.add_argument("--model", default=os.environ.get("MODEL", "embedded"))
@@ -246,7 +248,7 @@ def main(argv=None) -> int:
     from core.files import atomic_write_json  # stdlib-only module
     from core.meta import run_info
 
-    out = Path(args.out or ROOT / "results" / args.domain / "gate_a.json")
+    out = Path(args.out or ROOT / "results" / Path(args.domain).stem / "gate_a.json")  # a spec's stem is its name
     stamp = {"gate": "A", "passed": ok, "score": f"{sum(c.ok for c in checks)}/{len(checks)}",
              "settings": settings, "checks": [asdict(c) for c in checks], **run_info()}
     if ok:

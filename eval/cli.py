@@ -122,19 +122,25 @@ def default_ks(ks, n):
     return ks if ks else list(range(1, n + 1))
 
 
+def _folder(domain_name) -> str:
+    import domains
+
+    return domains.folder_name(domain_name)  # a spec file's path -> its name
+
+
 def baseline_dir(domain_name, ref) -> Path:
     from eval.pipeline import model_slug
 
-    return ROOT / "results" / domain_name / model_slug(ref) / "baseline"
+    return ROOT / "results" / _folder(domain_name) / model_slug(ref) / "baseline"
 
 
 def run_dir(domain_name, run) -> Path:
     p = Path(run)
-    return p if (p.is_dir() or os.sep in run) else ROOT / "adapters" / domain_name / run
+    return p if (p.is_dir() or os.sep in run) else ROOT / "adapters" / _folder(domain_name) / run
 
 
 def run_results_dir(domain_name, run) -> Path:
-    return ROOT / "results" / domain_name / Path(run).name
+    return ROOT / "results" / _folder(domain_name) / Path(run).name
 
 
 def entry(fn):

@@ -1,6 +1,6 @@
 """An optional vision-model rating of rendered answers, beside (never instead of) the validator.
 
-For a domain whose validator keeps a picture of each answer (`domain.picture`, e.g. the Three.js
+For a domain whose validator keeps a picture of each answer (`domain.picture`, e.g. a 3D scene
 screenshots), every sample of a scored run is shown to a vision model behind any OpenAI-compatible
 endpoint with the request it answered; the model answers one number in 0..1 (the seed system's rating).
 Written to `judge.jsonl` beside the run's results (resumable: a rerun asks only what is missing) and

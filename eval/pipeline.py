@@ -114,8 +114,9 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
         "items": agg["items"],
         "run": run_info(),
     }
-    if hasattr(domain, "breakdown"):  # domain-specific tables (mcp_tools: per tool, per reason, focus tools)
-        results["breakdown"] = _domain_breakdown(domain, items, scores)
+    breakdown = _domain_breakdown(domain, items, scores)  # Domain.breakdown: e.g. per tool, per reason
+    if breakdown:
+        results["breakdown"] = breakdown
     atomic_write_json(paths["results"], results)
     return results
 

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from core.errors import DataError, UserError
 from core.files import AppendLog, iter_jsonl
-from domains.base import Result, ToolMissing
+from domains.base import Domain, Result, ToolMissing
 
 SCORE_KEY = lambda r: (r["id"], r["sample"])  # noqa: E731
 CHUNK = 16
@@ -106,9 +106,8 @@ def _score(domain, todo, log, workers, progress):
     bar = tqdm(total=len(todo), unit="sample", desc="score", disable=not progress, dynamic_ncols=True)
     chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
     try:
-        warm = getattr(domain, "warm", None)
-        if callable(warm):   # e.g. Unity: many answers compiled in few compiler runs; forked workers inherit it
-            warm([rec["completion"] for _, rec in todo])
+        # e.g. many answers compiled in few compiler runs; forked workers inherit it (Domain.warm)
+        domain.warm([rec["completion"] for _, rec in todo])
         if workers <= 1:
             for ch in chunks:
                 for item, rec in ch:
@@ -149,10 +148,10 @@ def aggregate(domain, score_records: list[dict]) -> dict:
 
 
 def _family_levels(domain, family: str, default: list) -> list:
-    """A family's own validator levels when the domain has per-family levels (`levels_for`), e.g. a
-    repair family's `applies`; else the domain's."""
-    levels_for = getattr(domain, "levels_for", None)
-    return list(levels_for({"family": family})) if callable(levels_for) else default
+    """A family's own validator levels (Domain.levels_for), e.g. a repair family's `applies`; `default`
+    (the levels seen) for a domain whose families share the domain's levels."""
+    own = list(domain.levels_for({"family": family}))
+    return own if type(domain).levels_for is not Domain.levels_for else default
 
 
 def _by_family(records):

@@ -2,8 +2,8 @@
 class (exact, near, template-near), the gold ceiling with every failing item, schema warnings; schema
 errors stop with file:line. `make audit DATA=... TRAIN_DATA=...` runs it.
 
-    .venv/bin/python scripts/audit.py --domain luanti [--data eval.jsonl] [--train train.jsonl|none] \
-        [--out results/luanti/embedded/baseline/audit.json] [--allow-contaminated] [--template-threshold 0.1]
+    .venv/bin/python scripts/audit.py --domain <name> [--data eval.jsonl] [--train train.jsonl|none] \
+        [--out results/<domain>/embedded/baseline/audit.json] [--allow-contaminated] [--template-threshold 0.1]
 
 Prints the summary table and writes audit.json. Exit 0 when clean (or overridden), 2 on bad data or a
 contaminated eval set (the table is printed and the report written all the same).

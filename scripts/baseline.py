@@ -1,8 +1,8 @@
 """Gate B: audit -> generate -> score for the base model (no adapter). Resumable at every step.
 
-    .venv/bin/python scripts/baseline.py --domain luanti --model embedded [--data path/eval.jsonl] \
+    .venv/bin/python scripts/baseline.py --domain <name> --model embedded [--data path/eval.jsonl] \
         [--n 5 --temperature 0.2 --top-p 0.9 --max-new-tokens 300 --seed 1234 --batch-size 8] \
-        [--k 1 5] [--limit N] [--allow-contaminated] [--keep-broken-gold] [--out results/luanti/embedded/baseline]
+        [--k 1 5] [--limit N] [--allow-contaminated] [--keep-broken-gold] [--out results/<domain>/embedded/baseline]
 
 Writes audit.json, generations.jsonl (+ .meta.json), scores.jsonl, results.json in --out. Items whose
 reference fails its own validator are listed before generation and left out unless --keep-broken-gold.

@@ -1,10 +1,9 @@
 """Build a domain's shipped data set from its real sources (deterministic; same inputs, same bytes).
 
-    .venv/bin/python scripts/build_data.py --domain luanti --out data/luanti
+    .venv/bin/python scripts/build_data.py --domain <name or spec.yaml> [--out data/<name>] [domain options]
 
-For luanti this needs the Debian packages minetest-server and minetest-data
-(`apt-get update && apt-get install -y minetest-server minetest-data`); without them it says so and
-exits 2. The committed data/luanti/*.jsonl need nothing to be used.
+A domain's builder may need system packages (its module docstring names them); without them it says so
+and exits 2. The committed data needs nothing to be used. A domain may add options (--help lists them).
 """
 from __future__ import annotations
 
@@ -20,36 +19,26 @@ from core.errors import UserError  # noqa: E402
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--domain", default="luanti", help="registered domain name (domains/__init__.py)")
-    parser.add_argument("--out", type=Path, help="output folder (default: data/<domain>)")
-    parser.add_argument("--train-per-family", type=int, metavar="N",
-                        help="luanti: N training items per family instead of the shipped 230 (the eval set "
-                             "does not change; training items that nearly repeat an eval item are dropped)")
-    return parser
-
-
-def _builder(name: str):
     import domains
+    from domains.options import add_options
 
-    try:
-        return domains.get(name).build
-    except (ImportError, AttributeError):
-        if name != "luanti":
-            raise
-        # The domain class may not be importable yet while its validator is being written; the
-        # builder itself does not need it.
-        from domains.luanti.build import build
-        return build
+    parser.add_argument("--domain", default=domains.DEFAULT_DOMAIN,
+                        help="registered domain name (domains/__init__.py) or path of a domain spec (.yaml)")
+    parser.add_argument("--out", type=Path, help="output folder (default: the folder of the domain's train file)")
+    add_options(parser, "build_data")
+    return parser
 
 
 def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
-    out = args.out or Path("data") / args.domain
+    import domains
+    from core.files import shipped
+    from domains.options import chosen
+
     try:
-        if args.train_per_family is not None and args.domain != "luanti":
-            raise UserError("--train-per-family: only the luanti builder samples its training set")
-        extra = {} if args.train_per_family is None else {"train_per_family": args.train_per_family}
-        stats = _builder(args.domain)(out, **extra)
+        domain = domains.get(args.domain)
+        out = args.out or Path(shipped(domain.default_train)).parent
+        stats = domain.build(out, **chosen(args, domain, "build_data"))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

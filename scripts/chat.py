@@ -1,7 +1,7 @@
 """Interactive terminal chat with base + adapter; each answer is followed by the domain validator's verdict.
 
-    .venv/bin/python scripts/chat.py --domain luanti --model embedded \
-        [--adapter adapters/luanti/luanti-lora/checkpoint-100 --scale 1.0] [--temperature 0]
+    .venv/bin/python scripts/chat.py --domain <name> --model embedded \
+        [--adapter adapters/<domain>/<run>/checkpoint-100 --scale 1.0] [--temperature 0]
 
 Commands: /reset, /scale X, /base (same prompt, base model), /multi and /single (keep the conversation or
 send each prompt alone; single is the default where the domain's data is single-turn), /help, /quit.

@@ -1,10 +1,10 @@
 """Score the gold answers of a data file with the domain's validator (the "gold ceiling" audit).
 
-    .venv/bin/python scripts/check_references.py --data data/luanti/eval.jsonl [--domain luanti] [--server]
+    .venv/bin/python scripts/check_references.py --domain <name or spec.yaml> [--data eval.jsonl] [domain options]
 
 Without --data it checks the domain's shipped train and eval sets, each in turn. Prints the ceiling N/M
 (per family, and how many answers reached each validator level), then EVERY failing item with its line, status, level and
-reason. Data-quality defects (duplicates, references that do not run) load and are reported; only
+reason. A domain may add options (--help lists them). Data-quality defects (duplicates, references that do not run) load and are reported; only
 schema errors stop, with file:line. Exit 0 when every reference passes, 1 when any fails, 2 on bad
 input or a missing toolchain.
 """
@@ -22,14 +22,15 @@ from core.errors import UserError  # noqa: E402
 from core.files import shipped  # noqa: E402
 from domains.base import ToolMissing  # noqa: E402
 from domains.check import check_references, summary  # noqa: E402
+from domains.options import add_options, chosen  # noqa: E402
 
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", help="JSONL data file to check (default: the domain's train and eval sets)")
-    p.add_argument("--domain", default="luanti", help=f"domain name ({', '.join(domains.names())})")
-    p.add_argument("--server", action="store_true",
-                   help="also load each reference in a real headless Luanti server (luanti only; slow)")
+    p.add_argument("--domain", default=domains.DEFAULT_DOMAIN,
+                   help=f"domain name ({', '.join(domains.names())}) or path of a domain spec (.yaml)")
+    add_options(p, "check_references")
     return p
 
 
@@ -38,7 +39,8 @@ def main(argv=None) -> int:
     try:
         domain = domains.get(args.domain)
         paths = [args.data] if args.data else [shipped(domain.default_train), shipped(domain.default_eval)]
-        codes = [check_file(domain, path, args.server) for path in paths]
+        options = chosen(args, domain, "check_references")
+        codes = [check_file(domain, path, options) for path in paths]
     except ToolMissing as exc:
         print(f"error: missing toolchain: {exc}", file=sys.stderr)
         return 2
@@ -48,14 +50,14 @@ def main(argv=None) -> int:
     return max(codes)
 
 
-def check_file(domain, path, server: bool) -> int:
+def check_file(domain, path, options: dict) -> int:
     items = domain.load(path)
     t0 = time.monotonic()
-    results = check_references(domain, items, **({"server": True} if server else {}))
+    results = check_references(domain, items, **options)
     s = summary(items, results)
     pct = 100.0 * s["passed"] / max(s["total"], 1)
     print(f"gold ceiling {s['passed']}/{s['total']} ({pct:.1f}%) for {path} "
-          f"[{domain.name} {domain.version}{', real server' if server else ''}] "
+          f"[{domain.name} {domain.version}{''.join(f', {k}={v}' for k, v in options.items())}] "
           f"in {time.monotonic() - t0:.1f} s")
     for fam, (passed, total) in sorted(s["by_family"].items()):
         print(f"  {fam}: {passed}/{total}")

@@ -1,7 +1,7 @@
-"""The CPU demo: gates A to E on the embedded model (SmolLM2-135M-Instruct), Luanti domain by default.
+"""The CPU demo: gates A to E on the embedded model (SmolLM2-135M-Instruct), domains.DEFAULT_DOMAIN by default.
 
-    .venv/bin/python scripts/demo.py [--domain luanti] [--out results/<domain>/demo] [--run-dir adapters/<domain>/demo]
-    (make demo, make demo DOMAIN=mcp_tools)
+    .venv/bin/python scripts/demo.py [--domain <name>] [--out results/<domain>/demo] [--run-dir adapters/<domain>/demo]
+    (make demo, make demo DOMAIN=<name or spec.yaml>)
 
 A domain has a demo when it names its demo training config (`demo_config`, sized for minutes on a
 2-core CPU) and how many eval items the demo scores (`demo_limit`); the settings below are shared.
@@ -29,16 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.files import atomic_write_json, atomic_write_text  # noqa: E402
+from domains import DEFAULT_DOMAIN, folder_name  # noqa: E402
 from eval.passk import cell as _cell  # noqa: E402
 
 # torch's worker threads spin while waiting; with anything else on 2 cores that costs 2-9x (eval/__init__)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-DOMAIN = "luanti"
+DOMAIN = DEFAULT_DOMAIN
 # Generation settings shared by gate B and gate D (gate E refuses results made with different ones).
 # n=5 samples per item for pass@1..pass@5 as in the seed; temperature/top_p as the seed.
 GEN = ["--n", "5", "--temperature", "0.2", "--top-p", "0.9", "--max-new-tokens", "192", "--seed", "3407"]
-# The demo scores the domain's demo_limit eval items (Luanti: 36 of 89, 12 per family, eval.cli.stratified)
+# The demo scores the domain's demo_limit eval items (eval.cli.stratified: the same number per family)
 # to fit a 2-core CPU; `make baseline` and `make gate-d` score all of them.
 K = "5"  # gate E decides on pass@5, +15 pp, as the seed's design
 # Gate D in the demo: scales 0.5 and 1.0 (0.25 scored 0% pass@5 at every checkpoint of every demo run
@@ -205,7 +206,7 @@ def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--domain", default=DOMAIN, help="domain with a demo config (default %(default)s)")
     p.add_argument("--profile", default="", help="another training config of the domain's demo (its "
-                   "demo_profiles, e.g. luanti: long); default: the demo's own")
+                   "demo_profiles, e.g. long); default: the demo's own")
     p.add_argument("--holdout", action=argparse.BooleanOptionalAction, default=None,
                    help="after gate E, score the eval items the demo did not (base model and the picked "
                    "checkpoint x scale only) and decide on them too (default: on with --profile)")
@@ -217,8 +218,8 @@ def make_parser():
 def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     name = "demo" + (f"-{args.profile}" if args.profile else "")
-    out = Path(args.out or ROOT / "results" / args.domain / name)
-    run_dir = Path(args.run_dir or ROOT / "adapters" / args.domain / name)
+    out = Path(args.out or ROOT / "results" / folder_name(args.domain) / name)
+    run_dir = Path(args.run_dir or ROOT / "adapters" / folder_name(args.domain) / name)
     try:
         demo_settings(args.domain, args.profile)
     except Exception as exc:  # UserError: no demo for this domain; unknown domain

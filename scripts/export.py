@@ -1,7 +1,7 @@
 """Export base + adapter where users run it: merged safetensors, GGUF f16 / q8_0, Ollama Modelfile, model card.
 
-    .venv/bin/python scripts/export.py --domain luanti --model embedded \
-        --adapter adapters/luanti/luanti-lora/checkpoint-100 [--scale 1.0] [--out exports/luanti/luanti-lora] \
+    .venv/bin/python scripts/export.py --domain <name> --model embedded \
+        --adapter adapters/<domain>/<run>/checkpoint-100 [--scale 1.0] [--out exports/<domain>/<run>] \
         [--gguf f16 q8_0] [--check-gguf] [--check-only]
 
 --check-gguf also loads each GGUF in llama.cpp (the bindings of `make llama-cpp`; an error without them)

@@ -1,6 +1,6 @@
 """Gate D: every checkpoint of a training run x every adapter scale, scored like the baseline.
 
-    .venv/bin/python scripts/gate_d.py --domain luanti --run run1 --model embedded \
+    .venv/bin/python scripts/gate_d.py --domain <name> --run run1 --model embedded \
         [--scales 0.25 0.5 1.0] [--sweep grid|best] [--data path/eval.jsonl] [--k 1 5] [--limit N]
         [--allow-contaminated]
 

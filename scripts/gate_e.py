@@ -1,8 +1,8 @@
 """Gate E: best gate-D combination vs the baseline -> PROCEED (exit 0) or ADJUST (exit 3).
 
-    .venv/bin/python scripts/gate_e.py --domain luanti --run run1 --model embedded \
-        [--k N] [--threshold 15] [--require-ci] [--baseline results/luanti/embedded/baseline/results.json | --against SFT_RUN] \
-        [--gate-d results/luanti/run1/gate_d/summary.json] [--out results/luanti/run1]
+    .venv/bin/python scripts/gate_e.py --domain <name> --run run1 --model embedded \
+        [--k N] [--threshold 15] [--require-ci] [--baseline results/<domain>/embedded/baseline/results.json | --against SFT_RUN] \
+        [--gate-d results/<domain>/run1/gate_d/summary.json] [--out results/<domain>/run1]
 
 Writes <out>/decision.json and decision.md. Exit codes: 0 PROCEED, 3 ADJUST, 2 user error (e.g. results
 made on different eval data, validator versions or sampling settings, or in another precision or backend

@@ -1,6 +1,6 @@
 """The optional vision-model rating of a scored run's pictures (eval/judge.py), as its own number.
 
-    .venv/bin/python scripts/judge.py --results results/threejs/demo/gate_d/checkpoint-12__s1/results.json \
+    .venv/bin/python scripts/judge.py --results results/<domain>/demo/gate_d/checkpoint-12__s1/results.json \
         --judge-url http://127.0.0.1:8000/v1 --judge-model some-vision-model      (make judge ARGS=...)
 
 Any OpenAI-compatible endpoint that takes images (`image_url` parts); the key is read from --key-env and

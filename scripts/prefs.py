@@ -1,7 +1,7 @@
 """Validator-made preference pairs from an SFT run, for any domain (resumable; rerun after a kill).
 
-    .venv/bin/python scripts/prefs.py --domain luanti --run demo [--checkpoint checkpoint-60] \
-        [--train data/luanti/train.jsonl] [--limit 200] [--n 4 --temperature 0.8] [--per-item 2] [--out DIR]
+    .venv/bin/python scripts/prefs.py --domain <name> --run demo [--checkpoint checkpoint-60] \
+        [--train data/<domain>/train.jsonl] [--limit 200] [--n 4 --temperature 0.8] [--per-item 2] [--out DIR]
 
 Samples n completions per training prompt from the SFT adapter (the run's last complete checkpoint unless
 --checkpoint), scores each with the domain's validator and pairs a passing one (or the reference) with a

@@ -1,7 +1,7 @@
-"""Turn a domain's foreign data format (e.g. the Unity seed's ShareGPT JSONL or calibration pairs file)
+"""Turn a domain's foreign data format (e.g. a seed's ShareGPT JSONL or calibration pairs file)
 into the project's train/eval JSONL, with the domain's own split rules.
 
-    .venv/bin/python scripts/prepare_data.py --domain unity_csharp --input calibration_data.json --out data/seed
+    .venv/bin/python scripts/prepare_data.py --domain <name> --input calibration_data.json --out data/seed
 
 Bad input stops with file:line (exit 2). Then `make check-refs DOMAIN=... DATA=<out>/eval.jsonl` reports
 the gold ceiling of the file.
@@ -31,8 +31,6 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     try:
         domain = domains.get(args.domain)
-        if not callable(getattr(domain, "prepare", None)):
-            raise UserError(f"domain {args.domain!r} has no prepare step for foreign formats")
         stats = domain.prepare(args.input, args.out)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Collect the gates' outputs for one domain and run into a single Markdown report.
 
-    .venv/bin/python scripts/report.py --domain luanti --run luanti-lora [--model embedded]   (make report)
+    .venv/bin/python scripts/report.py --domain <name> --run <run> [--model embedded]   (make report)
 
 Reads only files the gates wrote (gate A stamp, baseline results.json, the run's log.jsonl, gate D
 summary.md and heatmap, gate E decision.json/md) and says which are missing; writes

@@ -1,6 +1,6 @@
 """Scoring step alone: generations.jsonl -> scores.jsonl + results.json (resumable).
 
-    .venv/bin/python scripts/score.py --domain luanti --out results/luanti/embedded/baseline [--k 1 5]
+    .venv/bin/python scripts/score.py --domain <name> --out results/<domain>/embedded/baseline [--k 1 5]
 
 Reads the generation settings, model, adapter and scale from generations.meta.json in --out, runs the
 domain validator on every sample in --workers processes, and writes results.json (pass@k for every

@@ -1,11 +1,11 @@
 """OpenAI-compatible HTTP server on localhost for base + adapter (+ scale), any domain.
 
-    .venv/bin/python scripts/serve.py --domain luanti --model embedded \
-        [--adapter adapters/luanti/luanti-lora/checkpoint-100 --scale 0.5] [--port 8000] [--name luanti]
+    .venv/bin/python scripts/serve.py --domain <name> --model embedded \
+        [--adapter adapters/<domain>/<run>/checkpoint-100 --scale 0.5] [--port 8000] [--name <name>]
 
 Then point any OpenAI client at http://127.0.0.1:8000/v1 (model: the --name, default the domain name):
     curl http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' \
-        -d '{"model": "luanti", "messages": [{"role": "user", "content": "A node that glows"}]}'
+        -d '{"model": "<name>", "messages": [{"role": "user", "content": "<a request of the domain>"}]}'
 CPU (default): the project's own generation backend, one request at a time, the rest queued.
 GPU: --backend vllm prints and runs vLLM's own OpenAI server with the LoRA (see serve/vllm.py).
 """

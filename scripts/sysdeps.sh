@@ -58,5 +58,5 @@ if [ "$MODE" = "ensure" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/nu
 fi
 echo "error: missing system packages: $pkgs" >&2
 echo "  install them with:  sudo apt-get install -y $pkgs" >&2
-echo "  (or run with WB_SKIP_SYSDEPS=1 to skip the real-Luanti-server, Unity compiler and browser tests)" >&2
+echo "  (or run with WB_SKIP_SYSDEPS=1 to skip the tests that need these system packages)" >&2
 exit 1

@@ -1,7 +1,7 @@
 """Teacher-model data generation: new items in a domain's format from any OpenAI-compatible endpoint.
 
-    OPENAI_API_KEY=... .venv/bin/python scripts/teacher.py --domain luanti \
-        --base-url https://api.example.com/v1 --model big-teacher --count 50 [--out data/luanti/teacher.jsonl]
+    OPENAI_API_KEY=... .venv/bin/python scripts/teacher.py --domain <name> \
+        --base-url https://api.example.com/v1 --model big-teacher --count 50 [--out data/<domain>/teacher.jsonl]
 
 Keeps only items the domain's loader and validator accept and the audit's overlap check finds new; writes
 <out> (domain JSONL) and <out stem>.rejected.jsonl (answer + reason). Rerun the same command after a kill

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import DataError
-from domains.base import Domain, Result, Toolchain, ToolMissing
+from domains.base import Domain, Option, Result, Toolchain, ToolMissing
 from domains.loading import check_fields, derive_id, load_jsonl, mark_gold_defect
 
 FAMILIES = ("scaffold", "repair", "doc")
@@ -56,6 +56,13 @@ class LuantiDomain(Domain):
     version = "luanti-v2"
     families = FAMILIES
     levels = LEVELS
+    script_options = {
+        "check_references": (Option("--server", "server", "also load each reference in a real headless Luanti "
+                                    "server (slow; needs minetest-server)"),),
+        "build_data": (Option("--train-per-family", "train_per_family", "N training items per family instead "
+                              "of the shipped 230 (the eval set does not change; training items that nearly "
+                              "repeat an eval item are dropped)", int),),
+    }
     default_train = "data/luanti/train.jsonl"
     default_eval = "data/luanti/eval.jsonl"
     demo_config = "training/smollm2-135m_luanti_demo.yaml"

@@ -109,7 +109,7 @@ class SpecDomain(Domain):
         if got is None:
             return Result("format_error", f"no answer of the form {self.spec.answer} found", "", levels)
         levels["extracts"] = True
-        ref = A.extract(self.spec.answer, self.reference(item)) if item is not None else None
+        ref = A.extract(self.spec.answer, self.reference(item)) if item and "answer" in item else None
         ctx = C.Context(got[0], got[1], (item or {}).get("fields", {}), ref, str(self.spec.folder))
         reached = "extracts"
         for chk in checks:

@@ -8,12 +8,14 @@ the loaders do that, with their own file:line).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from core.errors import UserError, did_you_mean
+from core.meta import ROOT
 
 ANSWER_FROM = ("fenced", "text", "json")
 # key -> (type, help); the one list of what a spec may hold (docs/own-domain.md shows them all)
@@ -56,8 +58,13 @@ class Spec:
         return self.path.parent
 
     def resolve(self, rel: str) -> Path:
-        p = Path(rel)
-        return p if p.is_absolute() else self.folder / p
+        """A path the spec names, relative to its folder; repo-relative when it lies in the repo (results
+        record it so, as they do the built-in domains' shipped data)."""
+        p = self.absolute(rel)
+        return p.relative_to(ROOT) if p.is_relative_to(ROOT) else p
+
+    def absolute(self, rel: str) -> Path:
+        return Path(os.path.normpath(self.folder / rel))
 
 
 def _lines(node, path=(), out=None) -> dict:

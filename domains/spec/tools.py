@@ -56,11 +56,11 @@ def toolchains(spec) -> list:
         elif kind == "parses":
             out += [t for t in [_parses(chk)] if t]
         elif kind == "python":
-            out.append(_file("python", spec.resolve(chk["file"]), "fix `file:` of the python check"))
+            out.append(_file("python", spec.absolute(chk["file"]), "fix `file:` of the python check"))
         elif kind == "sql":
-            out.append(_file("database", spec.resolve(chk["database"]), "make data DOMAIN=... builds it"))
+            out.append(_file("database", spec.absolute(chk["database"]), "make data DOMAIN=... builds it"))
         elif kind == "json_schema" and chk.get("schema_file"):
-            out.append(_file("schema", spec.resolve(chk["schema_file"]), "fix `schema_file:`"))
+            out.append(_file("schema", spec.absolute(chk["schema_file"]), "fix `schema_file:`"))
     if need_sandbox:
         out.append(Toolchain("sandbox", sandbox.available, "run as root (unshare -n) or allow user namespaces"))
     unique = {t.name: t for t in out}
