@@ -113,6 +113,9 @@ class FlutterDomain(Domain):
             missed = [f for f, one in pairs if v.spec_missing(one, found)]
         return with_facts(res, "meets_spec", [f for f, _ in pairs], missed)
 
+    def default_training_config(self) -> str:
+        return "training/smollm2-135m_flutter_demo.yaml"   # the one Flutter training config shipped
+
     def toolchains(self) -> list[Toolchain]:
         from domains.flutter import dart
 
