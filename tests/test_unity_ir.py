@@ -62,7 +62,7 @@ def test_trigger_words_map_to_unity_messages(trigger, messages):
 
 
 def test_system_prompt_states_the_rules():
-    from prompts import unity_csharp as p
+    from domains.unity_csharp import prompt as p
 
     for rule in ("Update", "FixedUpdate", "OnTriggerEnter", "[SerializeField]", "GetComponent", "null-check",
                  "C# only", "real Unity APIs"):

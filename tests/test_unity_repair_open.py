@@ -91,7 +91,7 @@ def test_free_answers_get_the_verdict_of_their_family(dom, user, answer, want):
 
 
 def test_chat_gets_the_system_prompt_of_the_family_asked_for(dom):
-    from prompts import unity_csharp as prompt
+    from domains.unity_csharp import prompt
 
     for user, family in (("Description: a door", "nl_to_ir"), ("a door that opens", "ir_to_cs"),
                          ("```csharp\nclass A {}\n```", "cs_repair")):

@@ -68,7 +68,7 @@ class FlutterDomain(Domain):
         return {"kinds": len({it["family"] for it in items}), "subjects": len({it.get("subject", "") for it in items})}
 
     def messages(self, item: dict) -> list[dict]:
-        from prompts import flutter as prompt
+        from domains.flutter import prompt
 
         return [{"role": "system", "content": prompt.SYSTEM},
                 {"role": "user", "content": prompt.user_message(item["instruction"], item["input"])}]

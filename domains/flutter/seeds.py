@@ -155,7 +155,7 @@ def flatten(path: Path, datasets: list) -> tuple[list[dict], dict]:
 
 
 def exports(items: list[dict]) -> dict:
-    from prompts import flutter as prompt
+    from domains.flutter import prompt
 
     good = [it for it in items if "gold_defect" not in it and "duplicate_of" not in it]
     sft = [{"instruction": it["instruction"], "input": it["input"], "output": it["output"]} for it in good]

@@ -147,7 +147,7 @@ class LuantiDomain(Domain):
         return modname_for(item.get("expect"), code=code)
 
     def messages(self, item: dict) -> list[dict]:
-        from prompts import luanti as prompt
+        from domains.luanti import prompt
 
         return [{"role": "system", "content": prompt.system_prompt(item["family"])},
                 {"role": "user", "content": prompt.user_message(item["family"], item["instruction"],
@@ -159,7 +159,7 @@ class LuantiDomain(Domain):
     def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
         """The conversation as given, behind the system prompt the adapter was trained with (unless the
         client sends its own)."""
-        from prompts import luanti as prompt
+        from domains.luanti import prompt
 
         out = super().chat_messages(messages)
         if not any(m["role"] == "system" for m in out):

@@ -39,7 +39,7 @@ from domains.mcp_tools.calls import ParseFailure, format_calls, parse_calls
 from domains.mcp_tools.toolset import aliases, load_tools, parse_tools, prompt_block, to_openai
 
 DEFAULT_TOOLS = "data/mcp_tools/tools.json"
-DEFAULT_PROMPT = "prompts/mcp_tools.txt"
+DEFAULT_PROMPT = "domains/mcp_tools/prompts/default.txt"
 
 
 def _family(n_calls: int) -> str:

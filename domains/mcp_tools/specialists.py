@@ -1,6 +1,6 @@
 """The three specialists of the seed, as configurations of the one mcp_tools domain.
 
-A specialist is a system prompt (prompts/mcp_tools_<name>.txt), a set of focus tools, and a training
+A specialist is a system prompt (domains/mcp_tools/prompts/<name>.txt), a set of focus tools, and a training
 mix: every item that calls a focus tool, plus a fixed, deterministic share (`other_fraction`) of the
 other items so the specialist does not forget the rest of the toolset. Evaluation is not filtered: the
 breakdown reports the focus tools and all tools (scoring.breakdown(..., focus_tools=...)).
@@ -18,7 +18,7 @@ SPECIALISTS = {
     "analysis": {
         "title": "VERAN-tools: ROM analysis and inspection",
         "aliases": ["veran-tools", "veran", "tools"],
-        "prompt": "prompts/mcp_tools_analysis.txt",
+        "prompt": "domains/mcp_tools/prompts/analysis.txt",
         "focus_tools": ["yaze_debugger.read_memory", "yaze_debugger.disassemble", "z3ed_cli.inspect",
                         "z3ed_cli.extract", "z3ed_cli.find_free_space", "mesen2.read_memory"],
         "other_fraction": 0.25,
@@ -26,7 +26,7 @@ SPECIALISTS = {
     "debug": {
         "title": "FARORE-debug: debugging and emulation",
         "aliases": ["farore-debug", "farore", "emulation"],
-        "prompt": "prompts/mcp_tools_debug.txt",
+        "prompt": "domains/mcp_tools/prompts/debug.txt",
         "focus_tools": ["mesen2.load_rom", "mesen2.run", "mesen2.pause", "mesen2.reset", "mesen2.screenshot",
                         "mesen2.set_breakpoint", "mesen2.save_state", "mesen2.load_state",
                         "yaze_debugger.read_memory", "yaze_debugger.set_breakpoint", "yaze_debugger.step",
@@ -36,7 +36,7 @@ SPECIALISTS = {
     "editor": {
         "title": "NAYRU-editor: code generation and ROM editing",
         "aliases": ["nayru-editor", "nayru", "code"],
-        "prompt": "prompts/mcp_tools_editor.txt",
+        "prompt": "domains/mcp_tools/prompts/editor.txt",
         "focus_tools": ["yaze_debugger.write_memory", "yaze_debugger.assemble", "z3ed_cli.import",
                         "z3ed_cli.validate", "z3ed_cli.apply_patch", "mesen2.write_memory"],
         "other_fraction": 0.25,

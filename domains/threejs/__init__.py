@@ -65,7 +65,7 @@ class ThreejsDomain(Domain):
         return {"kinds": len({it.get("kind", "") for it in items} - {""})}
 
     def messages(self, item: dict) -> list[dict]:
-        from prompts import threejs as prompt
+        from domains.threejs import prompt
 
         return [{"role": "system", "content": prompt.system_prompt(item["family"])},
                 {"role": "user", "content": prompt.user_message(item["family"], item["instruction"], item["input"])}]

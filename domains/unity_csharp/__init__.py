@@ -75,7 +75,7 @@ class UnityCsharpDomain(Domain):
         return {"kinds": len(kinds), "classes": len({it["ir"]["class_name"] for it in items})}
 
     def messages(self, item: dict) -> list[dict]:
-        from prompts import unity_csharp as prompt
+        from domains.unity_csharp import prompt
 
         return [{"role": "system", "content": prompt.system_prompt(item["family"])},
                 {"role": "user", "content": prompt.user_message(item["family"], item["instruction"], item["input"])}]
@@ -102,9 +102,9 @@ class UnityCsharpDomain(Domain):
     def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
         """The conversation as given, behind the system prompt of the family its last user message asks
         for (open.py), unless the client sends its own."""
+        from domains.unity_csharp import prompt
         from domains.unity_csharp.open import family_of
         from domains.verdict import last_user
-        from prompts import unity_csharp as prompt
 
         out = super().chat_messages(messages)
         if not any(m["role"] == "system" for m in out):
