@@ -107,14 +107,22 @@ class Domain:
     demo_profiles: dict = {}
 
     # --- data -------------------------------------------------------------------------------
-    def load(self, path) -> list[dict]:
+    def parse_item(self, path, lineno: int, obj) -> dict:
+        """One JSONL line -> a normalised item with an `id`, or DataError(path, lineno, what was expected)."""
         raise NotImplementedError
+
+    def load(self, path) -> list[dict]:
+        """Every line through `parse_item` (domains/loading.py: repeated ids, `line` recorded)."""
+        from domains.loading import load_jsonl
+
+        return load_jsonl(path, lambda obj, lineno: self.parse_item(path, lineno, obj))
 
     def build(self, out_dir: Path) -> dict:
         raise NotImplementedError
 
     def dedup_text(self, item: dict) -> str:
-        raise NotImplementedError
+        """The text the audit compares; default: the instruction/input schema most domains share."""
+        return item["instruction"] + "\n" + item["input"]
 
     def picture(self, item: dict, completion: str):
         """The picture validation kept of this answer (a rendered screenshot), or None: a domain that

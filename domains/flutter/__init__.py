@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from domains.base import Domain, Result, Toolchain
-from domains.loading import check_fields, derive_id, load_jsonl
+from domains.loading import check_fields, derive_id
 
 FAMILIES = ("stateless", "stateful", "form", "list", "navigation", "provider", "future", "theming", "project")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "spec": dict}
@@ -47,8 +47,8 @@ class FlutterDomain(Domain):
     default_train = "data/flutter/train.jsonl"
     default_eval = "data/flutter/eval.jsonl"
 
-    def load(self, path) -> list[dict]:
-        return load_jsonl(path, lambda obj, lineno: check_item(path, lineno, obj))
+    def parse_item(self, path, lineno: int, obj) -> dict:
+        return check_item(path, lineno, obj)
 
     def build(self, out_dir: Path) -> dict:
         from domains.flutter.build import build
@@ -60,9 +60,6 @@ class FlutterDomain(Domain):
         from domains.flutter.seeds import prepare
 
         return prepare(Path(path), Path(out_dir))
-
-    def dedup_text(self, item: dict) -> str:
-        return item["instruction"] + "\n" + item["input"]
 
     def data_notes(self, items: list[dict]) -> dict:
         return {"kinds": len({it["family"] for it in items}), "subjects": len({it.get("subject", "") for it in items})}

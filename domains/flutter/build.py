@@ -11,11 +11,10 @@ in the catalogue or the validator). Needs the tree-sitter Dart grammar.
 """
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from core.errors import UserError
-from core.files import atomic_write_json, atomic_write_jsonl
+from domains.building import per_side, write_split
 from domains.flutter.catalogue import KINDS, SUBJECTS
 from domains.flutter.render import RENDERERS
 
@@ -52,30 +51,9 @@ def split() -> tuple[list[dict], list[dict]]:
     return train, eval_
 
 
-def self_check(items: list[dict]) -> list[str]:
-    import domains
-
-    dom = domains.get("flutter")
-    bad = []
-    for it in items:
-        res = dom.validate(it, dom.reference(it))
-        if not res.passed:
-            bad.append(f"{it['id']}: {res.status} {res.detail[:300]}")
-    return bad
-
-
 def build(out_dir: Path) -> dict:
     train, eval_ = split()
-    bad = self_check(train + eval_)
-    if bad:
-        raise UserError(f"{len(bad)} reference(s) fail their own validator:\n" + "\n".join(bad[:20]))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_jsonl(out_dir / "train.jsonl", train)
-    atomic_write_jsonl(out_dir / "eval.jsonl", eval_)
-    stats = {"splits": {name: dict(sorted(Counter(it["kind"] for it in side).items()))
-                        for name, side in (("train", train), ("eval", eval_))},
-             "totals": {"train": len(train), "eval": len(eval_)}, "subjects": len(SUBJECTS),
-             "eval_subjects_per_kind": EVAL_PER_KIND, "variants": VARIANTS, "rejected_by_self_check": 0,
-             "license": LICENSE}
-    atomic_write_json(out_dir / "stats.json", stats)
-    return stats
+    stats = {"splits": per_side(train, eval_, "kind"), "totals": {"train": len(train), "eval": len(eval_)},
+             "subjects": len(SUBJECTS), "eval_subjects_per_kind": EVAL_PER_KIND, "variants": VARIANTS,
+             "rejected_by_self_check": 0, "license": LICENSE}
+    return write_split("flutter", out_dir, train, eval_, stats)

@@ -131,9 +131,6 @@ class LuantiDomain(Domain):
 
         return build(Path(out_dir), train_per_family=train_per_family)
 
-    def dedup_text(self, item: dict) -> str:
-        return item["instruction"] + "\n" + item["input"]
-
     # --- prompting ----------------------------------------------------------------------------
     def modname(self, item: dict, code: str = "") -> str | None:
         """The mod the code loads as. An item that leaves the prefix open (expected names "*:suffix")

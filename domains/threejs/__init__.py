@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from domains.base import Domain, Result, Toolchain
-from domains.loading import check_fields, derive_id, load_jsonl
+from domains.loading import check_fields, derive_id
 
 FAMILIES = ("scene", "edit", "fix")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "spec": dict}
@@ -44,8 +44,8 @@ class ThreejsDomain(Domain):
     default_train = "data/threejs/train.jsonl"
     default_eval = "data/threejs/eval.jsonl"
 
-    def load(self, path) -> list[dict]:
-        return load_jsonl(path, lambda obj, lineno: check_item(path, lineno, obj))
+    def parse_item(self, path, lineno: int, obj) -> dict:
+        return check_item(path, lineno, obj)
 
     def build(self, out_dir: Path) -> dict:
         from domains.threejs.build import build
@@ -57,9 +57,6 @@ class ThreejsDomain(Domain):
         from domains.threejs.seeds import prepare
 
         return prepare(Path(path), Path(out_dir))
-
-    def dedup_text(self, item: dict) -> str:
-        return item["instruction"] + "\n" + item["input"]
 
     def data_notes(self, items: list[dict]) -> dict:
         return {"kinds": len({it.get("kind", "") for it in items} - {""})}

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from core.errors import UserError
-from core.files import atomic_write_json, atomic_write_jsonl
+from domains.building import per_side, write_split
 from domains.threejs import catalogue as cat
 from domains.threejs.code import module
 from domains.threejs.describe import describe
@@ -106,17 +106,6 @@ def browser_errors(fixes: list[tuple[dict, str]]) -> list[dict]:
     return done
 
 
-def self_check(items: list[dict]) -> list[str]:
-    """Every reference through the domain's validator (check-refs' own path: one warm, then validate)."""
-    import domains
-    from domains.check import check_references
-
-    by_id = {f"build-{i}": dict(it, id=f"build-{i}") for i, it in enumerate(items)}
-    results = check_references(domains.get("threejs"), list(by_id.values()))
-    return [f"{by_id[i]['family']} {by_id[i]['kind']}: {r.status} at {r.level}: {r.detail[:300]}"
-            for i, r in results if not r.passed]
-
-
 def check_split(train: list[dict], eval_: list[dict]) -> None:
     kinds = [{it["kind"] for it in side} for side in (train, eval_)]
     codes = [{it["output"] for it in side} for side in (train, eval_)]
@@ -131,21 +120,11 @@ def build(out_dir: Path) -> dict:
     train += fixed[:len(train_fix)]
     eval_ += fixed[len(train_fix):]
     check_split(train, eval_)
-    bad = self_check(train + eval_)
-    if bad:
-        raise UserError(f"{len(bad)} reference(s) fail their own validator:\n" + "\n".join(bad[:20]))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_jsonl(out_dir / "train.jsonl", train)
-    atomic_write_jsonl(out_dir / "eval.jsonl", eval_)
-    stats = {"splits": {name: dict(sorted(Counter(it["family"] for it in side).items()))
-                        for name, side in (("train", train), ("eval", eval_))},
-             "kinds": {name: dict(sorted(Counter(it["kind"] for it in side).items()))
-                       for name, side in (("train", train), ("eval", eval_))},
+    stats = {"splits": per_side(train, eval_, "family"), "kinds": per_side(train, eval_, "kind"),
              "fix_errors": dict(sorted(Counter(it["instruction"].splitlines()[0].split(":")[0]
                                                for it in train + eval_ if it["family"] == "fix").items())),
              "rejected_by_self_check": 0, "seed": SEED, "license": LICENSE}
-    atomic_write_json(out_dir / "stats.json", stats)
-    return stats
+    return write_split("threejs", out_dir, train, eval_, stats)
 
 
 def preview(kind_name: str, index: int = 0) -> tuple[dict, str, str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from domains.base import Domain, Result, Toolchain
-from domains.loading import check_fields, derive_id, load_jsonl
+from domains.loading import check_fields, derive_id
 
 FAMILIES = ("ir_to_cs", "nl_to_ir", "cs_repair")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "ir": dict}
@@ -47,8 +47,8 @@ class UnityCsharpDomain(Domain):
     default_train = "data/unity_csharp/train.jsonl"
     default_eval = "data/unity_csharp/eval.jsonl"
 
-    def load(self, path) -> list[dict]:
-        return load_jsonl(path, lambda obj, lineno: check_item(path, lineno, obj))
+    def parse_item(self, path, lineno: int, obj) -> dict:
+        return check_item(path, lineno, obj)
 
     def build(self, out_dir: Path) -> dict:
         from domains.unity_csharp.build import build
@@ -66,9 +66,6 @@ class UnityCsharpDomain(Domain):
         atomic_write_jsonl(out_dir / "train.jsonl", train)
         atomic_write_jsonl(out_dir / "eval.jsonl", eval_)
         return {"source": str(path), "train": len(train), "eval": len(eval_), "out": str(out_dir)}
-
-    def dedup_text(self, item: dict) -> str:
-        return item["instruction"] + "\n" + item["input"]
 
     def data_notes(self, items: list[dict]) -> dict:
         kinds = sorted({it.get("kind", "") for it in items} - {""})

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter
 from pathlib import Path
 
 from core.errors import UserError
-from core.files import atomic_write_json, atomic_write_jsonl
+from domains.building import per_side, write_split
 from domains.unity_csharp import catalogue, render
 from domains.unity_csharp.build_repair import repair_items
 
@@ -78,35 +77,11 @@ def check_split(train: list[dict], eval_: list[dict]) -> dict:
     return {"train_classes": len(names[0]), "eval_classes": len(names[1])}
 
 
-def self_check(items: list[dict]) -> list[str]:
-    """Every reference through the domain's validator; the failures as 'family class: status detail'."""
-    import domains
-
-    dom = domains.get("unity_csharp")
-    dom.warm([dom.reference(it) for it in items])
-    bad = []
-    for it in items:
-        res = dom.validate(it, dom.reference(it))
-        if not res.passed:
-            bad.append(f"{it['family']} {it['ir']['class_name']}: {res.status} {res.detail[:300]}")
-    return bad
-
-
 def build(out_dir: Path) -> dict:
     train = side_items(catalogue.TRAIN, "train", TRAIN_PER)
     eval_ = side_items(catalogue.EVAL, "eval", EVAL_PER)
     split = check_split(train, eval_)
-    bad = self_check(train + eval_)
-    if bad:
-        raise UserError(f"{len(bad)} reference(s) fail their own validator:\n" + "\n".join(bad[:20]))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_jsonl(out_dir / "train.jsonl", train)
-    atomic_write_jsonl(out_dir / "eval.jsonl", eval_)
-    stats = {"splits": {name: dict(sorted(Counter(it["family"] for it in side).items()))
-                        for name, side in (("train", train), ("eval", eval_))},
-             "kinds": {name: dict(sorted(Counter(it["kind"] for it in side).items()))
-                       for name, side in (("train", train), ("eval", eval_))},
+    stats = {"splits": per_side(train, eval_, "family"), "kinds": per_side(train, eval_, "kind"),
              "archetypes": {"train": len(catalogue.TRAIN), "eval": len(catalogue.EVAL)}, **split,
              "rejected_by_self_check": 0, "seed": SEED, "license": LICENSE}
-    atomic_write_json(out_dir / "stats.json", stats)
-    return stats
+    return write_split("unity_csharp", out_dir, train, eval_, stats)
