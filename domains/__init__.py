@@ -57,5 +57,10 @@ def folder_name(name: str) -> str:
     return get(name).name if is_spec(name) else str(name)
 
 
+def from_description(desc: dict):
+    """The domain a results file or checkpoint recorded (Domain.describe()): a spec domain by its file."""
+    return get(desc.get("spec") if desc.get("spec") and desc["name"] not in REGISTRY else desc["name"])
+
+
 def names() -> list[str]:
     return sorted(REGISTRY)

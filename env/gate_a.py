@@ -170,6 +170,18 @@ def check_toolchains(domain) -> list[Check]:
     return out
 
 
+def check_training_config(domain) -> Check:
+    """The training config `make train` takes by default (a spec domain writes it from its spec here);
+    a warning, not critical: gates B, D and E do not need it."""
+    try:
+        rel = domain.default_training_config()
+    except Exception as exc:  # a domain's own error, reported rather than raised: gate A lists everything
+        return Check("training config", False, f"{type(exc).__name__}: {exc}", critical=False)
+    ok = (ROOT / rel).exists()
+    return Check("training config", ok, rel if ok else f"{rel}: not found", "make train CONFIG=<yaml>",
+                 critical=False)
+
+
 def check_data(domain, paths: list[str]) -> list[Check]:
     out = []
     for p in paths:
@@ -204,6 +216,7 @@ def run(args) -> tuple[list[Check], dict]:
     if domain is not None:
         checks.append(Check("domain", True, f"{domain.name} (version {domain.version})"))
         checks += check_toolchains(domain)
+        checks.append(check_training_config(domain))
         from core.files import shipped
 
         checks += check_data(domain, [args.train or shipped(domain.default_train),

@@ -46,7 +46,7 @@ def run_judge(results_path, ask, model: str, url: str, progress: bool = True) ->
 
     results_path = Path(results_path)
     res = read_json(results_path)
-    dom = domains.get(res["domain"]["name"])
+    dom = domains.from_description(res["domain"])
     if not dom.keeps_pictures():
         raise UserError(f"domain {dom.name!r} keeps no pictures of its answers: nothing for a vision judge to rate")
     files = res.get("files") or {}

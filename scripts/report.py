@@ -107,10 +107,9 @@ def gallery(tuned: dict, label: str, report_dir: Path, n: int = GALLERY_ITEMS) -
     from core.files import iter_jsonl
     from eval import plots
 
-    name = (tuned.get("domain") or {}).get("name")
-    if name is None:
+    if not (tuned.get("domain") or {}).get("name"):
         return []
-    dom = domains.get(name)
+    dom = domains.from_description(tuned["domain"])
     if not dom.keeps_pictures():
         return []
     files = tuned.get("files") or {}

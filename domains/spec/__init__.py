@@ -105,7 +105,7 @@ class SpecDomain(Domain):
         from domains.spec.runners import RUNNERS
 
         got = A.extract(self.spec.answer, completion)
-        levels = {lv: False for lv in self.levels}
+        levels = {lv: False for lv in ["extracts"] + [c.get("level") or c["kind"] for c in checks]}
         if got is None:
             return Result("format_error", f"no answer of the form {self.spec.answer} found", "", levels)
         levels["extracts"] = True

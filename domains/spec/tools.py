@@ -74,7 +74,7 @@ def write_training_config(domain) -> str:
     keys = {**TRAINING_DEFAULTS, **spec.training, "domain": domain.key}
     out = ROOT / "results" / spec.name / "training" / f"{spec.name}_lora.yaml"
     head = (f"# .venv/bin/python scripts/train.py --config {out.relative_to(ROOT)} --output adapters/{spec.name}/demo\n"
-            f"# Generated from {spec.path} (its `training:` keys over the CPU demo's LoRA recipe, "
+            f"# Generated from {spec.resolve(spec.path.name)} (its `training:` keys over the CPU demo's LoRA recipe, "
             "domains/spec/tools.py); edit the spec, not this file.\n")
     from core.files import atomic_write_text
 
