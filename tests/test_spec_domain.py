@@ -7,11 +7,14 @@ import socket
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
 from core.errors import DataError, UserError
 from domains.base import ToolMissing
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(path, text):
@@ -300,3 +303,20 @@ def test_python_resolves_to_this_interpreter(tmp_path):
     from domains.spec.checks import program
 
     assert program({"run": ["python", "x"]}) == sys.executable
+
+
+def test_free_conversations_get_the_spec_system_prompt(tmp_path):
+    dom = spec(tmp_path, "- {kind: parses, language: json}\n- {kind: same_json}")
+    msgs = dom.chat_messages([{"role": "user", "content": "Give JSON"}])
+    assert msgs == [{"role": "system", "content": "Answer with JSON."}, {"role": "user", "content": "Give JSON"}]
+    res = dom.validate_open(msgs, "{bad")
+    assert res.status == "format_error" and list(res.levels) == ["extracts", "parses"]
+
+
+def test_the_sql_example_builds_the_shipped_bytes(tmp_path):
+    import domains
+
+    stats = domains.get("sql").build(tmp_path)
+    assert stats["totals"] == {"train": 429, "eval": 90}
+    for name in ("train.jsonl", "eval.jsonl", "shop.sql"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "data" / "sql" / name).read_bytes(), name
