@@ -1,7 +1,7 @@
 """Measure a domain's parser of free requests on its shipped eval set: recall and precision of the facts
 it reads against each item's own expectation facts that the request states (eval/open_facts.py).
 
-    .venv/bin/python scripts/open_facts.py --domain luanti [--data data/luanti/eval.jsonl] [--json out.json] [--show-misses]
+    .venv/bin/python scripts/open_facts.py --domain <name> [--data data/<name>/eval.jsonl] [--json out.json] [--show-misses]
 
 Prints overall, per register (phrasing style or family) and per fact kind. Exit 0; 2 on bad input.
 """
