@@ -237,7 +237,7 @@ def test_a_larger_training_set_keeps_the_eval_set_and_drops_train_items_near_it(
     assert len(dropped) == stats["near_duplicates_dropped"]
     assert not dropped & {r["id"] for r in rows(tmp_path / "big" / "train.jsonl")}
     assert main(["--domain", "mcp_tools", "--out", str(tmp_path / "m"), "--train-per-family", "9"]) == 2
-    assert "only the luanti builder" in capsys.readouterr().err
+    assert "--train-per-family is an option of the luanti domain, not of 'mcp_tools'" in capsys.readouterr().err
 
 
 # --- the shipped data against the project's real validator (domains/luanti) -----------------------
