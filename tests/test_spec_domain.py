@@ -320,3 +320,10 @@ def test_the_sql_example_builds_the_shipped_bytes(tmp_path):
     assert stats["totals"] == {"train": 429, "eval": 90}
     for name in ("train.jsonl", "eval.jsonl", "shop.sql"):
         assert (tmp_path / name).read_bytes() == (ROOT / "data" / "sql" / name).read_bytes(), name
+
+
+def test_sql_a_broken_reference_fails_the_item_and_says_so(tmp_path):
+    dom = sql_spec(tmp_path)
+    item = {"answer": "SELECT nope FROM t", "fields": {}, "prompt": []}
+    res = dom.validate(item, "```sql\nSELECT name FROM t\n```")
+    assert res.status == "runtime_error" and "the reference query itself fails" in res.detail

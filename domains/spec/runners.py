@@ -151,7 +151,10 @@ def sql(chk, ctx):
             return OK
     except sqlrun.QueryError as exc:
         return _fail({}, exc.status, exc.detail)
-    want = _reference_rows(db, ctx.reference[0], timeout)
+    try:
+        want = _reference_rows(db, ctx.reference[0], timeout)
+    except sqlrun.QueryError as exc:  # broken gold: the item fails, check-refs shows why
+        return _fail({}, "runtime_error", f"the reference query itself fails: {exc.detail}")
     if sqlrun.same_rows(got, want, sqlrun.ordered(ctx.reference[0])):
         return OK
     return _fail(chk, "wrong_answer", f"{len(got)} row(s) {got[:3]}..., expected {len(want)} row(s) {want[:3]}...")
