@@ -1,35 +1,67 @@
 # Gated fine-tuning workbench. `make help` lists the targets. Every target is one command; the logic
 # lives in scripts/ and the Python packages. Stage targets depend on the previous stage's output file.
 
+# The variables a user sets (make help prints each `#> NAME: description` line below).
+#> DOMAIN: a registered domain (domains/__init__.py) or a spec file (docs/own-domain.md); default luanti
 DOMAIN  ?= luanti
 # DOMAIN is a registered name or the path of a spec file (docs/own-domain.md): its outputs go under the
 # file's stem, which the spec loader holds equal to the spec's `name`
 DOMAIN_NAME := $(basename $(notdir $(DOMAIN)))
+#> MODEL: base model: empty = the embedded SmolLM2-135M, else a local folder or a hub id
 MODEL   ?=
+#> STACK: cpu | gpu, the lock file make env installs (default cpu)
 STACK   ?= cpu
+#> DATA: eval JSONL (default: the domain's)
 DATA    ?=
+#> TRAIN_DATA: training JSONL (default: the domain's)
 TRAIN_DATA ?=
-RUN     ?= $(DOMAIN_NAME)-lora
+#> RUN: training run under adapters/DOMAIN/ (train: default DOMAIN-lora; gate-d, gate-e, report, prefs, serve, chat, export: default the newest run, printed)
+RUN     ?=
+#> CONFIG: training config of make train (default training/smollm2-135m_DOMAIN_lora.yaml)
 CONFIG  ?= training/smollm2-135m_$(DOMAIN_NAME)_lora.yaml
+#> SPECIALIST: make train DOMAIN=mcp_tools: train one tool specialist
 SPECIALIST ?=
-ADAPTER ?=
-SCALE   ?= 1.0
+#> ADAPTER: serve, chat, export, bench-serve: adapter or checkpoint folder; auto (default) = gate E's pick in RUN, else its newest checkpoint; none = the base alone
+ADAPTER ?= auto
+#> SCALE: adapter scale 0..2 (default: gate E's pick with ADAPTER=auto, else 1.0)
+SCALE   ?=
+#> DEMO: make demo: another training config of the domain's demo (e.g. long), plus a held-out check
 DEMO    ?=
+#> ARGS: extra flags for the target's script, e.g. ARGS="--limit 8"
 ARGS    ?=
+#> PYTHON: the interpreter make env builds .venv with (default python3)
 PYTHON  ?= python3
+#> TOOLS: DOMAIN=mcp_tools: the toolset file (default: the shipped one)
+TOOLS   ?=
+#> ALLOW_DOWNLOAD: 1 lets transformers fetch MODEL from the hub (default 0: offline)
+ALLOW_DOWNLOAD ?= 0
+#> WB_SKIP_SYSDEPS: 1 runs make test without installing the system packages (their tests are skipped)
+WB_SKIP_SYSDEPS ?= 0
+#> BENCH_DOMAIN: make bench: generate for this domain's eval prompts instead of the built-in short requests
+BENCH_DOMAIN ?=
 
 VENV    := .venv
 PY      := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.ready-$(STACK)
 RESULTS := results/$(DOMAIN_NAME)
 GATE_A  := $(RESULTS)/gate_a.json
-RUN_DIR := adapters/$(DOMAIN_NAME)/$(RUN)
+RUN_DIR := adapters/$(DOMAIN_NAME)/$(or $(RUN),$(DOMAIN_NAME)-lora)
+RUN_ARG := $(if $(RUN),--run $(RUN),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
 DATA_ARG := $(if $(DATA),--data $(DATA),)
 TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)
-ADAPTER_ARG := $(if $(ADAPTER),--adapter $(ADAPTER) --scale $(SCALE),)
+ADAPTER_ARG := --adapter $(ADAPTER) $(if $(SCALE),--scale $(SCALE),) $(RUN_ARG)
 
-export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
+# One variable per export line: `export A B=1` would hand recipes B='1=' (GNU make takes one assignment).
+export DOMAIN
+export STACK
+export TOOLS
+export ALLOW_DOWNLOAD
+export WB_SKIP_SYSDEPS
+export BENCH_DOMAIN
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
@@ -37,10 +69,8 @@ export DOMAIN STACK HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFER
 ## help: list the targets and the variables they take
 help:
 	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "Variables: DOMAIN=$(DOMAIN) MODEL=$(or $(MODEL),embedded) STACK=$(STACK) RUN=$(RUN) DATA=<eval jsonl> TRAIN_DATA=<jsonl>"
-	@echo "           CONFIG=$(CONFIG) SPECIALIST=<mcp specialist> ARGS=\"<extra flags for the script>\""
-	@echo "           ADAPTER=<adapter or checkpoint folder> SCALE=$(SCALE) (serve, chat, export)"
-	@echo "           DEMO=<profile> (demo: another training config of the domain's demo, e.g. long, plus a held-out check)"
+	@echo "Variables (make TARGET NAME=value):"
+	@sed -n 's/^#> \([A-Z_]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  %-15s %s\n", $$1, $$2}'
 
 ## env: create .venv from the lock file of STACK (cpu|gpu); a no-op when it is up to date
 env: $(ENV_STAMP)
@@ -77,15 +107,15 @@ train: $(GATE_A)
 
 ## prefs: validator-made DPO pairs from the SFT run RUN: n samples per training prompt, scored, paired (resumable)
 prefs: $(GATE_A)
-	$(PY) scripts/prefs.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(TRAIN_ARG) $(ARGS)
+	$(PY) scripts/prefs.py --domain $(DOMAIN) $(MODEL_ARG) $(RUN_ARG) $(TRAIN_ARG) $(ARGS)
 
 ## gate-d: every checkpoint of RUN x adapter scales 0.25/0.5/1.0, summary table and heatmap
 gate-d: $(GATE_A)
-	$(PY) scripts/gate_d.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(DATA_ARG) $(ARGS)
+	$(PY) scripts/gate_d.py --domain $(DOMAIN) $(MODEL_ARG) $(RUN_ARG) $(DATA_ARG) $(ARGS)
 
 ## gate-e: decision, best checkpoint x scale vs baseline, +15pp on pass@k (exit 0 PROCEED, 3 ADJUST)
 gate-e:
-	$(PY) scripts/gate_e.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
+	$(PY) scripts/gate_e.py --domain $(DOMAIN) $(MODEL_ARG) $(RUN_ARG) $(ARGS)
 
 ## demo: gates A to E on the embedded model, Luanti domain (DOMAIN=mcp_tools: the MCP demo), CPU only (12 min measured on 2 cores with native bf16; 35 min on 2 AVX2 cores in fp32 with the earlier config of the same tokens); DEMO=long: 3.8x the training, then a held-out check (50 min with native bf16)
 demo: $(ENV_STAMP)
@@ -106,7 +136,7 @@ bench-serve: $(ENV_STAMP)
 
 ## report: one Markdown report of DOMAIN/RUN with pictures: loss curve, pass@k against k, families, gate D heatmap
 report: $(ENV_STAMP)
-	$(PY) scripts/report.py --domain $(DOMAIN) $(MODEL_ARG) --run $(RUN) $(ARGS)
+	$(PY) scripts/report.py --domain $(DOMAIN) $(MODEL_ARG) $(RUN_ARG) $(ARGS)
 
 ## serve: OpenAI-compatible server on 127.0.0.1:8000/v1 for MODEL + ADAPTER at SCALE (GPU: ARGS="--backend vllm")
 serve: $(ENV_STAMP)

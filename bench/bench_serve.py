@@ -110,8 +110,12 @@ def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--domain", default=DEFAULT_DOMAIN, help="the domain the server runs (default %(default)s)")
     p.add_argument("--model", default="embedded", help="base model (default %(default)s)")
-    p.add_argument("--adapter", default=None, help="adapter folder (default: the base alone)")
-    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--adapter", default=None,
+                   help="adapter folder; 'auto': gate E's pick in --run, else its newest checkpoint; 'none' or "
+                        "omitted: the base alone")
+    p.add_argument("--scale", type=float, default=None,
+                   help="adapter scale (default: gate E's pick with --adapter auto, else 1.0)")
+    p.add_argument("--run", default=None, help="with --adapter auto: the run (default: the domain's newest)")
     p.add_argument("--url", default=None, help="an already running server's /v1 URL on this machine")
     p.add_argument("--max-tokens", type=int, default=64, help="per request (default %(default)s)")
     p.add_argument("--requests", type=int, default=4, help="sequential requests (default %(default)s)")
@@ -130,10 +134,12 @@ def main(argv=None) -> int:
     import torch
 
     from bench_generate import BUILTIN
+    from eval.runs import resolve_adapter
     from core import precision
     from core.files import atomic_write_json
     from core.meta import run_info
 
+    a.adapter, a.scale = resolve_adapter(a.domain, a.adapter, a.scale, a.run)
     load_before = os.getloadavg()
     if a.url:
         res, startup = measure(loopback_url(a.url), a.domain, BUILTIN, a.max_tokens, a.requests, a.concurrent,

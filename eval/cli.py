@@ -30,20 +30,29 @@ def add_common(p, data=True, model=True):
 
 
 def add_model_adapter(p, domain_help="domain name (prompts and validator)"):
-    """--domain --model --adapter --scale, as serve, chat and export take them."""
+    """--domain --model --adapter --scale --run, as serve, chat and export take them."""
     p.add_argument("--domain", required=True, help=domain_help)
     p.add_argument("--model", default=os.environ.get("MODEL") or "embedded",
                    help="base model: 'embedded', a local folder or a hub id (default %(default)s)")
-    p.add_argument("--adapter", default=None, help="PEFT adapter / checkpoint folder (default: the base alone)")
-    p.add_argument("--scale", type=float, default=1.0, help="adapter scale, 0..2 (default %(default)s)")
+    p.add_argument("--adapter", default=None,
+                   help="PEFT adapter / checkpoint folder; 'auto': gate E's pick in --run, else its newest "
+                        "checkpoint (eval/runs.py); 'none' or omitted: the base alone")
+    p.add_argument("--scale", type=float, default=None,
+                   help="adapter scale, 0..2 (default: gate E's pick with --adapter auto, else 1.0)")
+    p.add_argument("--run", default=None,
+                   help="with --adapter auto: training run name or folder (default: the newest of the domain)")
 
 
 def parse_model_adapter(parser, argv):
-    """(args, checked scale, domain) for a script built with add_model_adapter."""
+    """(args, checked scale, domain) for a script built with add_model_adapter; args.adapter is resolved
+    ('auto' -> a checkpoint folder or None, printed)."""
+    from eval.runs import resolve_adapter
     from eval.settings import check_scale
 
     args = parser.parse_args(argv)
-    return args, check_scale(args.scale), get_domain(args.domain)
+    domain = get_domain(args.domain)
+    args.adapter, scale = resolve_adapter(domain.name, args.adapter, args.scale, args.run)
+    return args, check_scale(scale), domain
 
 
 def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = None):

@@ -25,7 +25,7 @@ from eval.settings import add_generation_args  # noqa: E402
 def make_parser():
     p = argparse.ArgumentParser(description="Gate D: checkpoint x scale sweep.")
     cli.add_common(p)
-    p.add_argument("--run", required=True, help="training run: name under adapters/<domain>/ or a path")
+    p.add_argument("--run", default=None, help="training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--scales", type=float, nargs="+", default=[0.25, 0.5, 1.0], help="each in 0..2")
     p.add_argument("--sweep", choices=["grid", "best"], default="grid",
                    help="grid: every checkpoint x every scale; best: every checkpoint at the largest scale, "
@@ -42,9 +42,11 @@ def make_parser():
 @cli.entry
 def main(argv=None):
     from eval.gate_d import run_gate_d
+    from eval.runs import resolve_run
 
     args = make_parser().parse_args(argv)
     settings, ks, domain, data, items, read = cli.setup(args)
+    args.run = resolve_run(domain.name, args.run)
     out = Path(args.out) if args.out else cli.run_results_dir(domain.name, args.run) / "gate_d"
     baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,

@@ -23,10 +23,11 @@ from eval import cli  # noqa: E402
 def make_parser():
     p = argparse.ArgumentParser(description="Gate E: decide PROCEED or ADJUST.")
     p.add_argument("--domain", required=True)
-    p.add_argument("--run", required=True, help="training run name (or folder)")
+    p.add_argument("--run", default=None, help="training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--model", default="embedded", help="for the default --baseline path")
     base = p.add_mutually_exclusive_group()
-    base.add_argument("--baseline", default=None, help="baseline results.json")
+    base.add_argument("--baseline", default=None,
+                      help="baseline results.json (default: the one the run's last decision used, else results/<domain>/<run>/baseline/, else the model's)")
     base.add_argument("--against", default=None, metavar="RUN",
                       help="compare with another run's gate-E pick instead of the base model (e.g. SFT+DPO "
                            "against SFT): the best checkpoint x scale results named by results/<domain>/RUN/"
@@ -55,15 +56,17 @@ def against_results(decision: Path) -> Path:
 @cli.entry
 def main(argv=None):
     from eval.gate_e import decide, write_decision
+    from eval.runs import resolve_baseline, resolve_run
 
     args = make_parser().parse_args(argv)
+    args.run = resolve_run(args.domain, args.run)
     run_out = cli.run_results_dir(args.domain, args.run)
     if args.against:
         folder = Path(args.against) if Path(args.against).is_dir() else cli.run_results_dir(args.domain, args.against)
         baseline = against_results(folder / "decision.json")
     else:
-        baseline = Path(args.baseline) if args.baseline else \
-            cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json"
+        baseline = Path(args.baseline) if args.baseline else resolve_baseline(
+            args.domain, args.run, cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json")
     summary = Path(args.gate_d) if args.gate_d else run_out / "gate_d" / "summary.json"
     d = decide(baseline, summary, args.k, args.threshold, args.require_ci,
                allow_compute_mismatch=args.allow_compute_mismatch, against=args.against)

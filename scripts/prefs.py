@@ -29,7 +29,7 @@ from eval.settings import add_generation_args, settings_from_args  # noqa: E402
 def make_parser():
     p = argparse.ArgumentParser(description="Validator-made DPO pairs from an SFT run.")
     p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
-    p.add_argument("--run", required=True, help="SFT run name under adapters/<domain>/ or its folder")
+    p.add_argument("--run", default=None, help="SFT " + "training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--checkpoint", default=None, help="checkpoint folder name or path (default: the last)")
     p.add_argument("--model", default="embedded", help="base model of the run (default %(default)s)")
     p.add_argument("--train", default=None, help="items to sample on (default: the run's training file)")
@@ -56,12 +56,14 @@ def main(argv=None):
     from core.files import read_json, sha256_file
     from eval.backends import get_backend
     from eval.prefs import build_prefs
+    from eval.runs import resolve_run
 
     args = make_parser().parse_args(argv)
     if args.per_item < 1:
         raise UserError(f"--per-item {args.per_item}: must be >= 1")
     settings = settings_from_args(args)
     domain = cli.get_domain(args.domain)
+    args.run = resolve_run(domain.name, args.run)
     ckpt = checkpoint_of(cli.run_dir(domain.name, args.run), args.checkpoint)
     trained_on = (read_json(ckpt / "workbench.json").get("train_data") or {}).get("path")
     train = Path(args.train or trained_on or shipped(domain.default_train) or "")

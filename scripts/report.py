@@ -21,6 +21,7 @@ from core import models  # noqa: E402
 from core.files import atomic_write_text  # noqa: E402
 from eval import cli  # noqa: E402
 from eval.passk import cell as _pct  # noqa: E402
+from eval.runs import resolve_baseline, resolve_run  # noqa: E402
 
 
 def sections(domain: str, run: str, model: str, baseline: str | None = None,
@@ -143,9 +144,10 @@ def gallery(tuned: dict, label: str, report_dir: Path, n: int = GALLERY_ITEMS) -
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--domain", required=True)
-    p.add_argument("--run", required=True, help="training run name (or folder)")
+    p.add_argument("--run", default=None, help="training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--model", default="embedded")
-    p.add_argument("--baseline", default=None, help="baseline results.json (default: the model's)")
+    p.add_argument("--baseline", default=None,
+                   help="baseline results.json (default: the one the run's gate E used, else results/<domain>/<run>/baseline/, else the model's)")
     p.add_argument("--out", default=None, help="default results/<domain>/<run>/REPORT.md")
     return p
 
@@ -153,8 +155,11 @@ def make_parser():
 @cli.entry
 def main(argv=None):
     args = make_parser().parse_args(argv)
+    args.run = resolve_run(args.domain, args.run)
+    baseline = args.baseline or resolve_baseline(
+        args.domain, args.run, cli.baseline_dir(args.domain, models.resolve(args.model)) / "results.json")
     out = Path(args.out) if args.out else cli.run_results_dir(args.domain, args.run) / "REPORT.md"
-    text = "\n".join(sections(args.domain, args.run, args.model, args.baseline, out.parent))
+    text = "\n".join(sections(args.domain, args.run, args.model, baseline, out.parent))
     atomic_write_text(out, text)
     print(text)
     print(f"wrote {out}", file=sys.stderr)
