@@ -51,11 +51,15 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
     prompts = merge.chat_prompts(tok, domain, check_prompts)
     log(f"[2/4] logits: merged vs base + adapter on {len(prompts)} prompts")
     logits = merge.logits_check(model_spec, adapter, scale, out / "merged", prompts)
-    log(f"      max |diff| {logits['max_abs_diff']:.2e} (tolerance {logits['tolerance']:.0e}) "
-        + ("✓" if logits["passed"] else "✗"))
+    log(f"      max |diff| {logits['max_abs_diff']:.2e}, tolerance {logits['tolerance']:.2e} (float32 rounding "
+        f"{logits['rounding']:.2e} x {merge.ROUNDING_FACTOR:g}, logits up to {logits['max_abs_logit']:.1f}); "
+        f"next-token argmax differs at {logits['argmax_flips']} of {logits['argmax_positions']} positions "
+        f"(+{logits['argmax_near_ties']} near ties) " + ("✓" if logits["passed"] else "✗"))
     if not logits["passed"]:
         raise UserError(f"{out / 'merged'}: merged logits differ from base + adapter by "
-                        f"{logits['max_abs_diff']:.3g} > {logits['tolerance']:g}; not exporting further")
+                        f"{logits['max_abs_diff']:.3g} (tolerance {logits['tolerance']:.3g}, float32 rounding "
+                        f"{logits['rounding']:.3g}) with the next-token argmax changed at "
+                        f"{logits['argmax_flips']} positions: a wrong merge; not exporting further")
     files = [{"file": "merged/model.safetensors", "bytes": (out / "merged" / "model.safetensors").stat().st_size,
               "what": "merged weights (float32), with tokenizer and chat template beside them"}]
     ggufs = []
