@@ -48,8 +48,8 @@ GATE_A  := $(RESULTS)/gate_a.json
 RUN_DIR := adapters/$(DOMAIN_NAME)/$(or $(RUN),$(DOMAIN_NAME)-lora)
 RUN_ARG := $(if $(RUN),--run $(RUN),)
 MODEL_ARG := $(if $(MODEL),--model $(MODEL),)
-DATA_ARG := $(if $(DATA),--data $(DATA),)
-TRAIN_ARG := $(if $(TRAIN_DATA),--train $(TRAIN_DATA),)
+DATA_ARG := $(if $(DATA),--eval-data $(DATA),)
+TRAIN_ARG := $(if $(TRAIN_DATA),--train-data $(TRAIN_DATA),)
 ADAPTER_ARG := --adapter $(ADAPTER) $(if $(SCALE),--scale $(SCALE),) $(RUN_ARG)
 
 # One variable per export line: `export A B=1` would hand recipes B='1=' (GNU make takes one assignment).
@@ -91,7 +91,7 @@ data: $(ENV_STAMP)
 
 ## check-refs: score the gold answers of DATA (default: the shipped train and eval) with the validator: gold ceiling N/M, every failure
 check-refs: $(ENV_STAMP)
-	$(PY) scripts/check_references.py --domain $(DOMAIN) $(DATA_ARG) $(ARGS)
+	$(PY) scripts/check_references.py --domain $(DOMAIN) $(if $(DATA),--data $(DATA),) $(ARGS)
 
 ## audit: the data audit alone: items, duplicates, train/eval overlap by class, gold ceiling, schema warnings
 audit: $(ENV_STAMP)
@@ -158,7 +158,7 @@ llama-cpp: $(ENV_STAMP)
 teacher: $(ENV_STAMP)
 	$(PY) scripts/teacher.py --domain $(DOMAIN) $(ARGS)
 
-## judge: optional vision-model rating of a run's pictures, its own number (ARGS="--results R --judge-url U --judge-model M")
+## judge: optional vision-model rating of a run's pictures, its own number (ARGS="--results R --base-url U --judge-model M")
 judge: $(ENV_STAMP)
 	$(PY) scripts/judge.py $(ARGS)
 

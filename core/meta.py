@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The one default seed of the scripts: the generation seed every gate B and D result was made with.
+DEFAULT_SEED = 1234
 TRACKED_PACKAGES = ("torch", "transformers", "peft", "trl", "accelerate", "datasets", "lupa", "gguf")
 
 

@@ -241,13 +241,21 @@ def report(checks: list[Check], verbose: bool) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from core.flags import renamed
+
     p.add_argument("--domain", default=os.environ.get("DOMAIN", DEFAULT_DOMAIN),
-                   help="registered domain name or path of a domain spec (.yaml)")
-    p.add_argument("--stack", default=os.environ.get("STACK", "cpu"), choices=["cpu", "gpu"])
-    p.add_argument("--device", default=os.environ.get("DEVICE", "auto"), choices=["auto", "cpu", "cuda"])
-    p.add_argument("--model", default=os.environ.get("MODEL", "embedded"))
-    p.add_argument("--data", default=None, help="eval JSONL (default: the domain's shipped eval set)")
-    p.add_argument("--train", default=None, help="train JSONL (default: the domain's shipped train set)")
+                   help="registered domain name or path of a domain spec (.yaml) (default %(default)s)")
+    p.add_argument("--stack", default=os.environ.get("STACK", "cpu"), choices=["cpu", "gpu"],
+                   help="the lock file the environment must match (default %(default)s)")
+    p.add_argument("--device", default=os.environ.get("DEVICE", "auto"), choices=["auto", "cpu", "cuda"],
+                   help="accelerator to require: auto follows --stack (cpu: none, gpu: CUDA) (default %(default)s)")
+    p.add_argument("--model", default=os.environ.get("MODEL", "embedded"),
+                   help="base model to find: 'embedded', a local folder or a hub id (default %(default)s)")
+    p.add_argument("--eval-data", dest="data", default=None, help="eval JSONL (default: the domain's shipped eval set)")
+    renamed(p, "--data", "--eval-data")
+    p.add_argument("--train-data", dest="train", default=None,
+                   help="train JSONL (default: the domain's shipped train set)")
+    renamed(p, "--train", "--train-data")
     p.add_argument("--out", default=None, help="JSON stamp (default: results/<domain>/gate_a.json)")
     p.add_argument("--verbose", "-v", action="store_true", help="list every locked package's version")
     return p

@@ -9,16 +9,28 @@ from pathlib import Path
 
 from core.errors import UserError
 from core.files import shipped
+from core.flags import renamed
 from core.meta import ROOT
+
+
+def add_data(p, eval_help: str | None = "eval JSONL in the domain's schema (default: the domain's)",
+             train_help: str | None = None):
+    """--eval-data (dest data) and --train-data (dest train), with their earlier spellings --data, --train."""
+    if eval_help:
+        p.add_argument("--eval-data", dest="data", default=None, help=eval_help)
+        renamed(p, "--data", "--eval-data")
+    if train_help:
+        p.add_argument("--train-data", dest="train", default=None, help=train_help)
+        renamed(p, "--train", "--train-data")
 
 
 def add_common(p, data=True, model=True):
     p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
     if data:
-        p.add_argument("--data", default=None, help="eval JSONL in the domain's schema (default: the domain's)")
+        add_data(p)
         pick = p.add_mutually_exclusive_group()
         pick.add_argument("--limit", type=int, default=None,
-                          help="only N items of --data, taken in turn from each family (file order within a family)")
+                          help="only N items of --eval-data, taken in turn from each family (file order within a family)")
         pick.add_argument("--holdout", type=int, default=None, metavar="N",
                           help="only the items --limit N leaves out: confirm a choice made on --limit N on "
                                "items it was not made on")
@@ -57,7 +69,7 @@ def parse_model_adapter(parser, argv):
 
 def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = None):
     """The options every evaluating gate (B, D) shares besides add_common and the generation settings."""
-    p.add_argument("--train", default=None, help=train_help)
+    add_data(p, None, train_help)
     p.add_argument("--allow-contaminated", action="store_true", help=allow_help)
     p.add_argument("--keep-broken-gold", action="store_true",
                    help="score the items whose reference answer fails its own validator (default: leave them "
@@ -98,7 +110,7 @@ def read_data(domain, data, limit=None, holdout=None):
     `limit` N keeps stratified(items, N); `holdout` N keeps the items stratified(items, N) leaves out."""
     path = Path(data or shipped(domain.default_eval) or "")
     if not str(data or domain.default_eval):
-        raise UserError(f"domain {domain.name!r} has no default eval set; pass --data")
+        raise UserError(f"domain {domain.name!r} has no default eval set; pass --eval-data")
     for flag, v in (("--limit", limit), ("--holdout", holdout)):
         if v is not None and v < 1:
             raise UserError(f"{flag} {v}: must be >= 1")

@@ -7,9 +7,10 @@ different resume key is an error, never a silent mix.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from core.errors import UserError
+from core.meta import DEFAULT_SEED
 
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -27,7 +28,7 @@ class GenSettings:
     temperature: float = field(default=0.2, metadata={"help": "sampling temperature (0 = greedy)"})
     top_p: float = field(default=0.9, metadata={"help": "nucleus sampling mass"})
     max_new_tokens: int = field(default=300, metadata={"help": "cap on generated tokens per sample"})
-    seed: int = field(default=1234, metadata={"help": "global seed; each batch's seed derives from it "
+    seed: int = field(default=DEFAULT_SEED, metadata={"help": "global seed; each batch's seed derives from it "
                                                       "and the item ids in the batch"})
     batch_size: int = field(default=0, metadata={"help": "prompts in flight (x n rows); a finished row's slot "
                                                          "goes to the next waiting prompt (continuous batching); "
@@ -36,7 +37,7 @@ class GenSettings:
                                                     "chunk ends, and a killed run redoes at most one chunk"})
     precision: str = field(default="auto", metadata={"help": "auto (bf16 only where this machine measures it "
                                                                    "faster, core.precision) | bf16 | fp32"})
-    backend: str = field(default="hf", metadata={"help": "hf | vllm"})
+    backend: str = field(default="hf", metadata={"help": "generation backend: hf (transformers) | vllm (GPU)"})
     stop_when_answered: bool = field(default=True, metadata={
         "help": "stop a sample once its domain says no continuation can change its score (domains.base."
                 "answer_done; finish 'answered'): fewer tokens, the same scores"})
@@ -85,21 +86,25 @@ def check_scale(scale: float) -> float:
     return scale
 
 
+def _help(name: str) -> str:
+    return next(f.metadata["help"] for f in fields(GenSettings) if f.name == name).replace("%", "%%")
+
+
 def add_generation_args(parser):
     """The generation flags every eval script shares (defaults from GenSettings)."""
     d = GenSettings()
-    parser.add_argument("--n", type=int, default=d.n, help="samples per item (default %(default)s)")
-    parser.add_argument("--temperature", type=float, default=d.temperature, help="(default %(default)s)")
-    parser.add_argument("--top-p", type=float, default=d.top_p, help="(default %(default)s)")
-    parser.add_argument("--max-new-tokens", type=int, default=d.max_new_tokens, help="(default %(default)s)")
-    parser.add_argument("--seed", type=int, default=d.seed, help="(default %(default)s)")
+    for name, typ in (("n", int), ("temperature", float), ("top_p", float), ("max_new_tokens", int), ("seed", int)):
+        parser.add_argument("--" + name.replace("_", "-"), type=typ, default=getattr(d, name),
+                            help=f"{_help(name)} (default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=d.batch_size,
                         help="prompts in flight, each with n sequences; finished rows are refilled from the "
                              f"chunk's waiting prompts (default %(default)s: as many as make {ROWS_IN_FLIGHT} rows)")
     parser.add_argument("--chunk", type=int, default=d.chunk,
                         help="prompts per resumable chunk (default %(default)s)")
-    parser.add_argument("--precision", default=d.precision, choices=PRECISIONS, help="(default %(default)s)")
-    parser.add_argument("--backend", default=d.backend, choices=("hf", "vllm"), help="(default %(default)s)")
+    parser.add_argument("--precision", default=d.precision, choices=PRECISIONS,
+                        help=f"{_help('precision')} (default %(default)s)")
+    parser.add_argument("--backend", default=d.backend, choices=("hf", "vllm"),
+                        help=f"{_help('backend')} (default %(default)s)")
     parser.add_argument("--no-stop-when-answered", dest="stop_when_answered", action="store_false",
                         help="generate every sample to EOS or --max-new-tokens even after its answer is closed "
                              "(default: stop there; scores are the same, the domain's answer_done guarantees it)")

@@ -2,7 +2,7 @@
 class (exact, near, template-near), the gold ceiling with every failing item, schema warnings; schema
 errors stop with file:line. `make audit DATA=... TRAIN_DATA=...` runs it.
 
-    .venv/bin/python scripts/audit.py --domain <name> [--data eval.jsonl] [--train train.jsonl|none] \
+    .venv/bin/python scripts/audit.py --domain <name> [--eval-data eval.jsonl] [--train-data train.jsonl|none] \
         [--out results/<domain>/embedded/baseline/audit.json] [--allow-contaminated] [--template-threshold 0.1]
 
 Prints the summary table and writes audit.json. Exit 0 when clean (or overridden), 2 on bad data or a
@@ -23,9 +23,8 @@ from eval import cli  # noqa: E402
 
 def make_parser():
     p = argparse.ArgumentParser(description="Audit an eval set against the training set.")
-    p.add_argument("--domain", required=True)
-    p.add_argument("--data", default=None, help="eval JSONL (default: the domain's)")
-    p.add_argument("--train", default=None, help="training JSONL (default: the domain's; 'none' to skip)")
+    p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
+    cli.add_data(p, "eval JSONL (default: the domain's)", "training JSONL (default: the domain's; 'none' to skip)")
     p.add_argument("--model", default="embedded", help="only used for the default --out path")
     p.add_argument("--out", default=None, help="audit.json path")
     p.add_argument("--near-threshold", type=float, default=0.8, help="Jaccard of word 5-grams (default %(default)s)")

@@ -1,6 +1,6 @@
 """Gate B: audit -> generate -> score for the base model (no adapter). Resumable at every step.
 
-    .venv/bin/python scripts/baseline.py --domain <name> --model embedded [--data path/eval.jsonl] \
+    .venv/bin/python scripts/baseline.py --domain <name> --model embedded [--eval-data path/eval.jsonl] \
         [--n 5 --temperature 0.2 --top-p 0.9 --max-new-tokens 300 --seed 1234 --batch-size 8] \
         [--k 1 5] [--limit N] [--allow-contaminated] [--keep-broken-gold] [--out results/<domain>/embedded/baseline]
 

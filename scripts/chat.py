@@ -22,8 +22,8 @@ from eval.settings import PRECISIONS  # noqa: E402
 def make_parser():
     p = argparse.ArgumentParser(description="Chat with base + adapter; the validator judges every answer.")
     cli.add_model_adapter(p, "domain name (prompts and validator)")
-    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default %(default)s)")
-    p.add_argument("--max-tokens", type=int, default=400, help="(default %(default)s)")
+    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature, 0 = greedy (default %(default)s)")
+    p.add_argument("--max-tokens", type=int, default=400, help="tokens per answer at most (default %(default)s)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS,
                    help="(default %(default)s: one answer at a time decodes faster in fp32, see serve.py --help)")
     return p

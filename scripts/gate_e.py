@@ -22,7 +22,7 @@ from eval import cli  # noqa: E402
 
 def make_parser():
     p = argparse.ArgumentParser(description="Gate E: decide PROCEED or ADJUST.")
-    p.add_argument("--domain", required=True)
+    p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
     p.add_argument("--run", default=None, help="training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--model", default="embedded", help="for the default --baseline path")
     base = p.add_mutually_exclusive_group()

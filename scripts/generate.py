@@ -1,7 +1,7 @@
 """Generation step alone: eval items -> generations.jsonl (resumable; rerun the same command after a kill).
 
     .venv/bin/python scripts/generate.py --domain <name> --model embedded --n 5 --temperature 0.2 \
-        [--adapter adapters/<domain>/run1/checkpoint-100 --scale 0.5] [--data path/eval.jsonl] [--out DIR]
+        [--adapter adapters/<domain>/run1/checkpoint-100 --scale 0.5] [--eval-data path/eval.jsonl] [--out DIR]
 
 Default --out: results/<domain>/<model-slug>/baseline/ (with --adapter: .../<checkpoint>__s<scale>/).
 """

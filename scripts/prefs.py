@@ -1,11 +1,11 @@
 """Validator-made preference pairs from an SFT run, for any domain (resumable; rerun after a kill).
 
     .venv/bin/python scripts/prefs.py --domain <name> --run demo [--checkpoint checkpoint-60] \
-        [--train data/<domain>/train.jsonl] [--limit 200] [--n 4 --temperature 0.8] [--per-item 2] [--out DIR]
+        [--train-data data/<domain>/train.jsonl] [--limit 200] [--n 4 --temperature 0.8] [--per-item 2] [--out DIR]
 
 Samples n completions per training prompt from the SFT adapter (the run's last complete checkpoint unless
 --checkpoint), scores each with the domain's validator and pairs a passing one (or the reference) with a
-failing one, the failures that got furthest first (eval/prefs.py). Default --train: the items the SFT
+failing one, the failures that got furthest first (eval/prefs.py). Default --train-data: the items the SFT
 run trained on (its workbench.json); default --out: results/<domain>/<run>/prefs/. Writes
 generations.jsonl, scores.jsonl, pairs.jsonl (the DPO stage's --prefs-data) and prefs.json (counts, the
 overlap check against the eval set, what the pairs were made with).
@@ -32,7 +32,7 @@ def make_parser():
     p.add_argument("--run", default=None, help="SFT " + "training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--checkpoint", default=None, help="checkpoint folder name or path (default: the last)")
     p.add_argument("--model", default="embedded", help="base model of the run (default %(default)s)")
-    p.add_argument("--train", default=None, help="items to sample on (default: the run's training file)")
+    cli.add_data(p, None, "items to sample on (default: the run's training file)")
     p.add_argument("--limit", type=int, default=None, help="only N items, taken in turn from each family")
     p.add_argument("--eval-data", default=None, help="eval set for the overlap check (default: the domain's)")
     p.add_argument("--allow-contaminated", action="store_true", help="go on despite overlap (recorded)")
@@ -68,7 +68,7 @@ def main(argv=None):
     trained_on = (read_json(ckpt / "workbench.json").get("train_data") or {}).get("path")
     train = Path(args.train or trained_on or shipped(domain.default_train) or "")
     if not train.is_file():
-        raise UserError(f"training items {train} not found; pass --train")
+        raise UserError(f"training items {train} not found; pass --train-data")
     items = domain.load(train)
     items = cli.stratified(items, args.limit) if args.limit else items
     evals = domain.load(args.eval_data or shipped(domain.default_eval)) if (args.eval_data or domain.default_eval) else []

@@ -143,9 +143,9 @@ def gallery(tuned: dict, label: str, report_dir: Path, n: int = GALLERY_ITEMS) -
 
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--domain", required=True)
+    p.add_argument("--domain", required=True, help="domain name (see domains/__init__.py)")
     p.add_argument("--run", default=None, help="training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
-    p.add_argument("--model", default="embedded")
+    p.add_argument("--model", default="embedded", help="base model, for the default baseline path (default %(default)s)")
     p.add_argument("--baseline", default=None,
                    help="baseline results.json (default: the one the run's gate E used, else results/<domain>/<run>/baseline/, else the model's)")
     p.add_argument("--out", default=None, help="default results/<domain>/<run>/REPORT.md")

@@ -27,7 +27,7 @@ def make_parser():
     p = argparse.ArgumentParser(description="Score generations with the domain validator; write results.json.")
     cli.add_common(p, model=False)
     p.add_argument("--out", required=True, help="folder holding generations.jsonl (+ .meta.json)")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--keep-broken-gold", action="store_true",
                    help="score items whose reference fails its validator (as gate B's flag of the same name)")
     return p

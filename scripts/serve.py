@@ -27,7 +27,7 @@ def make_parser():
     cli.add_model_adapter(p, "domain name (prompts, tool-call parser)")
     p.add_argument("--name", default=None, help="the model id clients ask for (default: the domain name)")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s: this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="(default %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default %(default)s)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS,
                    help="weights on CPU (default %(default)s: a server decodes one request at a time, and one row "
                         "ran faster in fp32 even on a CPU with native bf16, 11.3 vs 7.4 tokens/s; auto = the "

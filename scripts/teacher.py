@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.errors import UserError  # noqa: E402
 from core.files import shipped  # noqa: E402
-from core.meta import ROOT  # noqa: E402
+from core.meta import DEFAULT_SEED, ROOT  # noqa: E402
 from eval import cli  # noqa: E402
 
 
@@ -29,16 +29,18 @@ def make_parser():
     p.add_argument("--model", required=True, help="the teacher model's id at that endpoint")
     p.add_argument("--count", type=int, required=True, help="items to keep")
     p.add_argument("--out", default=None, help="output JSONL (default data/<domain>/teacher.jsonl)")
-    p.add_argument("--train", default=None, help="examples + dedup set (default: the domain's train file)")
-    p.add_argument("--eval", default=None, help="also dedup against this (default: the domain's eval file)")
+    cli.add_data(p, "also dedup against this (default: the domain's eval file)",
+                 "examples + dedup set (default: the domain's train file)")
+    cli.renamed(p, "--eval", "--eval-data")
     p.add_argument("--key-env", default="OPENAI_API_KEY", help="environment variable holding the key (default %(default)s)")
     p.add_argument("--max-requests", type=int, default=None, help="stop after this many requests (default 5 x count)")
     p.add_argument("--examples", type=int, default=3, help="training items shown per request (default %(default)s)")
-    p.add_argument("--temperature", type=float, default=0.8, help="(default %(default)s)")
-    p.add_argument("--max-tokens", type=int, default=1024, help="(default %(default)s)")
+    p.add_argument("--temperature", type=float, default=0.8, help="the teacher's sampling temperature (default %(default)s)")
+    p.add_argument("--max-tokens", type=int, default=1024, help="completion tokens per request (default %(default)s)")
     p.add_argument("--retries", type=int, default=5, help="retries on 429/5xx/connection errors (default %(default)s)")
     p.add_argument("--backoff", type=float, default=1.0, help="first retry wait in seconds, doubled each time")
-    p.add_argument("--seed", type=int, default=0, help="(default %(default)s)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help="seed sent with each request and for picking the examples (default %(default)s)")
     return p
 
 
@@ -52,7 +54,7 @@ def main(argv=None):
     from teacher.generate import run
 
     train = Path(args.train or shipped(domain.default_train))
-    evals = args.eval or shipped(domain.default_eval) or None
+    evals = args.data or shipped(domain.default_eval) or None
     out = Path(args.out) if args.out else ROOT / "data" / domain.name / "teacher.jsonl"
     print(f"teacher {args.model} at {args.base_url} -> {out} ({args.count} items)", flush=True)
     stats = run(domain, make_client(args.base_url, args.key_env), args.model, out, args.count, train, evals,

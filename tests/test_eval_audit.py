@@ -81,7 +81,7 @@ def test_malformed_line_fails_with_file_and_line_and_writes_nothing(toy, tmp_pat
     ev.write_text(json.dumps(_item("e1", "a")) + "\n" + json.dumps({"id": "e2", "prompt": "b"}) + "\n")
     with pytest.raises(DataError, match=r"eval\.jsonl:2: missing key"):
         run_audit(toy, ev, None, tmp_path / "audit.json")
-    assert script.main(["--domain", "toy", "--data", str(ev), "--train", "none", "--out",
+    assert script.main(["--domain", "toy", "--eval-data", str(ev), "--train-data", "none", "--out",
                         str(tmp_path / "audit.json")]) == 2
     assert "eval.jsonl:2" in capsys.readouterr().err
     assert not (tmp_path / "audit.json").exists()

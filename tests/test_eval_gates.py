@@ -19,7 +19,7 @@ def toy(monkeypatch):
 
 
 def _common(model):
-    return ["--domain", "toy", "--data", str(FIX / "toy_eval.jsonl"), "--model", str(model)] + GEN
+    return ["--domain", "toy", "--eval-data", str(FIX / "toy_eval.jsonl"), "--model", str(model)] + GEN
 
 
 def test_baseline_then_gate_d_then_gate_e(toy, tiny_model_dir, tmp_path, monkeypatch, capsys):
@@ -29,7 +29,7 @@ def test_baseline_then_gate_d_then_gate_e(toy, tiny_model_dir, tmp_path, monkeyp
     from core import models
 
     base = tmp_path / "baseline"
-    assert b.main(_common(tiny_model_dir) + ["--train", str(FIX / "toy_train.jsonl"), "--out", str(base)]) == 0
+    assert b.main(_common(tiny_model_dir) + ["--train-data", str(FIX / "toy_train.jsonl"), "--out", str(base)]) == 0
     assert {p.name for p in base.iterdir()} >= {"audit.json", "generations.jsonl", "generations.meta.json",
                                                  "scores.jsonl", "results.json"}
     res = json.loads((base / "results.json").read_text())
@@ -95,7 +95,7 @@ def test_gate_d_refuses_bad_checkpoints_and_scales(toy, tiny_model_dir, tmp_path
 def test_k_larger_than_n_is_refused(toy, tiny_model_dir, tmp_path, capsys):
     import scripts.baseline as b
 
-    assert b.main(_common(tiny_model_dir) + ["--k", "3", "--train", "none", "--out", str(tmp_path / "o")]) == 2
+    assert b.main(_common(tiny_model_dir) + ["--k", "3", "--train-data", "none", "--out", str(tmp_path / "o")]) == 2
     assert "between 1 and n=2" in capsys.readouterr().err
 
 
@@ -215,7 +215,7 @@ def test_generate_then_score_scripts(toy, tiny_model_dir, tmp_path, capsys):
     import scripts.score as s
 
     out = tmp_path / "o"
-    common = ["--domain", "toy", "--data", str(FIX / "toy_eval.jsonl"), "--limit", "3"]
+    common = ["--domain", "toy", "--eval-data", str(FIX / "toy_eval.jsonl"), "--limit", "3"]
     assert s.main(common + ["--out", str(out)]) == 2                       # nothing generated yet
     assert "run the generate step" in capsys.readouterr().err
     assert g.main(common + ["--model", str(tiny_model_dir), "--out", str(out)] + GEN) == 0
@@ -238,7 +238,7 @@ def test_generate_with_precision_auto_then_score(toy, tiny_model_dir, tmp_path, 
         "requested": request, "device": "cpu", "precision": "fp32" if request == "auto" else request,
         "reason": "test"})
     out = tmp_path / "o"
-    common = ["--domain", "toy", "--data", str(FIX / "toy_eval.jsonl"), "--limit", "2"]
+    common = ["--domain", "toy", "--eval-data", str(FIX / "toy_eval.jsonl"), "--limit", "2"]
     gen = [a for a in GEN if a not in ("--precision", "fp32")] + ["--precision", "auto"]
     assert g.main(common + ["--model", str(tiny_model_dir), "--out", str(out)] + gen) == 0
     meta = json.loads((out / "generations.meta.json").read_text())

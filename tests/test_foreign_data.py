@@ -218,7 +218,7 @@ def test_seed_schema_file_runs_through_audit_check_refs_and_gate_b(tiny_model_di
     assert [ln.split()[2] for ln in refs.stdout.splitlines() if ln.startswith("FAIL")] == ["5"]
 
     out = tmp_path / "baseline"
-    gen = ["--domain", "luanti", "--data", str(ev), "--train", str(train), "--model", str(tiny_model_dir),
+    gen = ["--domain", "luanti", "--eval-data", str(ev), "--train-data", str(train), "--model", str(tiny_model_dir),
            "--n", "1", "--max-new-tokens", "4", "--precision", "fp32", "--workers", "1", "--quiet"]
     assert baseline.main(gen + ["--out", str(out)]) == 0
     res = json.loads((out / "results.json").read_text())

@@ -62,7 +62,7 @@ def test_judge_rates_every_pictured_sample_and_resumes(tmp_path, monkeypatch):
                              "message": {"role": "assistant", "content": next(answers)}}]}
 
     with LiveServer(app) as url:
-        argv = ["--results", str(results), "--judge-url", url, "--judge-model", "vision", "--quiet"]
+        argv = ["--results", str(results), "--base-url", url, "--judge-model", "vision", "--quiet"]
         assert judge.main(argv) == 0
         assert len(asked) == 3 and any("draw 1" in a for a in asked)
         res = json.loads(results.read_text())
