@@ -64,7 +64,7 @@ export TOKENIZERS_PARALLELISM := false
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test test-all bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
 
 ## help: list the targets and the variables they take
 help:
@@ -121,8 +121,13 @@ gate-e:
 demo: $(ENV_STAMP)
 	$(PY) scripts/demo.py --domain $(DOMAIN) $(if $(DEMO),--profile $(DEMO),) $(ARGS)
 
-## test: the test suite (installs the venv and the system packages it needs first)
+## test: the test suite without the tests marked slow (installs the venv and the system packages it needs first)
 test: $(ENV_STAMP)
+	bash scripts/sysdeps.sh ensure
+	$(PY) -m pytest tests -q -m "not slow" $(ARGS)
+
+## test-all: the whole suite, slow integration tests included (what CI runs)
+test-all: $(ENV_STAMP)
 	bash scripts/sysdeps.sh ensure
 	$(PY) -m pytest tests -q $(ARGS)
 

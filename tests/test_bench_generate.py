@@ -2,7 +2,10 @@
 against the seed's way, in the precision `auto` picks, with consistent counts."""
 from __future__ import annotations
 
+import pytest
 
+
+@pytest.mark.slow
 def test_bench_generate_compares_shared_plain_and_seed(tiny_model_dir, monkeypatch, tmp_path):
     from bench import bench_generate
     from core import precision

@@ -50,6 +50,7 @@ def _read_until(fd, marker: str, buf: list, timeout=180) -> str:
     return "".join(buf)
 
 
+@pytest.mark.slow
 def test_chat_in_a_pseudo_terminal(tiny_model_dir, tiny_adapter):
     main, child = pty.openpty()
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "chat.py"), "--domain", "luanti",

@@ -314,6 +314,7 @@ def test_rendered_lock_parses_back_to_the_same_pins(tmp_path, gpu_pins):
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_gpu_lock_resolves_for_linux_x86_64_without_drift(tmp_path):
     """pip resolves env/gpu.lock's pins (with dependencies) to exactly the lock: ~1-2 min, ~60 MB."""
     problems = rgl.check_lock(ENV / "gpu.lock", tmp_path)

@@ -287,6 +287,7 @@ def test_gate_e_refuses_a_comparison_across_precisions_unless_asked(tmp_path, ca
     assert dec["compute"]["mismatch"] == [] and "Computed in bf16" in (tmp_path / "decision.md").read_text()
 
 
+@pytest.mark.slow
 def test_gate_d_best_sweep_scales_only_the_best_checkpoint(toy, tiny_model_dir, tmp_path):
     import scripts.gate_d as d
 

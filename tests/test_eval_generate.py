@@ -89,6 +89,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_killed_generation_resumes_exactly(tiny_model_dir, tmp_path):
     script = tmp_path / "gen.py"
     script.write_text(KILL_SCRIPT.format(root=str(ROOT)))

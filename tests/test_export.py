@@ -107,6 +107,7 @@ def test_judge_separates_rounding_from_changed_tokens():
 
 
 @pytest.mark.network  # first use downloads the pinned llama-cpp-python sdist (76.6 MB) into the cache
+@pytest.mark.slow
 def test_gguf_q8_0_through_llama_cpp_converter_reproduces_greedy_outputs(tiny_model_dir, tmp_path, monkeypatch):
     import os
 
@@ -158,6 +159,7 @@ LLAMA_CPP_MISSING = ("llama-cpp-python is not installed: the GGUF check inside l
 
 
 @pytest.mark.network  # the converter comes from the pinned sdist (cached after the first download)
+@pytest.mark.slow
 def test_exported_gguf_in_llama_cpp_generates_the_merged_models_greedy_tokens(tiny_model_dir, tiny_adapter,
                                                                               tmp_path):
     if not gguf.llama_available():

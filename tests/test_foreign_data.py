@@ -197,6 +197,7 @@ def _make(*args) -> "subprocess.CompletedProcess":
     return subprocess.run(["make", "-s", "-C", str(root), *args], capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_seed_schema_file_runs_through_audit_check_refs_and_gate_b(tiny_model_dir, tmp_path):
     import scripts.baseline as baseline
 

@@ -63,6 +63,7 @@ def test_gate_a_passes_on_this_machine_in_cpu_mode(tmp_path):
     assert any(n.startswith("data:") for n in names)
 
 
+@pytest.mark.slow
 def test_gate_a_fails_and_leaves_no_stamp_for_unknown_domain(tmp_path):
     out = tmp_path / "gate_a.json"
     proc = subprocess.run([sys.executable, str(ROOT / "env" / "gate_a.py"), "--domain", "nope", "--out", str(out)],

@@ -215,6 +215,7 @@ def test_shipped_references_pass_the_builder_check():
 
 
 @needs_debian
+@pytest.mark.slow
 def test_build_is_deterministic_and_matches_shipped_data(tmp_path):
     from domains.luanti.build import build
 
@@ -225,6 +226,7 @@ def test_build_is_deterministic_and_matches_shipped_data(tmp_path):
 
 
 @needs_debian
+@pytest.mark.slow
 def test_a_larger_training_set_keeps_the_eval_set_and_drops_train_items_near_it(tmp_path, capsys):
     from scripts.build_data import main
 

@@ -175,6 +175,7 @@ def test_x_verdict_only_when_asked(mcp_client):
         client.chat.completions.create(model="mcp", messages=ask, stream=True, extra_body={"x_verdict": True})
 
 
+@pytest.mark.slow
 def test_the_serve_script_end_to_end(tiny_model_dir):
     """`make serve` runs scripts/serve.py: start it on a tiny model, ask it, stop it."""
     srv = ServeProcess(["--domain", "luanti", "--model", str(tiny_model_dir), "--name", "m"], timeout=600)

@@ -121,6 +121,7 @@ def test_retry_with_backoff_on_429_and_5xx(flaky_url):
              sleep=waits.append, log=logs.append)
 
 
+@pytest.mark.slow
 def test_teacher_against_the_serve_script_with_a_real_tiny_model(tiny_model_dir, tmp_path, capsys):
     """The whole path with nothing scripted: scripts/serve.py (as `make serve` runs it) on the tiny random
     Llama, over real HTTP. Its answers are noise, so each is rejected with a reason and nothing is kept."""
