@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The one default seed of the scripts: the generation seed every gate B and D result was made with.
+# The one default seed of the scripts' --seed flags: the generation default every gate B/D/prefs result made
+# without --seed used (keeping it keeps them reproducible). The demo passes its own seed explicitly.
 DEFAULT_SEED = 1234
 TRACKED_PACKAGES = ("torch", "transformers", "peft", "trl", "accelerate", "datasets", "lupa", "gguf")
 
