@@ -92,7 +92,10 @@ def resolve_adapter(domain_name: str, adapter: str | None, scale: float | None, 
         log(f"adapter: {folder / pick['checkpoint']} at scale {chosen:g} (gate E's pick, {pick['path']}; "
             "ADAPTER= and SCALE= pick others)")
         return str(folder / pick["checkpoint"]), chosen
-    last = list_checkpoints(folder)[-1]
+    done = [c for c in list_checkpoints(folder) if any((c / w).is_file() for w in WEIGHT_FILES)]
+    if not done:
+        raise UserError(f"{folder}: no checkpoint with adapter weights yet (is training still saving the first?)")
+    last = done[-1]
     chosen = 1.0 if scale is None else scale
     log(f"adapter: {last} at scale {chosen:g} (the run's newest checkpoint: no gate E decision for it; "
         "ADAPTER= and SCALE= pick others)")

@@ -67,6 +67,10 @@ def test_auto_adapter_is_gate_e_pick_then_newest_checkpoint(root):
     assert runs.resolve_adapter("toy", "auto", 2.0, log=said.append)[1] == 2.0  # SCALE= wins
     ad, _ = runs.resolve_adapter("toy", "auto", None, run="old", log=said.append)
     assert ad == str(root / "adapters/toy/old/checkpoint-10")
+    (root / "adapters/toy/old/checkpoint-20").mkdir()  # being saved: no weights yet, not picked
+    assert runs.resolve_adapter("toy", "auto", None, run="old", log=said.append)[0] == ad
+    with pytest.raises(UserError, match="no checkpoint with adapter weights"):
+        runs.resolve_adapter("toy", "auto", None, run="empty", log=said.append)
 
 
 def test_explicit_or_no_adapter(root):
