@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pytest
 
@@ -12,7 +11,6 @@ from core.errors import UserError
 from core.meta import ROOT
 from eval import cli, runs
 
-sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def checkpoint(root, run, step, when):
@@ -99,11 +97,14 @@ def test_baseline_is_gate_e_one_then_the_run_own_then_the_model(root):
 
 @pytest.mark.parametrize("script", ["serve", "chat", "export"])
 def test_scripts_resolve_the_automatic_adapter(root, script, monkeypatch, capsys):
-    import importlib
+    import importlib.util
 
     monkeypatch.setattr(cli, "get_domain", lambda name: type("D", (), {"name": name})())
     decision(root, "demo", "checkpoint-48", 0.5)
-    parser = importlib.import_module(script).make_parser()
+    spec = importlib.util.spec_from_file_location(f"wb_runs_{script}", ROOT / "scripts" / f"{script}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # by path: `serve` is also a package name
+    parser = mod.make_parser()
     args, scale, _ = cli.parse_model_adapter(parser, ["--domain", "toy", "--adapter", "auto"])
     assert (args.adapter, scale) == (str(root / "adapters/toy/demo/checkpoint-48"), 0.5)
     assert "checkpoint-48 at scale 0.5" in capsys.readouterr().err
