@@ -1,7 +1,7 @@
 """Measure a domain's parser of free requests on its shipped eval set: recall and precision of the facts
 it reads against each item's own expectation facts that the request states (eval/open_facts.py).
 
-    .venv/bin/python scripts/open_facts.py --domain <name> [--data data/<name>/eval.jsonl] [--json out.json] [--show-misses]
+    .venv/bin/python scripts/open_facts.py --domain <name> [--eval-data data/<name>/eval.jsonl] [--json out.json] [--show-misses]
 
 Prints overall, per register (phrasing style or family) and per fact kind. Exit 0; 2 on bad input.
 """
@@ -22,7 +22,7 @@ from eval.open_facts import measure  # noqa: E402
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--domain", required=True, help=f"domain name ({', '.join(domains.names())})")
-    p.add_argument("--data", help="JSONL eval file (default: the domain's shipped eval set)")
+    cli.add_data(p, "JSONL eval file (default: the domain's shipped eval set)")
     p.add_argument("--json", help="also write the figures to this JSON file")
     p.add_argument("--show-misses", action="store_true", help="list up to 10 items where read != expected")
     return p

@@ -48,14 +48,16 @@ def test_every_option_says_what_it_does(path):
 BASE = {"audit": ["--domain", "luanti"], "baseline": ["--domain", "luanti"], "gate_d": ["--domain", "luanti"],
         "generate": ["--domain", "luanti"], "score": ["--domain", "luanti", "--out", "o"],
         "prefs": ["--domain", "luanti"], "judge": ["--results", "r", "--judge-model", "m"],
-        "teacher": ["--domain", "luanti", "--base-url", "u", "--model", "m", "--count", "1"], "gate_a": []}
+        "teacher": ["--domain", "luanti", "--base-url", "u", "--model", "m", "--count", "1"], "gate_a": [],
+        "open_facts": ["--domain", "luanti"]}
 RENAMED = [("audit", "--data", "--eval-data"), ("audit", "--train", "--train-data"),
            ("baseline", "--data", "--eval-data"), ("baseline", "--train", "--train-data"),
            ("gate_d", "--data", "--eval-data"), ("gate_d", "--train", "--train-data"),
            ("generate", "--data", "--eval-data"), ("score", "--data", "--eval-data"),
            ("prefs", "--train", "--train-data"), ("teacher", "--train", "--train-data"),
            ("teacher", "--eval", "--eval-data"), ("judge", "--judge-url", "--base-url"),
-           ("gate_a", "--data", "--eval-data"), ("gate_a", "--train", "--train-data")]
+           ("gate_a", "--data", "--eval-data"), ("gate_a", "--train", "--train-data"),
+           ("open_facts", "--data", "--eval-data")]
 
 
 def script(name):
