@@ -35,7 +35,7 @@ PYTHON  ?= python3
 TOOLS   ?=
 #> ALLOW_DOWNLOAD: 1 lets transformers fetch MODEL from the hub (default 0: offline)
 ALLOW_DOWNLOAD ?= 0
-#> WB_SKIP_SYSDEPS: 1 runs make test without installing the system packages (their tests are skipped)
+#> WB_SKIP_SYSDEPS: 1 runs make test or test-all without installing the system packages (their tests are skipped)
 WB_SKIP_SYSDEPS ?= 0
 #> BENCH_DOMAIN: make bench: generate for this domain's eval prompts instead of the built-in short requests
 BENCH_DOMAIN ?=
