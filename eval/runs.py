@@ -23,6 +23,12 @@ from eval.checkpoints import CKPT, WEIGHT_FILES, list_checkpoints
 AUTO, NONE = "auto", "none"
 
 
+def _folder(domain: str) -> str:
+    import domains
+
+    return domains.folder_name(domain)  # a spec file's path -> its name, as results/ and adapters/ use
+
+
 def _say(msg: str):
     print(msg, file=sys.stderr, flush=True)
 
@@ -35,7 +41,7 @@ def newest_run(domain_name: str, root: Path | None = None) -> Path | None:
     """The run folder under adapters/<domain>/ whose newest checkpoint with weights was written last."""
     root = root or ROOT
     runs = []
-    for run in (root / "adapters" / domain_name).glob("*/"):
+    for run in (root / "adapters" / _folder(domain_name)).glob("*/"):
         done = [c for c in run.iterdir() if c.is_dir() and CKPT.match(c.name)
                 and any((c / w).is_file() for w in WEIGHT_FILES)]
         if done:
@@ -50,8 +56,9 @@ def resolve_run(domain_name: str, run: str | None, root: Path | None = None, log
         return run
     found = newest_run(domain_name, root)
     if found is None:
-        raise UserError(f"no training run with a checkpoint under {root / 'adapters' / domain_name}/: train one "
-                        "(make demo, make train) or name it with RUN=")
+        where = root / "adapters" / _folder(domain_name)
+        raise UserError(f"no training run with a checkpoint under {where}/: train one (make demo, make train) or "
+                        "name it with RUN=")
     log(f"run: {found.name} (the newest run of {domain_name} under {found.parent}/; RUN= picks another)")
     return found.name
 
@@ -59,7 +66,7 @@ def resolve_run(domain_name: str, run: str | None, root: Path | None = None, log
 def gate_e_pick(domain_name: str, run: str, root: Path | None = None) -> dict | None:
     """Gate E's decision.json of the run (results/<domain>/<run>/), or None."""
     root = root or ROOT
-    p = root / "results" / domain_name / Path(run).name / "decision.json"
+    p = root / "results" / _folder(domain_name) / Path(run).name / "decision.json"
     if not p.is_file():
         return None
     best = read_json(p).get("best") or {}
@@ -70,7 +77,7 @@ def gate_e_pick(domain_name: str, run: str, root: Path | None = None) -> dict | 
 
 def run_folder(domain_name: str, run: str, root: Path | None = None) -> Path:
     p = Path(run)
-    return p if (p.is_dir() or "/" in run) else (root or ROOT) / "adapters" / domain_name / run
+    return p if (p.is_dir() or "/" in run) else (root or ROOT) / "adapters" / _folder(domain_name) / run
 
 
 def resolve_adapter(domain_name: str, adapter: str | None, scale: float | None, run: str | None = None,
@@ -81,7 +88,7 @@ def resolve_adapter(domain_name: str, adapter: str | None, scale: float | None, 
     if adapter != AUTO:
         return (None if adapter in (None, "", NONE) else adapter), (1.0 if scale is None else scale)
     if not run and newest_run(domain_name, root) is None:
-        log(f"adapter: none (no training run under {root / 'adapters' / domain_name}/ yet): the base model "
+        log(f"adapter: none (no training run under {root / 'adapters' / _folder(domain_name)}/ yet): the base model "
             "alone")
         return None, 1.0 if scale is None else scale
     run = resolve_run(domain_name, run, root, log)
@@ -105,7 +112,7 @@ def resolve_adapter(domain_name: str, adapter: str | None, scale: float | None, 
 def resolve_baseline(domain_name: str, run: str, model_default: Path, root: Path | None = None, log=_say) -> Path:
     """The baseline results.json for a run's gate E or report when none is named."""
     root = root or ROOT
-    res = root / "results" / domain_name / Path(run).name
+    res = root / "results" / _folder(domain_name) / Path(run).name
     dec = res / "decision.json"
     if dec.is_file():
         recorded = Path((read_json(dec).get("baseline") or {}).get("results") or "")

@@ -71,10 +71,10 @@ def test_audit_check_refs_and_baseline_run(name, tiny_model_dir, tmp_path, capsy
     small.write_text("".join(line + "\n" for i, line in enumerate(lines, 1) if i in picked), encoding="utf-8")
     assert check_refs.main(["--domain", name, "--data", str(small)]) == 0
     assert "gold ceiling 2/2" in capsys.readouterr().out
-    assert audit.main(["--domain", name, "--data", str(small), "--out", str(tmp_path / "audit.json")]) == 0
+    assert audit.main(["--domain", name, "--eval-data", str(small), "--out", str(tmp_path / "audit.json")]) == 0
     assert json.loads((tmp_path / "audit.json").read_text())["gold_ceiling"]["passed"] == 2
     out = tmp_path / "baseline"
-    assert baseline.main(["--domain", name, "--model", str(tiny_model_dir), "--data", str(small), "--limit", "2",
+    assert baseline.main(["--domain", name, "--model", str(tiny_model_dir), "--eval-data", str(small), "--limit", "2",
                           "--n", "1", "--max-new-tokens", "8", "--out", str(out)]) == 0
     assert json.loads((out / "results.json").read_text())["domain"]["name"] == name
 
