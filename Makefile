@@ -35,7 +35,7 @@ PYTHON  ?= python3
 TOOLS   ?=
 #> ALLOW_DOWNLOAD: 1 lets transformers fetch MODEL from the hub (default 0: offline)
 ALLOW_DOWNLOAD ?= 0
-#> WB_SKIP_SYSDEPS: 1 runs make test or test-all without installing the system packages (their tests are skipped)
+#> WB_SKIP_SYSDEPS: 1 runs make test, test-slow or test-all without installing the system packages (their tests are skipped)
 WB_SKIP_SYSDEPS ?= 0
 #> BENCH_DOMAIN: make bench: generate for this domain's eval prompts instead of the built-in short requests
 BENCH_DOMAIN ?=
@@ -64,7 +64,7 @@ export TOKENIZERS_PARALLELISM := false
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test test-all bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test test-slow test-all bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
 
 ## help: list the targets and the variables they take
 help:
@@ -126,7 +126,12 @@ test: $(ENV_STAMP)
 	bash scripts/sysdeps.sh ensure
 	$(PY) -m pytest tests -q -m "not slow" $(ARGS)
 
-## test-all: the whole suite, slow integration tests included (what CI runs)
+## test-slow: only the tests marked slow (CI runs make test, then this)
+test-slow: $(ENV_STAMP)
+	bash scripts/sysdeps.sh ensure
+	$(PY) -m pytest tests -q -m slow $(ARGS)
+
+## test-all: the whole suite in one run, slow integration tests included
 test-all: $(ENV_STAMP)
 	bash scripts/sysdeps.sh ensure
 	$(PY) -m pytest tests -q $(ARGS)
