@@ -240,6 +240,37 @@ class Domain:
         has none says so loudly; it is never reported as a pass."""
         raise NotImplementedError(f"domain {self.name!r} has no check of free answers yet (validate_open)")
 
+    # --- training (scripts/train.py) -----------------------------------------------------------
+    def default_training_config(self) -> str:
+        """The training YAML `scripts/train.py --domain NAME` uses when no --config is given."""
+        return f"training/smollm2-135m_{self.name}_lora.yaml"
+
+    def training_options(self):
+        """None, or a dataclass of the domain's own training keys (each field with a `help`): they are read
+        from the YAML and the command line like every other key, shown in `scripts/train.py --help`, and
+        handed to `configure_training` before the data loads."""
+        return None
+
+    def configure_training(self, options: dict) -> None:
+        """Apply the options of `training_options()` (called once, before the training data loads)."""
+        if options:
+            raise NotImplementedError(f"domain {self.name!r} declares training options but does not apply them")
+
+    def unchanged_edit(self, item: dict, completion: str, result: Result) -> bool:
+        """True when an answer to an edit request changes nothing: the file as given, whole or in a fenced
+        block, or a verdict whose metrics say so (`edit_no_change`). Reinforcement learning gives it no
+        reward, although the unchanged file may parse and run (training/rewards.py)."""
+        if result.metrics.get("edit_no_change"):
+            return True
+        given = str(item.get("input") or "").strip()
+        if not given:
+            return False
+        text = completion.strip()
+        if text.startswith("```"):  # one fenced block: compare its body
+            body = text.split("\n", 1)[1] if "\n" in text else ""
+            text = body.rsplit("```", 1)[0].strip()
+        return text == given
+
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version, "families": list(self.families),
                 "levels": list(self.levels)}

@@ -1,15 +1,17 @@
-"""Gate C: LoRA/QLoRA fine-tuning of a base model on a domain's chat data (TRL SFT, completion-only loss).
+"""Gate C: fine-tune a base model on a domain, one method from training/run.py's table (sft, dpo, grpo).
 
-    .venv/bin/python scripts/train.py --config training/smollm2-135m_luanti_demo.yaml [--lora-r 64 ...]
+    .venv/bin/python scripts/train.py --domain luanti          # the domain's default config
+    .venv/bin/python scripts/train.py --config training/smollm2-135m_luanti_demo.yaml --out adapters/luanti/demo
+    .venv/bin/python scripts/train.py --config training/smollm2-135m_luanti_grpo.yaml --sft-run adapters/luanti/demo
     .venv/bin/python -m accelerate.commands.launch --config_file training/accelerate/cpu_ddp.yaml scripts/train.py --config X.yaml
 
-The YAML gives the defaults, every flag overrides the key of the same name (--lora-r -> lora_r). Writes
-adapters/<domain>/<run_name>/checkpoint-<step>/ (PEFT adapter + workbench.json) and run.json; rerunning a
-killed run with the same command resumes from its last checkpoint.
+YAML keys and flags are TRL's (SFTConfig/DPOConfig/GRPOConfig, ModelConfig) plus the workbench's and the
+domain's; a flag overrides the key of the same name (--lora-r -> lora_r). `--method M --help` lists M's keys.
+Writes <out>/checkpoint-<step>/ (adapter + workbench.json) and run.json; rerunning a killed run with the
+same command resumes from its last checkpoint. docs/training-config.md describes the keys.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -17,29 +19,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.errors import UserError  # noqa: E402
-from training import config  # noqa: E402
+from training import cli, config  # noqa: E402
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--config", help="YAML config under training/ (its keys are the flags below)")
-    parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
-    config.add_arguments(parser)
-    return parser
+def make_parser(argv=None):
+    _, method, domain = cli.plan(argv or [])
+    return cli.make_parser(method, domain, description=__doc__)
 
 
 def main(argv=None) -> int:
-    args = vars(make_parser().parse_args(argv))
-    path, show = args.pop("config"), args.pop("print_config")
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        path, method, domain = cli.plan(argv)
+        args = vars(cli.make_parser(method, domain, description=__doc__).parse_args(argv))
+        args.pop("config", None)
+        show = args.pop("print_config", False)
         cfg = config.resolve(path, args)
         if show:
             import yaml
 
             print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), end="")
             return 0
-        from training.sft import train
+        from training.run import train
 
         record = train(cfg)
     except UserError as exc:

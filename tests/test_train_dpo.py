@@ -9,7 +9,8 @@ import torch
 
 from core.errors import DataError, UserError
 from core.files import atomic_write_jsonl
-from training import config, dpo, sft
+from training import config, dpo, runs
+from training.run import train
 from training.prefs import read_pairs
 from train_toy_domain import ToyDomain, register, write_toy_data
 
@@ -21,12 +22,12 @@ def sft_run(tiny_model_dir, tmp_path_factory):
     register(mp)
     tmp = tmp_path_factory.mktemp("sft")
     data = write_toy_data(tmp / "toy.jsonl")
-    cfg = config.resolve(None, {"domain": "toy", "model": str(tiny_model_dir), "train_data": str(data),
-                                "run_dir": str(tmp / "sft"), "max_steps": 2, "save_steps": 2, "batch_size": 4,
-                                "max_length": 128, "learning_rate": 1e-2, "report_to": "none", "lora_r": 4,
-                                "layers": "1", "target_modules": "attention"})
-    sft.train(cfg)
-    yield {"run": sft.run_dir(cfg), "data": data}
+    cfg = config.resolve(None, {"domain": "toy", "model_name_or_path": str(tiny_model_dir), "train_data": str(data),
+                                "out": str(tmp / "sft"), "max_steps": 2, "save_steps": 2,
+                                "per_device_train_batch_size": 4, "max_length": 128, "learning_rate": 1e-2,
+                                "report_to": "none", "lora_r": 4, "layers": "1", "lora_target_modules": "attention"})
+    train(cfg)
+    yield {"run": runs.run_dir(cfg), "data": data}
     mp.undo()
 
 
@@ -45,10 +46,11 @@ def write_pairs(path, data, n: int = 12):
 
 
 def _cfg(tmp_path, tiny_model_dir, sft, **kw):
-    base = {"domain": "toy", "model": str(tiny_model_dir), "method": "dpo", "sft_run": str(sft["run"]),
+    base = {"domain": "toy", "model_name_or_path": str(tiny_model_dir), "method": "dpo", "sft_run": str(sft["run"]),
             "prefs_data": str(write_pairs(tmp_path / "pairs.jsonl", sft["data"])),
-            "run_dir": str(tmp_path / "dpo"), "batching": "padded", "max_steps": 4, "save_steps": 2,
-            "logging_steps": 1, "batch_size": 4, "max_length": 128, "learning_rate": 5e-3, "warmup_ratio": 0.0,
+            "out": str(tmp_path / "dpo"), "batching": "padded", "max_steps": 4, "save_steps": 2,
+            "logging_steps": 1, "per_device_train_batch_size": 4, "max_length": 128, "learning_rate": 5e-3,
+            "warmup_steps": 0.0,
             "report_to": "none", "beta": 0.1}
     return config.resolve(None, {**base, **kw})
 
@@ -64,7 +66,7 @@ def test_dpo_continues_the_sft_adapter_and_raises_the_margin(tmp_path, tiny_mode
 
     cfg = _cfg(tmp_path, tiny_model_dir, sft_run)
     seen["rows"] = read_pairs(cfg.prefs_data)[0][:6]
-    record = sft.train(cfg, on_ready=snapshot)
+    record = train(cfg, on_ready=snapshot)
     model = seen["trainer"].model
     after = dict(model.named_parameters())
     sft_ckpt = sft_run["run"] / "checkpoint-2"
@@ -83,12 +85,12 @@ def test_dpo_continues_the_sft_adapter_and_raises_the_margin(tmp_path, tiny_mode
     margin1 = dpo.logp_margins(model, tokenizer, seen["rows"])
     assert sum(margin1) / len(margin1) > sum(seen["margin0"]) / len(seen["margin0"]) + 0.1
 
-    out = sft.run_dir(cfg)
+    out = runs.run_dir(cfg)
     assert record["status"] == "finished" and record["step"] == 4
-    assert [p.name for p in sft.checkpoints(out)] == ["checkpoint-2", "checkpoint-4"]
+    assert [p.name for p in runs.checkpoints(out)] == ["checkpoint-2", "checkpoint-4"]
     meta = json.loads((out / "checkpoint-4" / "workbench.json").read_text())
     assert meta["method"] == "dpo" and meta["dpo"]["sft_checkpoint"] == str(sft_ckpt)
-    assert meta["dpo"]["pairs"]["pairs"] == 12 and meta["dpo"]["loss_type"] == "sigmoid"
+    assert meta["dpo"]["pairs"]["pairs"] == 12 and meta["dpo"]["loss_type"] == ["sigmoid"]
     assert meta["train_data"]["path"] == str(sft_run["data"]), "gate D audits the SFT run's training items"
     run = json.loads((out / "run.json").read_text())
     assert run["dpo"]["margins"]["last"]["step"] == 4 and run["dpo"]["pairs"]["sha256"]
@@ -98,36 +100,35 @@ def test_dpo_checkpoint_loads_as_a_plain_adapter(tmp_path, tiny_model_dir, sft_r
     from eval.backends.hf import load_merged
 
     cfg = _cfg(tmp_path, tiny_model_dir, sft_run, max_steps=1)
-    sft.train(cfg)
+    train(cfg)
     ids = torch.tensor([[1, 2, 3, 4, 5]])
-    tuned = load_merged(str(tiny_model_dir), sft.run_dir(cfg) / "checkpoint-1")[2]
+    tuned = load_merged(str(tiny_model_dir), runs.run_dir(cfg) / "checkpoint-1")[2]
     sft_model = load_merged(str(tiny_model_dir), sft_run["run"] / "checkpoint-2")[2]
     assert not torch.allclose(tuned(ids).logits, sft_model(ids).logits)
 
 
 def test_dpo_resumes_and_continues_the_log(tmp_path, tiny_model_dir, sft_run, toy):
-    sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=2))
-    record = sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=3))
+    train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=2))
+    record = train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=3))
     assert record["resumed_from"].endswith("checkpoint-2") and record["step"] == 3
     lines = [json.loads(line) for line in (tmp_path / "dpo" / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in lines] == [1, 2, 3]
     assert all(r["tokens_per_s"] > 0 and "label_tokens_per_s" not in r for r in lines), "no labels in DPO"
     with pytest.raises(UserError, match=r"different settings \(beta\)"):
-        sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=3, beta=0.5))
+        train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=3, beta=0.5))
 
 
 @pytest.mark.parametrize("loss", ["hinge", "ipo"])
 def test_dpo_losses_run(tmp_path, tiny_model_dir, sft_run, toy, loss):
-    record = sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=1, loss_type=loss))
-    assert record["step"] == 1 and record["config"]["loss_type"] == loss
+    record = train(_cfg(tmp_path, tiny_model_dir, sft_run, max_steps=1, loss_type=loss))
+    assert record["step"] == 1 and record["config"]["loss_type"] == [loss]
 
 
 @pytest.mark.parametrize("overrides, message", [
     ({"sft_run": ""}, "method dpo needs sft_run"),
     ({"batching": "packed"}, "cannot pack"),
-    ({"loss_type": "sigmod"}, "did you mean 'sigmoid'"),
     ({"beta": 0}, "beta must be positive"),
-    ({"method": "lora"}, "only apply to method dpo")])
+    ({"method": "sft", "batching": "packed"}, "prefs_data only applies to method dpo")])
 def test_dpo_config_errors(tmp_path, tiny_model_dir, sft_run, toy, overrides, message):
     with pytest.raises(UserError, match=message):
         _cfg(tmp_path, tiny_model_dir, sft_run, **overrides)
@@ -136,7 +137,7 @@ def test_dpo_config_errors(tmp_path, tiny_model_dir, sft_run, toy, overrides, me
 def test_dpo_needs_a_finished_sft_run(tmp_path, tiny_model_dir, sft_run, toy):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no complete checkpoint"):
-        sft.train(_cfg(tmp_path, tiny_model_dir, sft_run, **{"sft_run": str(tmp_path / "empty")}))
+        train(_cfg(tmp_path, tiny_model_dir, sft_run, **{"sft_run": str(tmp_path / "empty")}))
 
 
 def test_pairs_file_checks_and_defects(tmp_path):

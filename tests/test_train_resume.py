@@ -18,9 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 def _command(tmp_path, model_dir, data):
-    return [sys.executable, str(HERE / "train_toy_driver.py"), "--domain", "toy", "--model", str(model_dir),
-            "--train-data", str(data), "--output-dir", str(tmp_path / "ad"), "--run-name", "k",
-            "--max-steps", "12", "--save-steps", "3", "--logging-steps", "1", "--batch-size", "2",
+    return [sys.executable, str(HERE / "train_toy_driver.py"), "--domain", "toy", "--model-name-or-path", str(model_dir),
+            "--train-data", str(data), "--out", str(tmp_path / "ad" / "toy" / "k"),
+            "--max-steps", "12", "--save-steps", "3", "--logging-steps", "1", "--per-device-train-batch-size", "2",
             "--max-length", "128", "--report-to", "none"]
 
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from core.errors import UserError
-from training import config, sft
+from training import config, runs
+from training.run import train
 from training.data import label_stats, require_labels
 from train_toy_domain import register, write_toy_data
 
@@ -30,9 +31,10 @@ def deep_model_dir(tokenizer, tmp_path_factory):
 
 
 def _cfg(tmp_path, model_dir, data, **kw):
-    base = {"domain": "toy", "model": str(model_dir), "train_data": str(data), "output_dir": str(tmp_path / "ad"),
-            "run_name": "t", "max_steps": 4, "save_steps": 2, "logging_steps": 1, "batch_size": 4,
-            "max_length": 128, "learning_rate": 1e-2, "report_to": "none", "warmup_ratio": 0.0}
+    base = {"domain": "toy", "model_name_or_path": str(model_dir), "train_data": str(data),
+            "out": str(tmp_path / "ad" / "toy" / kw.pop("run_name", "t")), "max_steps": 4, "save_steps": 2,
+            "logging_steps": 1, "per_device_train_batch_size": 4, "max_length": 128, "learning_rate": 1e-2,
+            "report_to": "none", "warmup_steps": 0.0}
     return config.resolve(None, {**base, **kw})
 
 
@@ -44,7 +46,7 @@ def test_train_writes_adapters_and_changes_only_lora(tmp_path, tiny_model_dir, t
         seen["before"] = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
 
     cfg = _cfg(tmp_path, tiny_model_dir, toy, report_to="tensorboard")
-    record = sft.train(cfg, on_ready=snapshot)
+    record = train(cfg, on_ready=snapshot)
     after = dict(seen["trainer"].model.named_parameters())
     lora = [n for n in after if "lora_" in n]
     assert lora and all(not n.startswith("lora_") for n in after)
@@ -52,13 +54,13 @@ def test_train_writes_adapters_and_changes_only_lora(tmp_path, tiny_model_dir, t
     frozen = [n for n in after if "lora_" not in n]
     assert all(torch.equal(seen["before"][n], after[n].detach()) for n in frozen), "base weights unchanged"
 
-    out = sft.run_dir(cfg)
+    out = runs.run_dir(cfg)
     assert record["status"] == "finished" and record["step"] == 4
-    assert [p.name for p in sft.checkpoints(out)] == ["checkpoint-2", "checkpoint-4"]
+    assert [p.name for p in runs.checkpoints(out)] == ["checkpoint-2", "checkpoint-4"]
     ckpt = out / "checkpoint-4"
     assert ADAPTER_FILES <= {p.name for p in ckpt.iterdir()}
     meta = json.loads((ckpt / "workbench.json").read_text())
-    assert meta["step"] == 4 and meta["method"] == "lora" and meta["backend"] == "peft"
+    assert meta["step"] == 4 and meta["method"] == "sft" and meta["adapter"] == "LoRA" and meta["backend"] == "peft"
     assert meta["train_data"]["items"] == 24 and len(meta["train_data"]["sha256"]) == 64
     assert meta["config"]["lora_r"] == 16 and meta["base_model"]["kind"] == "local"
     assert 0 < meta["label_token_share"] < 1 and meta["git_commit"] and meta["versions"]["trl"]
@@ -77,19 +79,19 @@ def test_adapter_loads_with_peft_and_differs_from_base(tmp_path, tiny_model_dir,
     from transformers import AutoModelForCausalLM
 
     cfg = _cfg(tmp_path, tiny_model_dir, toy, max_steps=3)
-    sft.train(cfg)
+    train(cfg)
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     ids = torch.tensor([[1, 2, 3, 4, 5]])
     ref = base(ids).logits.detach()
-    tuned = PeftModel.from_pretrained(base, sft.run_dir(cfg) / "checkpoint-3")
+    tuned = PeftModel.from_pretrained(base, runs.run_dir(cfg) / "checkpoint-3")
     assert not torch.allclose(tuned(ids).logits, ref)
 
 
 def test_layer_restriction_with_all_linear(tmp_path, deep_model_dir, toy):
     """PEFT refuses layers_to_transform with its 'all-linear' keyword; the default preset must still work."""
     seen = {}
-    cfg = _cfg(tmp_path, deep_model_dir, toy, layers="2-3", target_modules="all_linear", max_steps=1)
-    sft.train(cfg, on_ready=lambda t: seen.update(model=t.model))
+    cfg = _cfg(tmp_path, deep_model_dir, toy, layers="2-3", lora_target_modules="all-linear", max_steps=1)
+    train(cfg, on_ready=lambda t: seen.update(model=t.model))
     lora_modules = {n.split(".lora_")[0] for n, _ in seen["model"].named_parameters() if ".lora_" in n}
     assert {int(n.split(".layers.")[1].split(".")[0]) for n in lora_modules} == {2, 3}
     assert {n.rsplit(".", 1)[-1] for n in lora_modules} == {
@@ -98,28 +100,28 @@ def test_layer_restriction_with_all_linear(tmp_path, deep_model_dir, toy):
 
 def test_layer_restriction_and_true_trainable_count(tmp_path, deep_model_dir, toy):
     seen = {}
-    cfg = _cfg(tmp_path, deep_model_dir, toy, layers="1-2", target_modules="attention", max_steps=1)
-    sft.train(cfg, on_ready=lambda t: seen.update(model=t.model))
+    cfg = _cfg(tmp_path, deep_model_dir, toy, layers="1-2", lora_target_modules="attention", max_steps=1)
+    train(cfg, on_ready=lambda t: seen.update(model=t.model))
     model = seen["model"]
     lora_modules = {n.split(".lora_")[0] for n, _ in model.named_parameters() if ".lora_" in n}
     layers = {int(n.split(".layers.")[1].split(".")[0]) for n in lora_modules}
     assert layers == {1, 2}
     assert {n.rsplit(".", 1)[-1] for n in lora_modules} == {"q_proj", "k_proj", "v_proj", "o_proj"}
     lora_total = sum(p.numel() for n, p in model.named_parameters() if ".lora_" in n)
-    meta = json.loads((sft.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
+    meta = json.loads((runs.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
     # r=16, hidden 64, kv width 32: q,o = 16*(64+64), k,v = 16*(64+32); two layers
     assert meta["trainable_params"] == lora_total == 2 * (2 * 16 * 128 + 2 * 16 * 96)
 
 
 def test_layer_beyond_model_depth_is_a_user_error(tmp_path, tiny_model_dir, toy):
     with pytest.raises(UserError, match="has 2 decoder layers"):
-        sft.train(_cfg(tmp_path, tiny_model_dir, toy, layers="19-23"))
+        train(_cfg(tmp_path, tiny_model_dir, toy, layers="19-23"))
 
 
 def test_closing_eos_carries_a_label(tmp_path, tiny_model_dir, toy, tokenizer):
     seen = {}
     cfg = _cfg(tmp_path, tiny_model_dir, toy, batching="padded", max_steps=1)
-    sft.train(cfg, on_ready=lambda t: seen.update(ds=t.train_dataset))
+    train(cfg, on_ready=lambda t: seen.update(ds=t.train_dataset))
     eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
     assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token != tokenizer.eos_token
     for ids, labels in zip(seen["ds"]["input_ids"], seen["ds"]["labels"]):
@@ -134,7 +136,7 @@ def test_closing_eos_carries_a_label(tmp_path, tiny_model_dir, toy, tokenizer):
 def test_zero_label_share_fails_loudly(tmp_path, tiny_model_dir, toy):
     # 16 tokens hold only the system prompt: every completion is truncated away.
     with pytest.raises(UserError, match="label share 0|no training|truncated"):
-        sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_length=16))
+        train(_cfg(tmp_path, tiny_model_dir, toy, max_length=16))
     assert not list((tmp_path / "ad").rglob("checkpoint-*")), "no partial output"
 
 
@@ -150,35 +152,35 @@ def test_rerunning_a_finished_run_trains_nothing_and_a_higher_max_steps_continue
     """`make demo` run twice: the second gate C finds the run done (the Trainer alone would resume from
     the last checkpoint and train one step past max_steps, and save_total_limit would rotate that
     checkpoint away); raising --max-steps still continues it."""
-    first = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, save_steps=2, save_total_limit=1))
+    first = train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, save_steps=2, save_total_limit=1))
     run = tmp_path / "ad" / "toy" / "t"
     log = (run / "log.jsonl").read_text()
-    again = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, save_steps=2, save_total_limit=1))
+    again = train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, save_steps=2, save_total_limit=1))
     assert again["status"] == "finished" and again["step"] == first["step"] == 2
     assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-2"] and (run / "log.jsonl").read_text() == log
-    more = sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=3, save_steps=2, save_total_limit=1))
+    more = train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=3, save_steps=2, save_total_limit=1))
     assert more["step"] == 3 and sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-3"]
     # trained by epochs: the steps the Trainer planned for the same num_epochs
-    by_epoch = {"max_steps": 0, "num_epochs": 1.0, "save_steps": 100, "run_name": "e"}
-    first = sft.train(_cfg(tmp_path, tiny_model_dir, toy, **by_epoch))
+    by_epoch = {"max_steps": 0, "num_train_epochs": 1.0, "save_steps": 100, "run_name": "e"}
+    first = train(_cfg(tmp_path, tiny_model_dir, toy, **by_epoch))
     ckpts = sorted(p.name for p in (tmp_path / "ad" / "toy" / "e").glob("checkpoint-*"))
-    assert sft.train(_cfg(tmp_path, tiny_model_dir, toy, **by_epoch))["step"] == first["step"] > 0
+    assert train(_cfg(tmp_path, tiny_model_dir, toy, **by_epoch))["step"] == first["step"] > 0
     assert sorted(p.name for p in (tmp_path / "ad" / "toy" / "e").glob("checkpoint-*")) == ckpts
 
 
 def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
-    sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2))
+    train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2))
     with pytest.raises(UserError, match=r"different settings \(lora_r\)"):
-        sft.train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, lora_r=4))
+        train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, lora_r=4))
 
 
 @pytest.mark.parametrize("overrides, message", [({"backend": "unsloth"}, "needs a CUDA GPU"),
-                                                ({"method": "qlora"}, "needs a CUDA GPU")])
+                                                ({"load_in_4bit": True}, "needs a CUDA GPU")])
 def test_gpu_only_paths_refuse_cleanly_on_cpu(tmp_path, tiny_model_dir, toy, overrides, message):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
     with pytest.raises(UserError, match=message):
-        sft.train(_cfg(tmp_path, tiny_model_dir, toy, **overrides))
+        train(_cfg(tmp_path, tiny_model_dir, toy, **overrides))
 
 
 def test_gpu_paths_import():
@@ -191,7 +193,7 @@ def test_gpu_paths_import():
 
 @pytest.mark.gpu
 def test_qlora_trains_on_gpu(tmp_path, tiny_model_dir, toy):
-    record = sft.train(_cfg(tmp_path, tiny_model_dir, toy, method="qlora", bf16=True, max_steps=2))
+    record = train(_cfg(tmp_path, tiny_model_dir, toy, load_in_4bit=True, bf16=True, max_steps=2))
     assert record["step"] == 2
 
 
@@ -201,7 +203,7 @@ def test_missing_logger_package_is_a_user_error(tmp_path, tiny_model_dir, toy):
     if importlib.util.find_spec("wandb") is not None:
         pytest.skip("wandb is installed")
     with pytest.raises(UserError, match="needs the wandb package"):
-        sft.train(_cfg(tmp_path, tiny_model_dir, toy, report_to="wandb"))
+        train(_cfg(tmp_path, tiny_model_dir, toy, report_to="wandb"))
 
 
 @pytest.mark.parametrize("bf16, dtype", [(True, torch.bfloat16), (False, torch.float32)])
@@ -212,7 +214,7 @@ def test_bf16_autocast_is_active_on_cpu(tmp_path, tiny_model_dir, toy, bf16, dty
         proj = next(m for n, m in trainer.model.named_modules() if n.endswith("layers.0.mlp.down_proj.base_layer"))
         proj.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
 
-    sft.train(_cfg(tmp_path, tiny_model_dir, toy, bf16=bf16, max_steps=1), on_ready=hook)
+    train(_cfg(tmp_path, tiny_model_dir, toy, bf16=bf16, max_steps=1), on_ready=hook)
     assert seen and set(seen) == {dtype}
 
 
@@ -229,18 +231,18 @@ def test_bf16_auto_follows_the_machine_and_is_recorded(tmp_path, tiny_model_dir,
         proj.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
 
     cfg = _cfg(tmp_path, tiny_model_dir, toy, bf16="auto", max_steps=1)
-    record = sft.train(cfg, on_ready=hook)
+    record = train(cfg, on_ready=hook)
     assert seen and set(seen) == {dtype}
     want = "bf16" if dtype == torch.bfloat16 else "fp32"
     assert record["precision"]["precision"] == want and record["precision"]["requested"] == "auto"
-    meta = json.loads((sft.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
+    meta = json.loads((runs.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
     assert meta["precision"]["precision"] == want and meta["config"]["bf16"] == "auto"
 
 
 def test_loraplus_gives_lora_b_its_ratio_of_the_learning_rate(tmp_path, tiny_model_dir, toy):
     seen = {}
-    cfg = _cfg(tmp_path, tiny_model_dir, toy, loraplus_lr_ratio=16, lr_scheduler="constant", max_steps=2)
-    sft.train(cfg, on_ready=lambda trainer: seen.setdefault("trainer", trainer))
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, loraplus_lr_ratio=16, lr_scheduler_type="constant", max_steps=2)
+    train(cfg, on_ready=lambda trainer: seen.setdefault("trainer", trainer))
     trainer = seen["trainer"]
     names = {id(p): n for n, p in trainer.model.named_parameters()}
     lrs = {}
@@ -252,7 +254,7 @@ def test_loraplus_gives_lora_b_its_ratio_of_the_learning_rate(tmp_path, tiny_mod
     assert len(a) == len(b) == 1 and a.pop() == pytest.approx(1e-2) and b.pop() == pytest.approx(16e-2)
     assert set(lrs) == {n for n, p in trainer.model.named_parameters() if p.requires_grad}
     # the optimizer state saved with the checkpoint resumes into the same groups
-    more = sft.train(config.resolve(None, {**cfg.to_dict(), "max_steps": 4}))
+    more = train(_cfg(tmp_path, tiny_model_dir, toy, loraplus_lr_ratio=16, lr_scheduler_type="constant", max_steps=4))
     assert more["step"] == 4 and more["resumed_from"].endswith("checkpoint-2")
 
 

@@ -23,9 +23,9 @@ def has_cuda() -> bool:
 def require_gpu(cfg) -> None:
     if cfg.backend == "unsloth" and not has_cuda():
         raise UserError("backend 'unsloth' needs a CUDA GPU and none is visible; use --backend peft on a CPU")
-    if cfg.method == "qlora" and not has_cuda():
-        raise UserError("method 'qlora' loads the base in 4 bits through bitsandbytes, which needs a CUDA GPU; "
-                        "use --method lora on a CPU")
+    if cfg.load_in_4bit and not has_cuda():
+        raise UserError("load_in_4bit (QLoRA) loads the base in 4 bits through bitsandbytes, which needs a CUDA "
+                        "GPU; use --load-in-4bit false on a CPU")
     if cfg.backend == "unsloth" and importlib.util.find_spec("unsloth") is None:
         raise UserError("backend 'unsloth' needs the unsloth package (pip install unsloth on the GPU machine); "
                         "or use --backend peft")
@@ -55,9 +55,18 @@ def lora_config(cfg, num_layers: int, model=None):
         target = linear_module_names(model)
     return LoraConfig(
         r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, bias="none",
-        task_type="CAUSAL_LM", target_modules=target,
+        task_type=cfg.lora_task_type or "CAUSAL_LM", target_modules=target, use_dora=cfg.use_dora,
+        use_rslora=cfg.use_rslora, modules_to_save=cfg.lora_modules_to_save,
         # PEFT matches the layer index after `layers_pattern` in the module path (model.layers.<i>.)
         layers_to_transform=layers, layers_pattern="layers" if layers else None)
+
+
+def adapter_kind(cfg) -> str:
+    """What trains: 'full' (every weight), or the adapter: LoRA, DoRA, rsLoRA, on a 4-bit base as QLoRA."""
+    if not cfg.use_peft:
+        return "full"
+    kind = "DoRA" if cfg.use_dora else "rsLoRA" if cfg.use_rslora else "LoRA"
+    return f"Q{kind}" if cfg.load_in_4bit else kind
 
 
 def count_params(model) -> tuple[int, int]:
@@ -69,7 +78,7 @@ def count_params(model) -> tuple[int, int]:
 
 def _check_targets(model, cfg) -> None:
     wanted = cfg.target()
-    if isinstance(wanted, str):
+    if isinstance(wanted, str) or not cfg.use_peft:
         return
     names = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
     missing = [m for m in wanted if m not in names]
@@ -82,15 +91,15 @@ def load_peft(cfg):
     """(ref, tokenizer, peft_model) through PEFT."""
     from peft import get_peft_model, prepare_model_for_kbit_training
 
-    if cfg.model == models.EMBEDDED:
+    if cfg.model_name_or_path == models.EMBEDDED:
         models.ensure_embedded_converted()
-    ref = models.resolve(cfg.model)
+    ref = models.resolve(cfg.model_name_or_path)
     tok = models.load_tokenizer(ref, padding_side="right")
-    base = models.load_model(ref, load_in_4bit=cfg.method == "qlora")
-    if cfg.method == "qlora":
+    base = models.load_model(ref, load_in_4bit=cfg.load_in_4bit)
+    if cfg.load_in_4bit:
         base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
     _check_targets(base, cfg)
-    if cfg.batching == "packed":  # padding-free rows: attention per packed sequence (training/attention.py)
+    if cfg.method == "sft" and cfg.batching == "packed":  # padding-free rows: attention per packed sequence (training/attention.py)
         from training import attention
 
         attention.enable(base)
@@ -99,6 +108,8 @@ def load_peft(cfg):
     from transformers import set_seed
 
     set_seed(cfg.seed)
+    if not cfg.use_peft:  # full fine-tuning: every weight trains, checkpoints hold the whole model
+        return ref, tok, base
     model = get_peft_model(base, lora_config(cfg, base.config.num_hidden_layers, base))
     return ref, tok, model
 
@@ -107,9 +118,9 @@ def load_unsloth(cfg):  # pragma: no cover - needs a CUDA GPU
     """(ref, tokenizer, peft_model) through Unsloth; imported only here because it needs a GPU."""
     from unsloth import FastLanguageModel
 
-    ref = models.resolve(cfg.model)
+    ref = models.resolve(cfg.model_name_or_path)
     model, _ = FastLanguageModel.from_pretrained(ref.path, max_seq_length=cfg.max_length, dtype=None,
-                                                 load_in_4bit=cfg.method == "qlora")
+                                                 load_in_4bit=cfg.load_in_4bit)
     _check_targets(model, cfg)
     layers = cfg.layer_list()
     lc = lora_config(cfg, model.config.num_hidden_layers, model)

@@ -1,6 +1,6 @@
 """What the trainer logs and writes besides the weights.
 
-* `ThroughputMixin` (mixed into the SFT trainer): counts the tokens of every micro-batch (all tokens and
+* `ThroughputMixin` (mixed into every method's trainer; GRPO: completion tokens): counts the tokens of every micro-batch (all tokens and
   those carrying a label) and adds `tokens_per_s`, `label_tokens_per_s`, `eta_s` to each log line, summed
   over processes under DDP. It counts what the model really processed, so padding shows up as a lower
   label rate, which is what the speed benchmark compares.
@@ -33,8 +33,11 @@ class ThroughputMixin:
     metrics_log = None
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        ids = inputs["input_ids"]
-        mask = inputs.get("attention_mask")
+        if "input_ids" in inputs:
+            ids, mask = inputs["input_ids"], inputs.get("attention_mask")
+        else:  # GRPO: a prompt and a completion per row
+            ids = inputs["completion_ids"]
+            mask = inputs.get("completion_mask")
         self._wb_tokens += int(mask.sum()) if mask is not None else ids.numel()
         self._wb_padded += ids.numel()
         labels = inputs.get("labels")

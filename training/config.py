@@ -1,34 +1,58 @@
-"""Training configuration: one flat dataclass, YAML files as defaults, CLI flags on top.
+"""Training configuration in TRL's shape: YAML keys are the fields of TRL's method config (SFTConfig,
+DPOConfig or GRPOConfig, all TrainingArguments), of TRL's ModelConfig (model_name_or_path, use_peft, lora_r,
+lora_target_modules, use_dora, use_rslora, load_in_4bit, ...) and of one small dataclass for what is the
+workbench's own (`WorkbenchArgs`: domain, method, data, layers, bf16 auto, batching, ...), plus the options a
+domain declares (`Domain.training_options()`). Every TRL/HF training argument passes through unchanged.
 
-What it checks: unknown keys (with "did you mean"), value types, ranges and contradictory settings, all
-collected and raised as one `UserError`. What it does not check: facts that need the model or the
-machine (layer indices beyond the model's depth, a GPU for QLoRA/Unsloth); `training.sft` checks those.
+Layers, lowest first: the TRL/PEFT defaults < the workbench's defaults (`DEFAULTS`) < the YAML file < the
+command line. Keys of the earlier flat config still load, each with a one-line note naming its new key
+(training/legacy.py).
 
-Every field's `help` is both the CLI help and the documentation of the YAML key of the same name.
+What it checks: unknown keys (with "did you mean"), value types, ranges and contradictions, and what TRL's
+own config classes refuse, all collected and raised as one `UserError` naming the file (or the command line)
+and the key. What it does not check: facts that need the model or the machine (layer indices beyond the
+model's depth, a GPU for 4-bit or Unsloth); training/backends.py checks those.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import json
 import re
+import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import UserError, did_you_mean
+from training import checks, coerce, legacy
 
+# method -> TRL config class; the method's code is training/<method>.py (training/run.py's table)
+METHODS = {"sft": "SFTConfig", "dpo": "DPOConfig", "grpo": "GRPOConfig"}
+# Fields of TRL's config the workbench sets itself: the run folder is `out`, bf16 is tri-state (auto).
+OWNED = frozenset({"output_dir", "bf16"})
 TARGET_PRESETS = {
     # The Luanti seed trains attention only; the other seeds train every linear layer.
     "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
-    "all_linear": "all-linear",  # PEFT's own keyword: every nn.Linear except the output head
+    "all-linear": "all-linear",  # PEFT's own keyword: every nn.Linear except the output head
+    "all_linear": "all-linear",  # the earlier spelling
 }
-BATCHING = ("packed", "padded", "max_length")
-METHODS = ("lora", "qlora", "dpo")
-DPO_LOSSES = ("sigmoid", "hinge", "ipo")  # the seed's options
-BACKENDS = ("peft", "unsloth")
-SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 # Keys that may change between a killed run and its restart without making the checkpoints foreign.
-RESUMABLE_KEYS = frozenset({"max_steps", "num_epochs", "save_steps", "save_total_limit", "logging_steps",
-                            "report_to", "resume"})
+RESUMABLE_KEYS = frozenset({"max_steps", "num_train_epochs", "save_steps", "save_total_limit", "logging_steps",
+                            "report_to", "resume", "eval_steps", "disable_tqdm"})
+# The workbench's defaults over TRL's (TRL's suit a GPU cluster; these a short CPU run), per config part.
+DEFAULTS = {
+    "training": {"learning_rate": 2e-4, "lr_scheduler_type": "cosine", "warmup_steps": 0.03,
+                 "per_device_train_batch_size": 4, "gradient_accumulation_steps": 1, "num_train_epochs": 1.0,
+                 "max_length": 1024, "save_strategy": "steps", "save_steps": 100, "save_total_limit": 3,
+                 "logging_steps": 10, "logging_first_step": True, "report_to": "tensorboard", "seed": 42,
+                 "gradient_checkpointing": False, "disable_tqdm": False, "ddp_find_unused_parameters": False,
+                 "completion_only_loss": True, "precompute_ref_log_probs": False,
+                 # GRPO: a group of 4 answers per prompt, answers up to 256 tokens, a KL pull to the reference
+                 "num_generations": 4, "max_completion_length": 256, "beta": 0.04},
+    "model": {"model_name_or_path": "embedded", "use_peft": True, "lora_r": 16, "lora_alpha": 32,
+              "lora_dropout": 0.05, "lora_target_modules": "all-linear"},
+}
+DPO_BETA = 0.1  # DPO's beta (the seed's); GRPO's default above is TRL's earlier 0.04
 
 
 def _f(default, help):  # noqa: A002 - mirrors dataclasses.field's vocabulary
@@ -36,79 +60,29 @@ def _f(default, help):  # noqa: A002 - mirrors dataclasses.field's vocabulary
 
 
 @dataclass
-class TrainConfig:
-    # --- what ---
+class WorkbenchArgs:
+    """The keys that are the workbench's own (everything else is TRL's, PEFT's or the domain's)."""
     domain: str = _f("", "domain name from domains.REGISTRY (e.g. luanti, mcp_tools)")
-    model: str = _f("embedded", "base model: 'embedded', a local folder, a .gguf file or a hub id")
-    train_data: str = _f("", "training JSONL; empty = the domain's default_train")
+    method: str = _f("sft", f"training method: {', '.join(METHODS)} (training/<method>.py)")
+    train_data: str = _f("", "training JSONL; empty = the domain's default_train (grpo: its prompts)")
     max_items: int = _f(0, "use only the first N training items (0 = all); for demos and tests")
-    keep_broken_gold: bool = _f(False, "train also on items whose reference the loader found broken (does "
-                                       "not run, calls a missing tool); default: drop them with a warning")
-    run_name: str = _f("", "run folder name under adapters/<domain>/; empty = the config file's stem")
-    output_dir: str = _f("adapters", "root folder of runs: <output_dir>/<domain>/<run_name>/")
-    run_dir: str = _f("", "explicit run folder (make train passes adapters/DOMAIN/RUN); overrides the above")
-    specialist: str = _f("", "domain specialist (mcp_tools: analysis, debug, editor): its prompt and "
-                             "training mix; the domain must offer configure(specialist=)")
-    # --- how ---
-    method: str = _f("lora", "lora (full-precision base), qlora (4-bit base through bitsandbytes, GPU) or dpo "
-                             "(Direct Preference Optimization continuing the adapter of --sft-run, which is also "
-                             "the reference model; the base loads as the SFT run loaded it)")
-    backend: str = _f("peft", "peft (CPU and GPU) or unsloth (GPU only); both write a PEFT adapter")
-    lora_r: int = _f(16, "LoRA rank")
-    lora_alpha: float = _f(32.0, "LoRA alpha (the update is scaled by alpha / r)")
-    lora_dropout: float = _f(0.05, "dropout on the LoRA input, in [0, 1)")
-    target_modules: str = _f("all_linear", "'attention' (q,k,v,o_proj), 'all_linear', or a comma list of "
-                                           "module names")
+    eval_items: int = _f(0, "hold out the last N training items and log the eval loss on them every "
+                            "eval_steps (0 = no eval); sft only")
+    keep_broken_gold: bool = _f(False, "train also on items whose reference the loader found broken; "
+                                       "default: drop them with a warning")
+    out: str = _f("", "the run folder (checkpoints, run.json, log.jsonl); empty = adapters/<domain>/<run_name>")
     layers: str = _f("", "restrict LoRA to these decoder layers, e.g. '19-23' or '0,2,4'; empty = all")
-    # --- preference training (method: dpo) ---
-    sft_run: str = _f("", "dpo: the SFT run folder (or one of its checkpoint-<step>/ folders; a run = its last "
-                          "checkpoint) whose adapter DPO continues and which serves as the reference model")
-    prefs_data: str = _f("", "dpo: preference JSONL, one {prompt, chosen, rejected} per line (strings or chat "
-                             "messages): the seed's DPO export, or validator-made pairs (make prefs)")
-    beta: float = _f(0.1, "dpo: how far the policy may move from the reference (higher = closer)")
-    loss_type: str = _f("sigmoid", f"dpo: the loss, one of {', '.join(DPO_LOSSES)}")
-    # --- optimisation ---
-    learning_rate: float = _f(2e-4, "peak learning rate")
-    lr_scheduler: str = _f("cosine", f"learning-rate schedule: {', '.join(SCHEDULERS)}")
-    warmup_ratio: float = _f(0.03, "fraction of the total steps spent warming up, in [0, 1)")
-    weight_decay: float = _f(0.0, "AdamW weight decay")
-    loraplus_lr_ratio: float = _f(0.0, "LoRA+: the lora_B matrices learn this many times faster than lora_A "
-                                       "(peft.optimizers.create_loraplus_optimizer; the paper suggests 16); "
-                                       "0 = off, one learning rate for all")
-    max_grad_norm: float = _f(1.0, "gradient clipping norm (0 = off)")
-    batch_size: int = _f(4, "sequences per device per micro-batch")
-    grad_accum: int = _f(1, "micro-batches accumulated per optimiser step")
-    max_steps: int = _f(0, "optimiser steps to run (0 = use num_epochs)")
-    num_epochs: float = _f(1.0, "epochs over the data when max_steps is 0")
-    seed: int = _f(42, "random seed (weights init, data order, dropout)")
-    # --- batching and speed ---
-    max_length: int = _f(1024, "tokens per sequence (packed: per bin); longer items are truncated")
-    batching: str = _f("packed", "packed (padding-free bins, fastest), padded (pad to the longest in the "
+    bf16: str = _f("auto", "bfloat16 autocast: auto (only where this machine measures bf16 matmuls faster "
+                           "than fp32, core/precision.py; bf16 on a CUDA GPU that has it), true, or false")
+    batching: str = _f("packed", "sft: packed (padding-free bins, fastest), padded (pad to the longest in the "
                                  "batch) or max_length (pad every sequence to max_length, the seed's way)")
-    bf16: str = _f("auto", "bfloat16 autocast: auto (only where this machine measures bf16 matmuls faster than "
-                           "fp32, see core/precision.py; bf16 on a CUDA GPU that supports it), true, or false "
-                           "(fp32); the base weights stay float32")
-    gradient_checkpointing: bool = _f(False, "recompute activations in backward to save memory")
-    # --- outputs ---
-    save_steps: int = _f(100, "write a checkpoint every N optimiser steps (and at the last step)")
-    save_total_limit: int = _f(3, "keep only the last K checkpoints")
-    logging_steps: int = _f(10, "log loss, tokens/s and ETA every N steps")
-    report_to: str = _f("tensorboard", "comma list of loggers: tensorboard, wandb, or none")
+    backend: str = _f("peft", "peft (CPU and GPU) or unsloth (GPU only, sft); both write a PEFT adapter")
+    loraplus_lr_ratio: float = _f(0.0, "LoRA+: the lora_B matrices learn this many times faster than lora_A "
+                                       "(peft.optimizers.create_loraplus_optimizer; the paper suggests 16); 0 = off")
+    sft_run: str = _f("", "dpo (required), grpo (optional): the SFT run folder, or one of its checkpoint-<step>/ "
+                          "folders, whose adapter training continues and which is the reference model")
+    prefs_data: str = _f("", "dpo: preference JSONL, one {prompt, chosen, rejected} per line (make prefs)")
     resume: bool = _f(True, "continue from the run's last complete checkpoint when there is one")
-
-    def layer_list(self) -> list[int] | None:
-        return parse_layers(self.layers) if self.layers.strip() else None
-
-    def target(self):
-        if self.target_modules in TARGET_PRESETS:
-            return TARGET_PRESETS[self.target_modules]
-        return [m.strip() for m in self.target_modules.split(",") if m.strip()]
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 
 
 def parse_layers(text: str) -> list[int]:
@@ -126,59 +100,79 @@ def parse_layers(text: str) -> list[int]:
     return sorted(out)
 
 
-BF16_VALUES = {"auto": "auto", "true": "true", "yes": "true", "1": "true", "false": "false", "no": "false",
-               "0": "false"}
+def method_class(method: str):
+    import trl
+
+    return getattr(trl, METHODS[method])
 
 
-def _coerce(name: str, value):
-    """YAML/CLI value -> the field's type; ValueError with what was expected."""
-    kind = FIELDS[name].type
-    if name == "bf16":  # a tri-state: auto | true | false (YAML booleans accepted)
-        key = str(value).lower() if not isinstance(value, bool) else ("true" if value else "false")
-        if key not in BF16_VALUES:
-            raise ValueError(f"expected auto, true or false, got {value!r}")
-        return BF16_VALUES[key]
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
-            return value.lower() in ("true", "yes", "1")
-        raise ValueError(f"expected true or false, got {value!r}")
-    if kind == "int":
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"expected an integer, got {value!r}")
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected an integer, got {value!r}") from None
-    if kind == "float":
-        if isinstance(value, bool):
-            raise ValueError(f"expected a number, got {value!r}")
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {value!r}") from None
-    if isinstance(value, list):  # YAML lists for layers/target_modules/report_to
-        return ",".join(str(v) for v in value)
-    if value is None:
-        return ""
-    return str(value)
+def model_class():
+    from trl import ModelConfig
+
+    return ModelConfig
 
 
-def apply(cfg: TrainConfig, values: dict, source: str) -> TrainConfig:
-    """Set `values` on `cfg`; every unknown key and bad value is reported at once, naming `source`."""
-    problems = []
-    for key, value in values.items():
-        if key not in FIELDS:
-            problems.append(f"unknown key {key!r}{did_you_mean(key, FIELDS)}")
-            continue
-        try:
-            setattr(cfg, key, _coerce(key, value))
-        except ValueError as exc:
-            problems.append(f"{key}: {exc}")
-    if problems:
-        raise UserError(f"{source}: " + "; ".join(problems))
-    return cfg
+@dataclass
+class RunConfig:
+    """The resolved config: the workbench's keys, TRL's ModelConfig, the method's TRL config, the domain's
+    options. `cfg.key` reads a key from whichever part holds it; `cfg.set(key, value)` writes it there."""
+    project: WorkbenchArgs
+    model_args: object
+    args: object
+    options: dict = field(default_factory=dict)
+
+    def _owner(self, name: str):
+        for part in (self.project, self.model_args, self.args):
+            if name in _names(type(part)) and not (part is self.args and name in OWNED):
+                return part
+        return None
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in ("project", "model_args", "args", "options"):
+            raise AttributeError(name)
+        owner = self._owner(name)
+        if owner is not None:
+            return getattr(owner, name)
+        if name in self.options:
+            return self.options[name]
+        raise AttributeError(f"no training config key {name!r}")
+
+    def set(self, name: str, value) -> None:
+        owner = self._owner(name)
+        if owner is None:
+            raise KeyError(name)
+        setattr(owner, name, value)
+
+    def layer_list(self) -> list[int] | None:
+        return parse_layers(self.layers) if self.layers.strip() else None
+
+    def target(self):
+        """PEFT's target_modules: the 'all-linear' keyword or a list of module names."""
+        value = self.lora_target_modules
+        names = value if isinstance(value, list) else [m.strip() for m in str(value or "").split(",") if m.strip()]
+        if len(names) == 1 and names[0] in TARGET_PRESETS:
+            return TARGET_PRESETS[names[0]]
+        return names
+
+    def to_dict(self) -> dict:
+        """Every key, flat, JSON-safe (what workbench.json and run.json record, and resume compares)."""
+        training = {k: v for k, v in self.args.to_dict().items() if k not in OWNED and k != "logging_dir"}
+        flat = {**dataclasses.asdict(self.project), **dataclasses.asdict(self.model_args), **training,
+                **self.options}
+        return json.loads(json.dumps(flat, default=str))
+
+
+def _names(cls) -> frozenset:
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+def parts(method: str, domain=None) -> dict:
+    """part name -> dataclass, in the order a key is looked up."""
+    found = {"workbench": WorkbenchArgs, "model": model_class(), "training": method_class(method)}
+    opts = domain.training_options() if domain is not None else None
+    if opts is not None:
+        found["domain"] = opts
+    return found
 
 
 def load_yaml(path) -> dict:
@@ -200,116 +194,118 @@ def load_yaml(path) -> dict:
     return data
 
 
-def validate(cfg: TrainConfig) -> TrainConfig:
-    """Collect every range problem and contradiction, raise them together."""
-    p = []
-    if not cfg.domain:
-        p.append("domain is required (e.g. --domain luanti)")
-    for name, allowed in (("method", METHODS), ("backend", BACKENDS), ("batching", BATCHING),
-                          ("lr_scheduler", SCHEDULERS)):
-        if getattr(cfg, name) not in allowed:
-            val = getattr(cfg, name)
-            p.append(f"{name} {val!r} is not one of {', '.join(allowed)}{did_you_mean(val, allowed)}")
-    for name in ("lora_r", "batch_size", "grad_accum", "max_length", "save_steps", "save_total_limit",
-                 "logging_steps"):
-        if getattr(cfg, name) < 1:
-            p.append(f"{name} must be at least 1, got {getattr(cfg, name)}")
-    for name in ("max_steps", "max_items", "seed"):
-        if getattr(cfg, name) < 0:
-            p.append(f"{name} must be 0 or more, got {getattr(cfg, name)}")
-    if cfg.lora_alpha <= 0:
-        p.append(f"lora_alpha must be positive, got {cfg.lora_alpha}")
-    if not 0 <= cfg.lora_dropout < 1:
-        p.append(f"lora_dropout must be in [0, 1), got {cfg.lora_dropout}")
-    if not 0 <= cfg.warmup_ratio < 1:
-        p.append(f"warmup_ratio must be in [0, 1), got {cfg.warmup_ratio}")
-    if cfg.learning_rate <= 0:
-        p.append(f"learning_rate must be positive, got {cfg.learning_rate}")
-    if cfg.max_grad_norm < 0 or cfg.weight_decay < 0:
-        p.append("max_grad_norm and weight_decay must be 0 or more")
-    if cfg.loraplus_lr_ratio and cfg.loraplus_lr_ratio < 1:
-        p.append(f"loraplus_lr_ratio must be 0 (off) or at least 1, got {cfg.loraplus_lr_ratio}")
-    p += _dpo_problems(cfg)
-    if cfg.max_steps == 0 and cfg.num_epochs <= 0:
-        p.append("nothing to train: max_steps is 0 and num_epochs is not positive; set one of them")
-    if not cfg.target():
-        p.append("target_modules is empty")
-    if cfg.layers.strip():
+def _domain(name: str, problems: list):
+    import domains
+
+    if not name:
+        return None
+    try:
+        return domains.get(name)
+    except UserError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _sort(layers, known: dict, problems: list) -> dict:
+    """[(source, {key: value})] -> {part: {key: typed value}}; unknown keys and bad values -> problems."""
+    hints = {name: coerce.hints(cls) for name, cls in known.items()}
+    out = {name: {} for name in known}
+    for source, values in layers:
+        for key, value in values.items():
+            if key == legacy.OUTPUT_ROOT:  # placed by _place
+                continue
+            part = next((p for p, cls in known.items() if key in _names(cls)
+                         and not (p == "training" and key in OWNED)), None)
+            if part is None:
+                everything = set().union(*(_names(c) for c in known.values())) | set(legacy.RENAMED)
+                problems.append(f"{source}: unknown key {key!r}{did_you_mean(key, sorted(everything))}")
+                continue
+            try:
+                out[part][key] = coerce.value(hints[part][key], value, key)
+            except ValueError as exc:
+                problems.append(f"{source}: {key}: {exc}")
+    return out
+
+
+def build(method: str, values: dict, domain=None, problems: list | None = None) -> RunConfig:
+    """The RunConfig of `values` ({part: {key: value}}) over the workbench's defaults."""
+    problems = [] if problems is None else problems
+    known = parts(method, domain)
+    training_cls = known["training"]
+    train_defaults = {k: v for k, v in DEFAULTS["training"].items() if k in _names(training_cls)}
+    if method == "dpo":
+        train_defaults["beta"] = DPO_BETA
+    built = {}
+    for part, cls, defaults in (("workbench", WorkbenchArgs, {}), ("model", known["model"], DEFAULTS["model"]),
+                                ("training", training_cls, {**train_defaults, **_machine()}),
+                                ("domain", known.get("domain"), {})):
+        if cls is None:
+            continue
         try:
-            cfg.layer_list()
-        except ValueError as exc:
-            p.append(f"layers: {exc}")
-    reporters = [r.strip() for r in cfg.report_to.split(",") if r.strip()]
-    bad = [r for r in reporters if r not in ("tensorboard", "wandb", "none")]
-    if bad:
-        p.append(f"report_to: unknown logger(s) {', '.join(bad)}; use tensorboard, wandb or none")
-    if "none" in reporters and len(reporters) > 1:
-        p.append("report_to: 'none' cannot be combined with other loggers")
-    if p:
-        raise UserError("invalid training config: " + "; ".join(p))
+            with warnings.catch_warnings():  # transformers renames gradient_checkpointing, TRL still sets it
+                warnings.filterwarnings("ignore", message=".gradient_checkpointing. is deprecated")
+                built[part] = cls(**{**defaults, **values.get(part, {})})
+        except (ValueError, TypeError) as exc:  # TRL's and PEFT's own checks in __post_init__
+            problems.append(f"{cls.__name__}: {exc}")
+            built[part] = cls(**defaults)
+    opts = dataclasses.asdict(built["domain"]) if "domain" in built else {}
+    return RunConfig(built["workbench"], built["model"], built["training"], opts)
+
+
+def _machine() -> dict:
+    """TRL's arguments that follow the machine: a GPU or not (bf16 is decided at run time, trainer.py)."""
+    from training.backends import has_cuda
+
+    return {"output_dir": ".", "bf16": False, "use_cpu": not has_cuda(), "dataloader_pin_memory": has_cuda()}
+
+
+def resolve(config_path=None, overrides: dict | None = None, note=None) -> RunConfig:
+    """Defaults < YAML file < overrides (CLI); old keys are renamed with a note (printed to stderr)."""
+    note = note or (lambda text: print(f"note: {text}", file=sys.stderr))
+    layers = [(str(config_path), load_yaml(config_path))] if config_path else []
+    if overrides:
+        layers.append(("command line", dict(overrides)))
+    layers = [(source, legacy.upgrade(values, source, note)) for source, values in layers]
+    merged = {k: v for _, values in layers for k, v in values.items()}
+    method = str(merged.get("method") or "sft")
+    problems: list[str] = []
+    if method not in METHODS:
+        raise UserError(f"invalid training config: method {method!r} is not one of {', '.join(METHODS)}"
+                        f"{did_you_mean(method, METHODS)}")
+    domain = _domain(str(merged.get("domain") or ""), problems)
+    values = _sort(layers, parts(method, domain), problems)
+    cfg = build(method, values, domain, problems)
+    _place(cfg, config_path, merged)
+    problems += checks.problems(cfg, given=merged)
+    if problems:
+        raise UserError("invalid training config: " + "; ".join(problems))
     return cfg
 
 
-def _dpo_problems(cfg) -> list[str]:
-    if cfg.method != "dpo":
-        given = [k for k in ("sft_run", "prefs_data") if getattr(cfg, k)]
-        return [f"{', '.join(given)} only apply to method dpo"] if given else []
-    p = [f"method dpo needs {k} (--{k.replace('_', '-')})" for k in ("sft_run", "prefs_data")
-         if not getattr(cfg, k)]
-    if cfg.loss_type not in DPO_LOSSES:
-        p.append(f"loss_type {cfg.loss_type!r} is not one of {', '.join(DPO_LOSSES)}"
-                 f"{did_you_mean(cfg.loss_type, DPO_LOSSES)}")
-    if cfg.beta <= 0:
-        p.append(f"beta must be positive, got {cfg.beta}")
-    if cfg.batching == "packed":
-        p.append("method dpo pairs a chosen and a rejected answer per row and cannot pack them: set batching "
-                 "padded or max_length")
-    if cfg.backend != "peft":
-        p.append("method dpo runs on the peft backend only")
-    return p
+def _place(cfg: RunConfig, config_path, merged: dict) -> None:
+    """The run's name and folder (and the data order's seed: the run's seed unless given)."""
+    name = merged.get("run_name") or (Path(config_path).stem if config_path else "")
+    if cfg.out:  # the folder named on the command line is the run's name
+        name = Path(cfg.out).name
+    cfg.args.run_name = name or "run"
+    if legacy.OUTPUT_ROOT in merged:  # the earlier --output-dir: the root of runs, not the run folder
+        cfg.project.out = str(Path(merged[legacy.OUTPUT_ROOT]) / cfg.domain / cfg.args.run_name)
+    cfg.project.out = cfg.out or str(Path("adapters") / cfg.domain / cfg.args.run_name)
+    cfg.args.output_dir = cfg.out
+    if cfg.args.max_steps == 0:  # the earlier "0 = train by epochs"; TRL's value for it is -1 (a 0 trains, but
+        cfg.args.max_steps = -1  # the Trainer then records max_steps 0 and a finished run looks unfinished)
+    cfg.args.data_seed = cfg.args.seed if cfg.args.data_seed is None else cfg.args.data_seed
 
 
-ALIASES = {"train_data": ["--train"], "run_dir": ["--output"]}  # the names the Makefile uses
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """One --kebab-case flag per field; a flag given on the command line wins over the YAML."""
-    for name, f in FIELDS.items():
-        flag = ["--" + name.replace("_", "-"), *ALIASES.get(name, [])]
-        helptext = f"{f.metadata['help']} (default {f.default!r})"
-        if name == "bf16":
-            parser.add_argument(*flag, dest=name, nargs="?", const="true", default=argparse.SUPPRESS,
-                                help=helptext, metavar="auto|true|false")
-            parser.add_argument("--no-bf16", dest=name, action="store_const", const="false",
-                                default=argparse.SUPPRESS, help="same as --bf16 false")
-        elif f.type == "bool":
-            parser.add_argument(*flag, dest=name, action=argparse.BooleanOptionalAction,
-                                default=argparse.SUPPRESS, help=helptext)
-        else:
-            parser.add_argument(*flag, dest=name, default=argparse.SUPPRESS, help=helptext, metavar="V")
-
-
-def resolve(config_path=None, overrides: dict | None = None) -> TrainConfig:
-    """Dataclass defaults < YAML file < overrides (CLI). The run name defaults to the YAML's stem."""
-    cfg = TrainConfig()
-    if config_path:
-        apply(cfg, load_yaml(config_path), str(config_path))
-        if not cfg.run_name:
-            cfg.run_name = Path(config_path).stem
-    if overrides:
-        apply(cfg, overrides, "command line")
-    if cfg.run_dir:  # the folder named on the command line is the run's name
-        cfg.run_name = Path(cfg.run_dir).name
-    cfg.run_name = cfg.run_name or "run"
-    return validate(cfg)
-
-
-def diff(old: dict, new: dict) -> list[str]:
+def diff(old: dict, new: dict, method: str = "sft") -> list[str]:
     """Keys whose value differs, ignoring those a restart may change (RESUMABLE_KEYS). A key the old config
-    lacks (a checkpoint written before the key existed) counts as its default, which it was trained with."""
-    keys = (set(old) | set(new)) - RESUMABLE_KEYS
+    lacks (a checkpoint written before the key existed) counts as its default, which it was trained with;
+    a config written with the earlier flat keys is read through their new names."""
+    old = legacy.upgrade(old, "", None)
+    defaults = build(method, {}).to_dict()
+    keys = (set(old) | set(new)) - RESUMABLE_KEYS - {legacy.OUTPUT_ROOT}
 
     def value(cfg: dict, key: str):
-        return cfg[key] if key in cfg else getattr(FIELDS.get(key), "default", None)
+        return cfg[key] if key in cfg else defaults.get(key)
 
     return sorted(k for k in keys if value(old, k) != value(new, k))

@@ -82,6 +82,15 @@ def build_dataset(domain, path, max_items: int = 0, keep_broken_gold: bool = Fal
     return Dataset.from_list(rows), info
 
 
+def domain_for(cfg):
+    """The run's domain, with its own training options applied (Domain.training_options)."""
+    import domains
+
+    domain = domains.get(cfg.domain)
+    domain.configure_training(cfg.options)
+    return domain
+
+
 def label_stats(dataset, eos_id: int) -> dict:
     """Token counts over a TRL-prepared dataset (columns input_ids and labels, packed or not)."""
     total = labelled = eos_total = eos_labelled = 0

@@ -23,76 +23,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import meta, models
+from core import meta
 from core.errors import UserError
-from core.files import iter_jsonl, read_json
 from training import backends
-from training.callbacks import META_FILE, CheckpointMeta
+from training.callbacks import CheckpointMeta
+from training.continued import inherit, load_policy, sft_checkpoint  # noqa: F401 - scripts/prefs.py reads it here
 from training.prefs import read_pairs
-
-# Adapter-shape keys the DPO stage takes from the SFT run it continues.
-SHAPE_KEYS = ("lora_r", "lora_alpha", "lora_dropout", "target_modules", "layers")
-
-
-def sft_checkpoint(spec) -> Path:
-    """The SFT checkpoint to continue: a checkpoint folder as given, a run folder's last complete one."""
-    from training.sft import checkpoints
-
-    p = Path(spec)
-    if (p / META_FILE).is_file() and (p / "adapter_config.json").is_file():
-        return p
-    if not p.is_dir():
-        raise UserError(f"sft_run {spec}: no such folder (expected adapters/<domain>/<run> or one of its "
-                        "checkpoint-<step>/ folders)")
-    done = checkpoints(p)
-    if not done:
-        raise UserError(f"sft_run {spec}: no complete checkpoint (checkpoint-<step>/ with workbench.json); "
-                        "train the SFT stage first")
-    return done[-1]
+from training.runs import log_trend
+from training.trainer import build_trainer, finish_args
 
 
-def inherit_shape(cfg, sft_meta: dict, ckpt: Path) -> str:
-    """Copy the SFT adapter's shape into cfg; return the SFT run's method (lora or qlora)."""
-    sft_cfg = sft_meta.get("config") or {}
-    if sft_cfg.get("domain") and sft_cfg["domain"] != cfg.domain:
-        raise UserError(f"{ckpt} was trained for domain {sft_cfg['domain']!r}, this DPO run is for {cfg.domain!r}")
-    method = sft_cfg.get("method", "lora")
-    if method == "dpo":  # DPO on a DPO run: continue it, with its own SFT run's base loading
-        method = (sft_meta.get("dpo") or {}).get("base_method", "lora")
-    for key in SHAPE_KEYS:
-        if key in sft_cfg:
-            setattr(cfg, key, sft_cfg[key])
-    return method
-
-
-def load_policy(cfg, ckpt: Path, base_method: str):
-    """(ref, tokenizer, PEFT model whose trainable adapter is the SFT adapter)."""
-    from peft import PeftModel, prepare_model_for_kbit_training
-
-    from eval.checkpoints import check_adapter
-
-    if base_method == "qlora" and not backends.has_cuda():
-        raise UserError(f"{ckpt} is a QLoRA adapter: DPO loads the base in 4 bits like its SFT run did, which "
-                        "needs a CUDA GPU")
-    if cfg.model == models.EMBEDDED:
-        models.ensure_embedded_converted()
-    ref = models.resolve(cfg.model)
-    check_adapter(ckpt, ref)  # the adapter was trained on this base model
-    tok = models.load_tokenizer(ref, padding_side="right")
-    base = models.load_model(ref, load_in_4bit=base_method == "qlora")
-    if base_method == "qlora":  # pragma: no cover - GPU only
-        base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
-    return ref, tok, PeftModel.from_pretrained(base, str(ckpt), is_trainable=True)
-
-
-def dpo_args(cfg, out: Path, bf16: bool = False):
-    from trl import DPOConfig
-
-    from training.sft import common_args
-
-    return DPOConfig(**common_args(cfg, out, bf16), beta=cfg.beta, loss_type=[cfg.loss_type],
-                     pad_to_multiple_of=cfg.max_length if cfg.batching == "max_length" else None,
-                     precompute_ref_log_probs=False)
+def settle(cfg) -> None:
+    """The adapter shape is the SFT run's (training/continued.py); DPO pads, never packs."""
+    inherit(cfg)
+    cfg.set("pad_to_multiple_of", cfg.max_length if cfg.batching == "max_length" else None)
 
 
 def pair_stats(dataset, max_length: int) -> dict:
@@ -104,29 +48,23 @@ def pair_stats(dataset, max_length: int) -> dict:
     return {"rows": len(dataset), "tokens": tokens, "truncated": cut}
 
 
-def prepare(cfg):
-    """DPO's counterpart of training.sft.prepare: (trainer, description, run folder, resume checkpoint)."""
+def prepare(cfg, out: Path):
+    """(trainer, description): the pairs, the SFT adapter as the policy (a frozen copy as reference)."""
     from datasets import Dataset
     from trl import DPOTrainer
 
     import domains
     from training.lm_head import compact_on_cpu
-    from training.sft import build_trainer, find_resume, run_dir, use_bf16
 
     domain = domains.get(cfg.domain)
-    ckpt = sft_checkpoint(cfg.sft_run)
-    sft_meta = read_json(ckpt / META_FILE)
-    base_method = inherit_shape(cfg, sft_meta, ckpt)
+    ckpt, sft_meta = inherit(cfg)
     rows, pairs = read_pairs(cfg.prefs_data)
     if cfg.max_items:
         rows = rows[:cfg.max_items]
-    out = run_dir(cfg)
-    resume = find_resume(cfg, out)
-    ref, tok, model = load_policy(cfg, ckpt, base_method)
-    bf16, precision = use_bf16(cfg)
+    ref, tok, model = load_policy(cfg, ckpt)
+    precision = finish_args(cfg)
     compact_on_cpu()  # the loss head scores completion positions only, on a CPU too (training/lm_head.py)
-    trainer = build_trainer(DPOTrainer, out, loraplus_lr_ratio=cfg.loraplus_lr_ratio, model=model,
-                            args=dpo_args(cfg, out, bf16),
+    trainer = build_trainer(DPOTrainer, out, loraplus_lr_ratio=cfg.loraplus_lr_ratio, model=model, args=cfg.args,
                             train_dataset=Dataset.from_list(rows), processing_class=tok)
     stats = pair_stats(trainer.train_dataset, cfg.max_length)
     if stats["rows"] == 0:
@@ -136,24 +74,28 @@ def prepare(cfg):
     description = {
         "base_model": ref.describe(), "domain": domain.describe(),
         "train_data": (sft_meta.get("train_data") or {}),  # the items the SFT adapter saw (gate D's audit)
-        "config": cfg.to_dict(), "method": "dpo", "backend": cfg.backend, "precision": precision,
-        "attention": getattr(model.config, "_attn_implementation", None),
+        "config": cfg.to_dict(), "method": "dpo", "adapter": backends.adapter_kind(cfg), "backend": cfg.backend,
+        "precision": precision, "attention": getattr(model.config, "_attn_implementation", None),
         "trainable_params": trainable, "total_params": total,
-        "dpo": {"sft_checkpoint": str(ckpt), "sft_step": sft_meta.get("step"), "base_method": base_method,
+        "dpo": {"sft_checkpoint": str(ckpt), "sft_step": sft_meta.get("step"),
                 "reference": "the SFT adapter (frozen copy)", "beta": cfg.beta, "loss_type": cfg.loss_type,
                 "pairs": {**pairs, "used": len(rows), **stats}},
         **meta.run_info()}
     trainer.add_callback(CheckpointMeta(description))
-    return trainer, description, out, resume
+    return trainer, description
 
 
-def margin_trend(log_path) -> dict:
-    """The logged reward margin and accuracy at the first and the last logged step (log.jsonl)."""
-    lines = [r for _, r in iter_jsonl(log_path) if "rewards/margins" in r] if Path(log_path).is_file() else []
-    if not lines:
-        return {}
-    pick = ("step", "rewards/margins", "rewards/accuracies", "loss")
-    return {"first": {k: lines[0].get(k) for k in pick}, "last": {k: lines[-1].get(k) for k in pick}}
+def start_line(d: dict) -> str:
+    p = d["dpo"]
+    return (f"[train] {d['domain']['name']} DPO ({', '.join(p['loss_type'])}, beta {p['beta']}): "
+            f"{p['pairs']['pairs']} pairs from {p['pairs']['path']}, continuing {p['sft_checkpoint']}; "
+            f"{d['adapter']} trainable {d['trainable_params']:,} of {d['total_params']:,} params; precision "
+            f"{d['precision']['precision']}")
+
+
+def finish(record: dict, out: Path) -> None:
+    record["dpo"]["margins"] = log_trend(Path(out) / "log.jsonl", ("step", "rewards/margins",
+                                                                  "rewards/accuracies", "loss"))
 
 
 def logp_margins(model, tok, rows: list[dict]) -> list[float]:

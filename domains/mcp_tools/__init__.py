@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DataError
@@ -44,6 +45,13 @@ DEFAULT_PROMPT = "domains/mcp_tools/prompts/default.txt"
 
 def _family(n_calls: int) -> str:
     return "none" if n_calls == 0 else "single" if n_calls == 1 else "multi" if n_calls == 2 else "sequence"
+
+
+@dataclass
+class TrainingOptions:
+    """MCP's own training keys (scripts/train.py --help lists them with the domain's flags)."""
+    specialist: str = field(default="", metadata={"help": "train a specialist: analysis, debug or editor (its "
+                                                          "system prompt and training mix); empty = the generalist"})
 
 
 class McpToolsDomain(Domain):
@@ -69,6 +77,13 @@ class McpToolsDomain(Domain):
             self.specialist_config = specialists.specialist(specialist) if specialist else None
             self._check_focus()
         return self
+
+    def training_options(self):
+        return TrainingOptions
+
+    def configure_training(self, options: dict) -> None:
+        if options.get("specialist"):
+            self.configure(specialist=options["specialist"])
 
     # --- toolset ------------------------------------------------------------------------------
     def _tools_file(self) -> Path:
