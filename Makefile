@@ -101,9 +101,9 @@ audit: $(ENV_STAMP)
 baseline: $(GATE_A)
 	$(PY) scripts/baseline.py --domain $(DOMAIN) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
-## train: gate C, LoRA/QLoRA SFT with checkpoints under adapters/DOMAIN/RUN (resumes if killed)
+## train: gate C, training (sft, dpo or grpo, as CONFIG says; without CONFIG the domain's default config) into adapters/DOMAIN/RUN (resumes if killed)
 train: $(GATE_A)
-	$(PY) scripts/train.py --config $(CONFIG) $(MODEL_ARG) --output $(RUN_DIR) $(if $(SPECIALIST),--specialist $(SPECIALIST),) $(TRAIN_ARG) $(ARGS)
+	$(PY) scripts/train.py $(if $(filter file undefined,$(origin CONFIG)),--domain $(DOMAIN),--config $(CONFIG)) $(MODEL_ARG) --out $(RUN_DIR) $(if $(SPECIALIST),--specialist $(SPECIALIST),) $(TRAIN_ARG) $(ARGS)
 
 ## prefs: validator-made DPO pairs from the SFT run RUN: n samples per training prompt, scored, paired (resumable)
 prefs: $(GATE_A)

@@ -77,14 +77,16 @@ def executed_flops_per_position(trainer) -> float:
 def measure(overrides: dict, steps: int, out_dir: Path) -> dict:
     """Train `steps` optimiser steps with the demo config + overrides; rates over steps 2..steps."""
     import domains
-    from training import config, sft
+    from training import config, runs, sft
 
     # the domain's demo recipe; a domain without a demo trains on the default domain's recipe
     recipe = domains.get(overrides["domain"]).demo_config or domains.get(DEFAULT_DOMAIN).demo_config
     cfg = config.resolve(ROOT / recipe, {"max_steps": steps, "save_steps": 10_000, "logging_steps": 1,
-                                "report_to": "none", "output_dir": str(out_dir), "warmup_ratio": 0.0,
+                                "report_to": "none", "out": str(out_dir / overrides.get("run_name", "run")),
+                                "warmup_steps": 0.0,
                                 **overrides})
-    trainer, description, _, _ = sft.prepare(cfg)
+    sft.settle(cfg)
+    trainer, description = sft.prepare(cfg, runs.run_dir(cfg))
     timer = _timer()
     timer.trainer = trainer
     trainer.add_callback(timer)
@@ -97,8 +99,8 @@ def measure(overrides: dict, steps: int, out_dir: Path) -> dict:
             "steps_timed": len(timer.marks) - 1, "label_tokens": l1 - l0, "tokens": a1 - a0,
             "padded_positions": p1 - p0, "flops_per_position": flops_per_position,
             "first_loss": losses[0], "last_loss": losses[-1], "config": {k: getattr(cfg, k) for k in
-            ("batching", "bf16", "batch_size", "grad_accum", "max_length", "lora_r",
-                                                    "target_modules")},
+            ("batching", "bf16", "per_device_train_batch_size", "gradient_accumulation_steps",
+                                                    "max_length", "lora_r", "lora_target_modules")},
             "params": description["total_params"], "label_token_share": description["label_token_share"],
             "precision": description["precision"]["precision"]}
 
@@ -114,7 +116,7 @@ def run(model: str = "embedded", quick: bool = False, domain: str = DEFAULT_DOMA
     result = {"model": model, "domain": domain, "steps": steps, "items": items, "methods": {}}
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         for name in methods:
-            r = measure({**METHODS[name], "model": model, "domain": domain, "max_items": items,
+            r = measure({**METHODS[name], "model_name_or_path": model, "domain": domain, "max_items": items,
                          "train_data": train_data, "run_name": name,
                          **(overrides or {})}, steps, Path(tmp))
             r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -16,14 +16,14 @@ def test_bench_train_runs_on_tiny_model(monkeypatch, tmp_path, tiny_model_dir):
     data = write_toy_data(tmp_path / "toy.jsonl", n=16)
     r = bench_train.run(model=str(tiny_model_dir), domain="toy", steps=2, items=16, train_data=str(data),
                         methods=("seed", "ours"),
-                        overrides={"max_length": 96, "batch_size": 2, "layers": ""})  # the demo's 15-29: 30 layers
+                        overrides={"max_length": 96, "per_device_train_batch_size": 2, "layers": ""})  # the demo's 15-29: 30 layers
     seed, ours = r["methods"]["seed"], r["methods"]["ours"]
     assert seed["config"]["batching"] == "max_length" and ours["config"]["batching"] == "packed"
     assert (ours["config"]["bf16"], seed["config"]["bf16"]) == ("auto", "false")
     assert seed["precision"] == "fp32" and ours["precision"] in ("fp32", "bf16") and r["precision"] == ours["precision"]
     # the seed pads every sequence to max_length : nearly every token it processes is padding
     c = seed["config"]
-    assert seed["padded_positions"] == c["batch_size"] * c["grad_accum"] * c["max_length"] * seed["steps_timed"]
+    assert seed["padded_positions"] == c["per_device_train_batch_size"] * c["gradient_accumulation_steps"] * c["max_length"] * seed["steps_timed"]
     assert seed["padded_positions"] > seed["tokens"] > seed["label_tokens"] > 0
     assert ours["tokens"] > ours["label_tokens"] > 0
     assert r["ratio"] == ours["label_tokens_per_s"] / seed["label_tokens_per_s"]

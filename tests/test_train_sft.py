@@ -276,3 +276,44 @@ def test_lora_init_follows_the_seed_not_the_process_history(tmp_path, tiny_model
     other = lora_a(seed=7)
     assert first and all(torch.equal(first[n], again[n]) for n in first)
     assert any(not torch.equal(first[n], other[n]) for n in first)
+
+
+@pytest.mark.parametrize("option, marker", [("use_dora", "lora_magnitude_vector"), ("use_rslora", None)])
+def test_dora_and_rslora_adapters(tmp_path, tiny_model_dir, toy, option, marker):
+    seen = {}
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, max_steps=1, **{option: True})
+    train(cfg, on_ready=lambda t: seen.update(model=t.model))
+    adapter = json.loads((runs.run_dir(cfg) / "checkpoint-1" / "adapter_config.json").read_text())
+    assert adapter[option] is True
+    names = [n for n, p in seen["model"].named_parameters() if p.requires_grad]
+    assert (marker is None) or any(marker in n for n in names)
+    meta = json.loads((runs.run_dir(cfg) / "checkpoint-1" / "workbench.json").read_text())
+    assert meta["adapter"] == {"use_dora": "DoRA", "use_rslora": "rsLoRA"}[option]
+
+
+def test_full_fine_tuning_trains_every_weight(tmp_path, tiny_model_dir, toy):
+    seen = {}
+
+    def snapshot(trainer):
+        seen["trainer"] = trainer
+        seen["before"] = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, use_peft=False, max_steps=1, learning_rate=1e-3)
+    record = train(cfg, on_ready=snapshot)
+    after = dict(seen["trainer"].model.named_parameters())
+    assert not any("lora_" in n for n in after)
+    assert record["trainable_params"] == sum(p.numel() for p in after.values())
+    moved = [n for n in after if not torch.equal(seen["before"][n], after[n].detach())]
+    assert "model.layers.0.self_attn.q_proj.weight" in moved and "model.embed_tokens.weight" in moved
+    ckpt = runs.run_dir(cfg) / "checkpoint-1"
+    assert (ckpt / "model.safetensors").is_file() and not (ckpt / "adapter_config.json").exists()
+
+
+def test_eval_loss_on_held_out_items(tmp_path, tiny_model_dir, toy):
+    cfg = _cfg(tmp_path, tiny_model_dir, toy, eval_items=4, eval_steps=2, max_steps=2, batching="padded")
+    record = train(cfg)
+    state = json.loads((runs.run_dir(cfg) / "checkpoint-2" / "trainer_state.json").read_text())
+    evals = [h for h in state["log_history"] if "eval_loss" in h]
+    assert evals and evals[-1]["step"] == 2 and evals[-1]["eval_loss"] > 0
+    meta = json.loads((runs.run_dir(cfg) / "checkpoint-2" / "workbench.json").read_text())
+    assert (meta["train_data"]["items"], meta["train_data"]["eval_items"]) == (20, 4) and record["step"] == 2

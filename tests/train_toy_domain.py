@@ -6,7 +6,7 @@ training tests do not depend on the real domains' progress.
 from __future__ import annotations
 
 from core.files import atomic_write_jsonl, read_jsonl
-from domains.base import Domain
+from domains.base import Domain, Result
 
 
 class ToyDomain(Domain):
@@ -25,6 +25,18 @@ class ToyDomain(Domain):
     def reference(self, item):
         return item["a"]
 
+    levels = ("answered", "exact")
+
+    def validate(self, item, completion):
+        """answered: some text; exact: the reference, nothing else (the GRPO tests' reward)."""
+        text = completion.strip()
+        levels = {"answered": bool(text), "exact": text == item["a"]}
+        if not text:
+            return Result("format_error", "empty answer", "", levels)
+        if not levels["exact"]:
+            return Result("wrong_answer", f"expected {item['a']!r}", "answered", levels)
+        return Result("ok", "", "exact", levels)
+
 
 def write_toy_data(path, n: int = 24, answer_words: int = 12):
     rows = []
@@ -32,6 +44,15 @@ def write_toy_data(path, n: int = 24, answer_words: int = 12):
         a, b = i * 7 % 50, i * 13 % 40
         rows.append({"id": f"t{i}", "family": "add", "q": f"What is {a} plus {b}?",
                      "a": f"The sum of {a} and {b} is {a + b}. " + " ".join(["Indeed."] * answer_words)})
+    atomic_write_jsonl(path, rows)
+    return path
+
+
+def write_colour_data(path, n: int = 16, answers=("red", "blue")):
+    """Items asking for a colour, answered in turn by `answers`: SFT on red/blue teaches both words evenly;
+    GRPO on answers=("red",) then rewards one of them."""
+    rows = [{"id": f"c{i}", "family": "add", "q": f"Name a colour ({i}).", "a": answers[i % len(answers)]}
+            for i in range(n)]
     atomic_write_jsonl(path, rows)
     return path
 

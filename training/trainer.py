@@ -29,8 +29,19 @@ def check_reporters(cfg) -> None:
 
 def finish_args(cfg) -> dict:
     """Set what is decided at run time on TRL's arguments (bf16); return the precision record."""
+    import dataclasses
+    import warnings
+
     bf16, precision = use_bf16(cfg)
-    cfg.args.bf16 = bf16
+    if bf16 != cfg.args.bf16:  # rebuilt, not set: TrainingArguments derives the mixed-precision setup in __init__
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".gradient_checkpointing. is deprecated")
+            derived = {}
+            if getattr(cfg.args, "steps_per_generation", None) is not None:
+                # GRPOConfig derives one of these two from the other and refuses both: keep the steps (given or
+                # derived); the batch is recomputed to the same value
+                derived["generation_batch_size"] = None
+            cfg.args = dataclasses.replace(cfg.args, bf16=bf16, **derived)
     return precision
 
 
