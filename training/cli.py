@@ -13,6 +13,7 @@ import argparse
 
 from transformers import HfArgumentParser
 
+from core.files import shipped
 from training import config, legacy
 
 OLD_FLAGS = {  # earlier spelling -> the key it fills (dest), for one version
@@ -50,8 +51,8 @@ def plan(argv) -> tuple[str | None, str, object]:
 
     first = _early(argv)
     path = first.config
-    if not path and first.domain:
-        path = domains.get(first.domain).default_training_config()
+    if not path and first.domain:  # '' = a domain without a default config: flags only
+        path = shipped(domains.get(first.domain).default_training_config() or "") or None
     data = legacy.upgrade(config.load_yaml(path), "", None) if path else {}
     method = first.method or str(data.get("method") or "sft")
     name = first.domain or data.get("domain")
