@@ -209,7 +209,8 @@ class Domain:
         raise UserError(f"domain {self.name!r} has no prepare step for foreign formats")
 
     def default_training_config(self) -> str:
-        """Repo-relative path of the training YAML `make train` uses for this domain by default."""
+        """Repo-relative path of the training YAML `make train` and `scripts/train.py --domain NAME` use for
+        this domain when no config is given."""
         return f"training/smollm2-135m_{self.name}_lora.yaml"
 
     # Flags a domain adds to a script's command line: script name -> tuple of Option (domains/options.py
@@ -240,11 +241,7 @@ class Domain:
         has none says so loudly; it is never reported as a pass."""
         raise NotImplementedError(f"domain {self.name!r} has no check of free answers yet (validate_open)")
 
-    # --- training (scripts/train.py) -----------------------------------------------------------
-    def default_training_config(self) -> str:
-        """The training YAML `scripts/train.py --domain NAME` uses when no --config is given."""
-        return f"training/smollm2-135m_{self.name}_lora.yaml"
-
+    # --- training (scripts/train.py; default_training_config above) ---------------------------
     def training_options(self):
         """None, or a dataclass of the domain's own training keys (each field with a `help`): they are read
         from the YAML and the command line like every other key, shown in `scripts/train.py --help`, and

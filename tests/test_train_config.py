@@ -202,6 +202,6 @@ def test_help_names_every_flag_with_text_and_shows_domain_options():
 def test_domain_alone_uses_its_default_config(capsys):
     from scripts.train import main
 
-    assert main(["--domain", "flutter", "--print-config"]) == 0
+    assert main(["--domain", "luanti", "--print-config"]) == 0
     out = capsys.readouterr().out
-    assert "domain: flutter" in out and "out: adapters/flutter/smollm2-135m_flutter_lora" in out
+    assert "domain: luanti" in out and "out: adapters/luanti/smollm2-135m_luanti_lora" in out

@@ -288,13 +288,24 @@ def _place(cfg: RunConfig, config_path, merged: dict) -> None:
     if cfg.out:  # the folder named on the command line is the run's name
         name = Path(cfg.out).name
     cfg.args.run_name = name or "run"
+    folder = _folder(cfg.domain)
     if legacy.OUTPUT_ROOT in merged:  # the earlier --output-dir: the root of runs, not the run folder
-        cfg.project.out = str(Path(merged[legacy.OUTPUT_ROOT]) / cfg.domain / cfg.args.run_name)
-    cfg.project.out = cfg.out or str(Path("adapters") / cfg.domain / cfg.args.run_name)
+        cfg.project.out = str(Path(merged[legacy.OUTPUT_ROOT]) / folder / cfg.args.run_name)
+    cfg.project.out = cfg.out or str(Path("adapters") / folder / cfg.args.run_name)
     cfg.args.output_dir = cfg.out
     if cfg.args.max_steps == 0:  # the earlier "0 = train by epochs"; TRL's value for it is -1 (a 0 trains, but
         cfg.args.max_steps = -1  # the Trainer then records max_steps 0 and a finished run looks unfinished)
     cfg.args.data_seed = cfg.args.seed if cfg.args.data_seed is None else cfg.args.data_seed
+
+
+def _folder(domain: str) -> str:
+    """adapters/<folder>/: a spec domain given by its file path runs under its declared name."""
+    import domains
+
+    try:
+        return domains.folder_name(domain) if domain else ""
+    except UserError:  # an unknown domain: resolve() reports it with the other problems
+        return domain
 
 
 def diff(old: dict, new: dict, method: str = "sft") -> list[str]:

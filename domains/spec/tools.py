@@ -13,8 +13,9 @@ from domains.spec import checks as C
 
 # What the generated config starts from before the spec's `training:` keys: the CPU demos' LoRA recipe
 # (training/smollm2-135m_flutter_demo.yaml), so a spec that names only max_steps trains as they do.
-TRAINING_DEFAULTS = {"model": "embedded", "method": "lora", "lora_r": 16, "lora_alpha": 32.0, "lora_dropout": 0.0,
-                     "target_modules": "all_linear", "learning_rate": 0.001, "batch_size": 2, "grad_accum": 2,
+TRAINING_DEFAULTS = {"model_name_or_path": "embedded", "method": "sft", "lora_r": 16, "lora_alpha": 32.0,
+                     "lora_dropout": 0.0, "lora_target_modules": "all-linear", "learning_rate": 0.001,
+                     "per_device_train_batch_size": 2, "gradient_accumulation_steps": 2,
                      "max_steps": 40, "save_steps": 20, "max_length": 1024, "seed": 42}
 
 
@@ -73,7 +74,7 @@ def write_training_config(domain) -> str:
     spec = domain.spec
     keys = {**TRAINING_DEFAULTS, **spec.training, "domain": domain.key}
     out = ROOT / "results" / spec.name / "training" / f"{spec.name}_lora.yaml"
-    head = (f"# .venv/bin/python scripts/train.py --config {out.relative_to(ROOT)} --output adapters/{spec.name}/demo\n"
+    head = (f"# .venv/bin/python scripts/train.py --config {out.relative_to(ROOT)} --out adapters/{spec.name}/demo\n"
             f"# Generated from {spec.resolve(spec.path.name)} (its `training:` keys over the CPU demo's LoRA recipe, "
             "domains/spec/tools.py); edit the spec, not this file.\n")
     from core.files import atomic_write_text
