@@ -13,6 +13,7 @@ import argparse
 
 from transformers import HfArgumentParser
 
+from core.errors import UserError
 from core.files import shipped
 from training import config, legacy
 
@@ -56,7 +57,10 @@ def plan(argv) -> tuple[str | None, str, object]:
     data = legacy.upgrade(config.load_yaml(path), "", None) if path else {}
     method = first.method or str(data.get("method") or "sft")
     name = first.domain or data.get("domain")
-    domain = domains.get(name) if name in domains.REGISTRY else None
+    try:
+        domain = domains.get(name) if name else None
+    except UserError:  # an unknown domain: config.resolve reports it with every other problem
+        domain = None
     return path, (method if method in config.METHODS else "sft"), domain
 
 
