@@ -87,7 +87,7 @@ def gate_commands(py: str, out: Path, run_dir: Path, domain: str = DOMAIN,
     return [
         ("A", [py, "env/gate_a.py", "--domain", domain, "--stack", "cpu", "--model", "embedded"]),
         ("B", bde["B"]),
-        ("C", [py, "scripts/train.py", "--config", config, "--output", str(run_dir)]),
+        ("C", [py, "scripts/train.py", "--config", config, "--out", str(run_dir)]),
         ("D", bde["D"]),
         ("E", bde["E"]),
     ]

@@ -18,7 +18,7 @@ def test_luanti_and_mcp_have_demo_configs_that_exist_and_name_their_domain():
         assert (ROOT / cfg).exists() and limit == ["--limit", str(domains.get(name).demo_limit)]
         assert config.load_yaml(ROOT / cfg)["domain"] == name
         cmds = dict(demo.gate_commands("py", Path("o"), Path("r"), name))
-        assert cmds["C"][-3:] == [cfg, "--output", "r"] and cmds["B"][cmds["B"].index("--domain") + 1] == name
+        assert cmds["C"][-3:] == [cfg, "--out", "r"] and cmds["B"][cmds["B"].index("--domain") + 1] == name
 
 
 def test_a_domain_without_a_demo_is_a_clear_error(capsys):
@@ -92,7 +92,7 @@ def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(tmp_path,
         data = config.load_yaml(ROOT / cfg).get("train_data")
         assert not data or (ROOT / data).is_file(), f"{cfg} trains on {data}: shipped with the repo"
         long, short = (dict(demo.gate_commands("py", Path("o"), Path("r"), "luanti", p)) for p in (prof, ""))
-        assert long["C"][-3:] == [cfg, "--output", "r"] and short["C"][-3] == dom.demo_config
+        assert long["C"][-3:] == [cfg, "--out", "r"] and short["C"][-3] == dom.demo_config
         assert {g: c for g, c in long.items() if g != "C"} == {g: c for g, c in short.items() if g != "C"}
     assert demo.main(["--domain", "luanti", "--profile", "nope", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

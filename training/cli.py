@@ -20,7 +20,7 @@ from training import config, legacy
 OLD_FLAGS = {  # earlier spelling -> the key it fills (dest), for one version
     "--output": "output", "--run-dir": "run_dir", "--output-dir": "output_dir", "--train": "train",
     "--batch-size": "batch_size", "--grad-accum": "grad_accum", "--num-epochs": "num_epochs",
-    "--lr-scheduler": "lr_scheduler", "--warmup-ratio": "warmup_ratio", "--model": "model",
+    "--lr-scheduler": "lr_scheduler", "--warmup-ratio": "warmup_ratio",
     "--target-modules": "target_modules",
 }
 
@@ -78,6 +78,10 @@ def make_parser(method: str = "sft", domain=None, description: str = "") -> argp
         action.default, action.required = argparse.SUPPRESS, False
         if action.dest in defaults and not action.option_strings[0].startswith("--no_"):
             action.help = f"{action.help or ''} (default: {defaults[action.dest]!r})".strip()
+    # `--model` is what every other script of the workbench calls the base model: kept as a current
+    # spelling of ModelConfig's model_name_or_path, not a deprecated one
+    parser.add_argument("--model", dest="model_name_or_path", default=argparse.SUPPRESS, metavar="MODEL",
+                        help="the base model (embedded, a local folder or a model id): --model_name_or_path")
     old = parser.add_argument_group("earlier spellings (deprecated, each prints a note)")
     for flag, dest in OLD_FLAGS.items():
         new = legacy.RENAMED.get(dest) or legacy.PEFT_NAMES.get(dest) or "out"
