@@ -9,7 +9,11 @@ bigcode-evaluation-harness's task contract):
   text (what training teaches and `check-references` scores); `chat_kwargs(item)` extra arguments for
   `tokenizer.apply_chat_template` (e.g. `tools=`);
 * `validate(item, completion)` runs the domain's real checker on a raw model completion and returns a
-  `Result`, never a bare bool;
+  `Result`, never a bare bool; in an `edit_families` item (the answer edits the item's `input`), an
+  answer that leaves the input unchanged is `wrong_answer` (domains/edit.py, the no-op rule);
+* `input_result(item)` the same checks on the item's unchanged input, the no-op rule aside (None outside
+  the edit families): an item whose input passes them cannot tell a fix from no fix (the audit's
+  "input passes" class);
 * `dedup_text(item)` the text the data audit compares between train and eval sets; `template_text(item)`
   its shape (names, strings and numbers as placeholders, domains/shape.py) for the "template-near" class;
 * `data_notes(items)` counts results record about the items (e.g. explicit vs derived expectations);
@@ -94,6 +98,7 @@ class Domain:
     name: str = ""
     version: str = "0"
     families: tuple = ()
+    edit_families: tuple = ()      # families whose answer edits the item's `input` (the no-op rule)
     levels: tuple = ()             # validator levels, in order
     stop_strings: tuple = ()       # extra stop strings besides EOS
     default_train: str = ""        # repo-relative paths of the shipped data
@@ -153,6 +158,17 @@ class Domain:
     # --- checking -----------------------------------------------------------------------------
     def validate(self, item: dict, completion: str) -> Result:
         raise NotImplementedError
+
+    def input_result(self, item: dict) -> Result | None:
+        """The checks of `validate` on the item's input as it is, without the no-op rule; None when the
+        item's family edits nothing. A domain with edit families says how its checks take the input."""
+        if item.get("family") in self.edit_families:
+            raise NotImplementedError(f"domain {self.name!r} has edit families but no input_result")
+        return None
+
+    def input_answer(self, item: dict) -> str:
+        """The item's input written as an answer (what `input_result` checks; `warm` can take it)."""
+        return self.reference({**item, "output": item["input"]})
 
     def toolchains(self) -> list[Toolchain]:
         return []

@@ -15,6 +15,17 @@ whitespace ignored (a model that re-indents still hits its lines); zero or sever
 EditFailed naming the block. An empty SEARCH is refused (it says nothing about where).
 `make_blocks(old, new)`: the blocks that turn `old` into `new`, each widened by context lines until its
 SEARCH text is unique in `old` (used by data builders to write reference answers).
+
+The no-op rule, shared by every domain with an edit family (Domain.edit_families: Luanti repair, Unity
+cs_repair, three.js edit and fix), whatever form the answer took (blocks, a diff, the whole file):
+`unchanged(source, code)` is True when the code after the answer is applied equals the item's input once
+normalised (line endings unified, each line's whitespace runs collapsed and its ends stripped, blank
+lines dropped: none of these languages gives whitespace between tokens a meaning, and a re-indented
+copy of the input is still no fix). `no_change(levels, metrics)` is the verdict such an answer gets:
+`wrong_answer`, "the answer leaves the input unchanged", at the levels reached so far (nothing after
+them is checked). A change of whitespace alone (inside a string too) counts as none. Not caught: a change
+that only touches comments (the domain's own checks must fail it: the audit's "input passes" class finds
+items whose unchanged input would pass them).
 """
 from __future__ import annotations
 
@@ -24,6 +35,28 @@ import re
 BLOCK_RE = re.compile(r"^[ \t]*<{5,9} ?SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9} ?REPLACE[ \t]*$",
                       re.M | re.S)
 HEAD, MID, TAIL = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
+
+
+NO_CHANGE = "the answer leaves the input unchanged"
+
+
+def normalised(code: str) -> list[str]:
+    """The lines the no-op rule compares (see the module docstring)."""
+    lines = (" ".join(ln.split()) for ln in str(code or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [ln for ln in lines if ln]
+
+
+def unchanged(source: str, code: str) -> bool:
+    return normalised(source) == normalised(code)
+
+
+def no_change(levels: dict, metrics: dict | None = None):
+    """The Result of an edit answer that leaves the input as it was."""
+    from domains.base import Result
+
+    reached = [name for name, ok in levels.items() if ok]
+    return Result("wrong_answer", NO_CHANGE, level=reached[-1] if reached else "", levels=dict(levels),
+                  metrics={**(metrics or {}), "edit_no_change": 1})
 
 
 class EditFailed(ValueError):

@@ -82,7 +82,7 @@ def test_an_answer_with_neither_diff_nor_code_is_a_format_error(dom):
     ("Description: a coin", '{"class_name": "coin"}', ("✗ wrong_answer not a valid IR", "(reached parses)")),
     ("Fix it:\n```csharp\n" + BROKEN + "```", f"```diff\n{udiff(BROKEN, GOLD)}```",
      ("✓ compiles; ✓ ", "stated facts met  (cs_repair: repair of the script in the prompt")),
-    ("Fix it:\n```csharp\n" + BROKEN + "```", fenced(BROKEN), ("✗ compile_error line", "stated facts not checked")),
+    ("Fix it:\n```csharp\n" + BROKEN + "```", fenced(BROKEN), ("✗ wrong_answer the answer leaves the input unchanged", "stated facts not checked")),
 ])
 def test_free_answers_get_the_verdict_of_their_family(dom, user, answer, want):
     """The deepest level passed first, then the facts the prompt states (domains/verdict.py)."""

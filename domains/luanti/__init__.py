@@ -9,6 +9,8 @@ Validation levels, in order (repair adds "applies" after "extracts"):
   parses              LuaJIT's parser accepts the code
   runs                the load-time code runs in the sandbox against the mock Luanti API
   meets_expectations  the recorded API calls deep-contain the item's `expect` (see expect.py)
+A repair whose applied code equals the input (domains/edit.py's no-op rule) is `wrong_answer`, "the answer
+leaves the input unchanged", at level applies.
   server_loads        (optional, validate(..., server=True)) a real headless Luanti server loads it
 What it does not check: behaviour after load (callbacks are recorded, not run), textures, game feel.
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from domains.base import Domain, Option, Result, Toolchain, ToolMissing
+from domains.edit import no_change, unchanged
 from domains.loading import check_fields, derive_id, load_jsonl, mark_gold_defect
 
 FAMILIES = ("scaffold", "repair", "doc")
@@ -55,6 +58,7 @@ class LuantiDomain(Domain):
     name = "luanti"
     version = "luanti-v2"
     families = FAMILIES
+    edit_families = ("repair",)
     levels = LEVELS
     script_options = {
         "check_references": (Option("--server", "server", "also load each reference in a real headless Luanti "
@@ -214,14 +218,22 @@ class LuantiDomain(Domain):
         code, fail = self._code_from(item, completion, levels)
         if fail is not None:
             return fail
-        res = self._run_checks(item, code, levels, server)
-        if item["family"] == "repair":
+        if item["family"] in self.edit_families:
             # the commonest wrong repair of a small model: a block that quotes a line and changes nothing
-            unchanged = code.strip() == str(item.get("input") or "").strip()
-            res.metrics["edit_no_change"] = int(unchanged)
-            if unchanged and not res.passed:
-                res.detail = f"the edit changes nothing (the broken file as given): {res.detail}"
-        return res
+            if unchanged(item["input"], code):
+                return no_change(levels)
+            res = self._run_checks(item, code, levels, server)
+            res.metrics["edit_no_change"] = 0
+            return res
+        return self._run_checks(item, code, levels, server)
+
+    def input_result(self, item: dict) -> Result | None:
+        """The repair item's broken input run through parses, runs and meets_expectations as it is."""
+        if item.get("family") not in self.edit_families:
+            return None
+        levels = dict.fromkeys(self.levels_for(item), False)
+        levels["extracts"] = levels["applies"] = True
+        return self._run_checks(item, str(item["input"]), levels, False)
 
     def answer_done(self, item: dict):
         """Scoring reads only extract(completion): stop once the block it picks is closed."""

@@ -3,6 +3,8 @@ it in a real headless Chromium (Debian's `chromium`, SwiftShader WebGL, the pinn
 
 Families: `scene` (description -> module), `edit` (module + change request -> module), `fix` (module +
 the browser's console error -> module). Every item carries the `spec` of the scene its answer must draw.
+An edit or fix answer whose module equals the input (domains/edit.py's no-op rule) is `wrong_answer`,
+"the answer leaves the input unchanged", before the browser runs.
 Validator levels (validate.py): extracts -> parses (node --check) -> imports (three, three/addons/...
 of the pinned package) -> runs (headless Chromium, frames for a fixed time, no uncaught error, no
 dialog, nothing off its served origin: docs/containment.md) -> renders (screenshot not blank) -> meets_spec (meets.py: on the scene
@@ -40,6 +42,7 @@ class ThreejsDomain(Domain):
     name = "threejs"
     version = "threejs-v1"
     families = FAMILIES
+    edit_families = ("edit", "fix")
     levels = ("extracts", "parses", "imports", "runs", "renders", "meets_spec")
     default_train = "data/threejs/train.jsonl"
     default_eval = "data/threejs/eval.jsonl"
@@ -71,9 +74,14 @@ class ThreejsDomain(Domain):
         return f"```js\n{item['output'].rstrip()}\n```"
 
     def validate(self, item: dict, completion: str) -> Result:
-        from domains.threejs import validate as v
+        from domains.edit import no_change, unchanged
+        from domains.threejs import static, validate as v
 
         self._require_tools()
+        if item["family"] in self.edit_families:   # an edit or fix that returns the module as given
+            code = static.extract(completion or "")
+            if code is not None and unchanged(item["input"], code):
+                return no_change({lv: lv == "extracts" for lv in v.LEVELS})
         return v.validate(item["spec"], completion, SHOTS)
 
     single_turn = True
@@ -91,6 +99,15 @@ class ThreejsDomain(Domain):
 
         text = item["instruction"] + ("\n\n" + item["input"] if item["input"] else "")
         return [{"role": "user", "content": text}], None, [f for f, _ in facts(item["spec"])]
+
+    def input_result(self, item: dict) -> Result | None:
+        """An edit or fix item's input module run in the browser as it is (no no-op rule)."""
+        from domains.threejs import validate as v
+
+        if item.get("family") not in self.edit_families:
+            return None
+        self._require_tools()
+        return v.validate(item["spec"], self.input_answer(item), SHOTS)
 
     def validate_open(self, messages: list[dict], completion: str, tools=None) -> Result:
         """A free prompt: every level up to `renders`, then each fact the request states (request.py)

@@ -43,6 +43,7 @@ class UnityCsharpDomain(Domain):
     name = "unity_csharp"
     version = "unity-csharp-v2"   # v2: cs_repair takes a unified diff too (prompt and validator)
     families = FAMILIES
+    edit_families = ("cs_repair",)
     levels = ("extracts", "parses", "compiles", "meets_ir")
     default_train = "data/unity_csharp/train.jsonl"
     default_eval = "data/unity_csharp/eval.jsonl"
@@ -95,6 +96,14 @@ class UnityCsharpDomain(Domain):
         if item["family"] == "cs_repair":
             return v.validate_repair(item["input"], item["ir"], completion)
         return v.validate_cs(item["ir"], completion)
+
+    def input_result(self, item: dict) -> Result | None:
+        from domains.unity_csharp import validate as v
+
+        if item.get("family") not in self.edit_families:
+            return None
+        self._require_tools()
+        return v.check_input(item["input"], item["ir"])
 
     def chat_messages(self, messages: list[dict], tools=None) -> list[dict]:
         """The conversation as given, behind the system prompt of the family its last user message asks

@@ -5,7 +5,8 @@ Repairs (cs_repair): extracts -> applies -> parses -> compiles -> meets_ir. The 
 unified diff of the script (found and applied by domains/patch.py, shared with luanti's repairs: one
 relative file such as `Script.cs`, patch's tolerance of offsets and fuzz; a hunk whose lines are not in
 the input is `wrong_answer`, a malformed diff `format_error`) or the whole fixed script, which `applies`
-as it is (metric `diff` = 1 or 0 says which form was scored). A diff wins when the answer has both.
+as it is (metric `diff` = 1 or 0 says which form was scored). A diff wins when the answer has both. A
+repair that leaves the script as it was is `wrong_answer` at `applies` (domains/edit.py's no-op rule).
 IR answers (nl_to_ir): extracts -> parses (valid JSON object) -> schema (ir_schema.json) -> meets_facts
 (the description's stated facts: class name, components, field names, trigger kinds).
 Hostile code is contained: over MAX_CODE_BYTES or MAX_DIRECTIVES preprocessor lines is
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 
 from domains.base import Result
+from domains.edit import no_change, unchanged
 from domains.patch import HunkFailed, PatchError, extract_diff, patch_text
 from domains.unity_csharp import compiler, ir as irmod, syntax
 from domains.unity_csharp.extract import extract_cs, extract_json
@@ -111,9 +113,18 @@ def validate_repair(broken: str, ir: dict, completion: str) -> Result:
         except PatchError as exc:
             return result("format_error", f"bad diff: {exc}", levels, metrics)
     levels["applies"] = True
+    if unchanged(broken, code):
+        return no_change(levels, metrics)
     res = check_code(ir, code, levels)
-    res.metrics = {**metrics, **res.metrics}
+    res.metrics = {**metrics, **res.metrics, "edit_no_change": 0}
     return res
+
+
+def check_input(broken: str, ir: dict) -> Result:
+    """A cs_repair item's broken script through the levels after `applies`, as it is (no no-op rule)."""
+    levels = dict.fromkeys(REPAIR_LEVELS, False)
+    levels["extracts"] = levels["applies"] = True
+    return check_code(ir, broken, levels)
 
 
 def check_code(ir: dict, code: str, levels: dict) -> Result:

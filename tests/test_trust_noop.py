@@ -1,0 +1,72 @@
+"""The no-op rule (domains/edit.py): in every domain with an edit family, an answer that leaves the item's
+input unchanged is `wrong_answer`, "the answer leaves the input unchanged", whatever form it takes (the
+whole file, re-indented, CRLF, a diff or SEARCH/REPLACE blocks that change nothing). Each domain is
+tried on its own shipped edit items."""
+from __future__ import annotations
+
+import pytest
+
+import domains
+from domains.edit import NO_CHANGE, normalised, unchanged
+from eval.cli import stratified
+
+EDIT_WORDS = ("repair", "edit", "fix")
+EDITING = [n for n in domains.names() if domains.get(n).edit_families]
+
+
+def test_every_edit_family_is_declared_and_real():
+    for name in domains.names():
+        dom = domains.get(name)
+        assert set(dom.edit_families) <= set(dom.families), name
+        named = {f for f in dom.families if any(w in f for w in EDIT_WORDS)}
+        assert named <= set(dom.edit_families), f"{name}: {named - set(dom.edit_families)} not declared"
+    assert set(EDITING) >= {"luanti", "unity_csharp", "threejs"}
+
+
+def test_normalised_comparison():
+    assert unchanged("a = 1\n\nb = 2\n", "  a  =  1\r\nb = 2")
+    assert not unchanged("a = 1\nb = 2\n", "a = 1\nb = 3\n")
+    assert not unchanged("return\nx", "return x")        # a line break can matter (JavaScript's ASI)
+    assert normalised("\n\n") == []
+
+
+def _edit_items(dom, per_family: int = 3) -> list[dict]:
+    from core.files import shipped
+
+    items = [it for it in dom.load(shipped(dom.default_eval)) if it["family"] in dom.edit_families]
+    return stratified(items, per_family * len(dom.edit_families))
+
+
+def _noop_answers(dom, item) -> dict:
+    src = item["input"]
+    first = next(ln for ln in src.splitlines() if ln.strip())
+    out = {"as given": dom.input_answer(item),
+           "re-indented, CRLF": dom.input_answer({**item, "input": "\r\n".join("  " + ln.rstrip() + "   "
+                                                                              for ln in src.splitlines())})}
+    if dom.name in ("luanti", "unity_csharp"):   # the diff form: a line taken out and put back
+        name = "init.lua" if dom.name == "luanti" else "Script.cs"
+        out["diff"] = f"```diff\n--- a/{name}\n+++ b/{name}\n@@ -1,1 +1,1 @@\n-{first}\n+{first}\n```\n"
+    if dom.name == "luanti":
+        out["blocks"] = f"<<<<<<< SEARCH\n{first}\n=======\n{first}\n>>>>>>> REPLACE\n"
+    return out
+
+
+@pytest.mark.parametrize("name", EDITING)
+def test_an_answer_that_changes_nothing_fails_in_every_edit_family(name):
+    dom = domains.get(name)
+    items = _edit_items(dom)
+    assert {it["family"] for it in items} == set(dom.edit_families)
+    for item in items:
+        for form, answer in _noop_answers(dom, item).items():
+            res = dom.validate(item, answer)
+            assert (res.status, res.detail) == ("wrong_answer", NO_CHANGE), (item["id"], form, res)
+            assert res.metrics["edit_no_change"] == 1 and res.levels["extracts"]
+            assert not any(ok for lv, ok in res.levels.items() if lv not in ("extracts", "applies")), res
+
+
+@pytest.mark.parametrize("name", [n for n in EDITING if n != "threejs"])   # three.js: the browser, slow
+def test_the_reference_of_the_same_items_still_passes(name):
+    dom = domains.get(name)
+    for item in _edit_items(dom, 2):
+        res = dom.validate(item, dom.reference(item))
+        assert res.passed and res.metrics["edit_no_change"] == 0, (item["id"], res)
