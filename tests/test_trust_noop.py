@@ -70,3 +70,56 @@ def test_the_reference_of_the_same_items_still_passes(name):
     for item in _edit_items(dom, 2):
         res = dom.validate(item, dom.reference(item))
         assert res.passed and res.metrics["edit_no_change"] == 0, (item["id"], res)
+
+
+# --- the presence rule (domains/luanti/expect.py: stated_only, names_presence) ------------------------
+
+LAMP_IN = ("minetest.register_node('mymod:lamp', {\n\tdescription = 'Lamp',\n\ttiles = {'mymod_lamp.png'},\n"
+           "\tgroups = {cracky = 3},\n})\n")
+LAMP_FIX = LAMP_IN.replace("\tgroups", "\tlight_source = 14,\n\tgroups")
+LAMP_ITEM = {"family": "repair", "instruction": "Add the missing light_source field to make this node emit light",
+             "input": LAMP_IN,
+             "output": "```diff\n--- a/init.lua\n+++ b/init.lua\n@@ -3,3 +3,4 @@\n \ttiles = {'mymod_lamp.png'},\n"
+                       "+\tlight_source = 14,\n \tgroups = {cracky = 3},\n })\n```\n"}
+
+
+@pytest.fixture()
+def lamp(tmp_path):
+    import json
+
+    path = tmp_path / "seed.jsonl"
+    path.write_text(json.dumps(LAMP_ITEM) + "\n")
+    return domains.get("luanti").load(path)[0]
+
+
+def test_a_field_the_instruction_asks_for_is_kept_without_a_stated_value(lamp):
+    """The issue's item: no `expect`, no value stated for light_source; the derived expectation keeps it."""
+    call = lamp["expect"]["calls"][0]
+    assert lamp["expect_derived"] and call["api"] == "register_node" and call["name"] == "mymod:lamp"
+    assert call["fields"]["light_source"] == "<any>"        # before: dropped, and the input passed
+    assert "register_node.light_source present" in lamp["expect_facts"]["kept"]
+    dom = domains.get("luanti")
+    assert dom.validate(lamp, lamp["output"]).passed
+    other = f"```lua\n{LAMP_FIX.replace('light_source = 14', 'light_source = 9')}```"   # any value will do
+    assert dom.validate(lamp, other).passed
+    unchanged_input = dom.validate(lamp, f"```lua\n{LAMP_IN}```")
+    assert (unchanged_input.status, unchanged_input.detail) == ("wrong_answer", NO_CHANGE)
+    # the expectation itself fails the input, the no-op rule aside: the input as it is, and an answer
+    # that changes something else
+    res = dom.input_result(lamp)
+    assert res.status == "wrong_answer" and "field 'light_source' is missing" in res.detail, res
+    res = dom.validate(lamp, f"```lua\n-- a lamp that glows\n{LAMP_IN}```")
+    assert res.status == "wrong_answer" and "field 'light_source' is missing" in res.detail, res
+
+
+def test_only_presence_wording_keeps_an_unstated_field():
+    from domains.luanti.expect import names_presence, stated_only
+
+    assert names_presence("light_source", "Add the missing light_source field")
+    assert names_presence("light_source", "Give the lamp a light_source.")
+    assert not names_presence("walkable", "Register a node with description 'X'; not walkable.")
+    assert not names_presence("light_source", "A lamp without a light_source, please.")
+    assert not names_presence("light_source", "Fix the syntax error near light_sources.")
+    derived = {"calls": [{"api": "register_node", "name": "mymod:x", "fields": {"light_source": 3, "walkable": True}}]}
+    exp, _ = stated_only(derived, "mymod:x: add a light_source; not walkable.")
+    assert exp["calls"][0]["fields"] == {"light_source": "<any>"}

@@ -84,7 +84,8 @@ class LuantiDomain(Domain):
                 derived = self._derive_expect(item)
                 item["expect_derived"] = derived is not None
                 if derived is not None:   # check only what the instruction states (expect.stated_only)
-                    derived, item["expect_facts"] = stated_only(derived, item["instruction"] + "\n" + item["input"])
+                    derived, item["expect_facts"] = stated_only(derived, item["instruction"] + "\n" + item["input"],
+                                                                item["instruction"])
                 item["expect"] = derived
         return items
 

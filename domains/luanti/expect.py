@@ -6,7 +6,7 @@ argument when "name" is given (a leading ":" stripped on both sides), and
 * a "name" of the form "*:suffix" (the request left the mod prefix open) matches any "<prefix>:suffix";
 * "fields": the first table argument deep-contains them: dict keys are a subset (values matched
   recursively), lists equal element-wise (recursively), numbers equal within 1e-9, strings exact,
-  "<function>" = any Lua function, "<table>" = any table;
+  "<function>" = any Lua function, "<table>" = any table, "<any>" = any value (the field is present);
 * "args": positional prefix match of the arguments, each compared the same way.
 Extra calls and extra fields are allowed. Distinctness is a bipartite matching (augmenting paths), so
 the order of expected entries never matters.
@@ -37,6 +37,8 @@ def values_match(expected, actual) -> bool:
         return isinstance(actual, LuaFunction)
     if expected == "<table>":
         return isinstance(actual, (dict, list))
+    if expected == "<any>":   # a presence check: the key exists (a Lua nil field is never recorded)
+        return actual is not None
     if isinstance(expected, bool) or isinstance(actual, bool):
         return type(expected) is type(actual) and expected == actual
     if isinstance(expected, (int, float)):
@@ -130,6 +132,8 @@ def _near_miss(entry: dict, same_api: list[dict]) -> str:
         table = _first_table(args)
         for k, v in (entry.get("fields") or {}).items():
             got = table.get(k, "<missing>") if isinstance(table, dict) else "<no table>"
+            if v == "<any>" and got == "<missing>":
+                return f" (field {k!r} is missing; the request asks for it)"
             if not values_match(v, got):
                 return f" (field {k!r}: expected {v!r}, got {got!r})"[:300]
         return " (arguments differ)"
@@ -196,12 +200,35 @@ def _stated(value, text: str) -> bool:
     return False
 
 
-def stated_only(expect: dict, text: str) -> tuple[dict, dict]:
+# words that make a field named in the request a presence check ("Add the missing light_source field")
+_PRESENCE_BEFORE = r"\b(?:add|adds|adding|missing|include|includes|including|needs?|lacks?|lacking|give|gives|" \
+                   r"define|defines|set|sets|insert|put|with)\b"
+_PRESENCE_AFTER = r"(?:field|property|key|entry|callback|value)\b"
+
+
+def names_presence(key: str, request: str) -> bool:
+    """True when the request names `key` as something the answer must have: after a presence word in
+    the same clause ("add the missing light_source", "a lamp with a light_source") or followed by "field",
+    "property", ... ("the light_source field"). A key named otherwise ("not walkable", "without a
+    light_source") is not."""
+    k = re.escape(key)
+    for clause in re.split(r"[.;,:!?\n]", request.lower()):
+        if re.search(rf"(?<![\w.]){k}(?![\w])", clause) and (
+                re.search(rf"{_PRESENCE_BEFORE}(?:\W+\w+){{0,4}}?\W+{k}(?![\w])", clause)
+                or re.search(rf"(?<![\w.]){k}\s+{_PRESENCE_AFTER}", clause)):
+            return True
+    return False
+
+
+def stated_only(expect: dict, text: str, request: str | None = None) -> tuple[dict, dict]:
     """The part of a derived expectation that the request text states, and a record of the facts
     kept and dropped. Kept: a field whose string value the text quotes, or whose key the text names
     with its value (a callback field: its key named), args named in the text; the name as given, or "*:suffix" when
-    only the part after the prefix is named (the prefix is left to the answer), or dropped. A call
-    with nothing stated keeps its api only: the answer must make that call."""
+    only the part after the prefix is named (the prefix is left to the answer), or dropped. A field whose
+    value is not stated but which `request` (the instruction; default `text`) names as a presence check
+    (names_presence) is kept as "<any>": the answer must set it, to any value. A call with nothing
+    stated keeps its api only: the answer must make that call."""
+    request = text if request is None else request
     kept, dropped, out = [], [], []
     for entry in expect.get("calls", []):
         api = entry.get("api", "")
@@ -224,6 +251,9 @@ def stated_only(expect: dict, text: str) -> tuple[dict, dict]:
                 if (plain_string and v in text) or (k in text and _stated(v, text)):
                     fields[k] = v
                     kept.append(f"{api}.{k}")
+                elif names_presence(k, request):
+                    fields[k] = "<any>"
+                    kept.append(f"{api}.{k} present")
                 else:
                     dropped.append(f"{api}.{k}")
             if fields:
