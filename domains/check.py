@@ -2,6 +2,11 @@
 
 A reference that fails means either the data or the validator is wrong; both must be fixed before a
 model is scored against them. This checks nothing about models, only the items and the validator.
+
+`input_passes(domain, items)`: the items of an edit family (Domain.edit_families) whose input, left as
+it is, passes the item's own check (Domain.input_result: the no-op rule aside). Such an item cannot
+tell a fix from no fix; the audit and check-refs list it, and the gates leave it out of scoring unless
+kept (--keep-input-passes), as they do broken gold.
 """
 from __future__ import annotations
 
@@ -30,3 +35,21 @@ def summary(items, results: list[tuple[str, Result]]) -> dict:
     return {"passed": sum(r.passed for _, r in results), "total": len(results), "by_family": by_family,
             "statuses": dict(Counter(r.status for _, r in results)),
             "levels": dict(Counter(name for _, r in results for name, ok in r.levels.items() if ok))}
+
+
+INPUT_PASSES = "its input, left unchanged, passes the item's own check: it cannot tell a fix from no fix"
+
+
+def input_passes(domain, items) -> list[dict]:
+    """[{"id", "line", "family", "detail"}] of the edit items whose unchanged input passes (see above)."""
+    edits = [it for it in items if it.get("family") in domain.edit_families]
+    warm = getattr(domain, "warm", None)
+    if edits and callable(warm):
+        warm([domain.input_answer(it) for it in edits])
+    out = []
+    for it in edits:
+        res = domain.input_result(it)
+        if res is not None and res.passed:
+            out.append({"id": it["id"], "line": it.get("line"), "family": it.get("family", ""),
+                        "detail": INPUT_PASSES})
+    return out

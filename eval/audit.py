@@ -14,7 +14,10 @@ Checks:
 * duplicates inside the eval set (exact and near) and inside the training set (exact), with their
   lines: a duplicate is an item whose text repeats an earlier item's;
 * the gold ceiling: the validator on every eval item's reference answer (a gold answer that fails means
-  the item or the validator is broken, and caps what any model can score), with every failing item.
+  the item or the validator is broken, and caps what any model can score), with every failing item;
+* input passes: eval items of an edit family whose input, left unchanged, passes their own check
+  (domains/check.py input_passes): they cannot tell a fix from no fix, and are left out of scoring like
+  broken gold unless kept.
 
 A contaminated eval set (exact or near train/eval overlap) stops the gate unless the user passes
 --allow-contaminated; the override is recorded in the audit and in every result. Does not check
@@ -183,6 +186,17 @@ def gold_ceiling(domain, evals: list[dict]) -> dict:
             "failures": fails}
 
 
+def input_passes_report(domain, evals: list[dict]) -> dict:
+    """{"checked": edit items tried, "items": [{"id", "line", "family", "detail"}]} (domains.check)."""
+    from domains.check import input_passes
+
+    try:
+        found = input_passes(domain, evals)
+    except ToolMissing as exc:
+        raise ToolMissingError(f"input check: validator toolchain missing for {domain.name!r}: {exc}") from exc
+    return {"checked": sum(it.get("family") in domain.edit_families for it in evals), "items": found}
+
+
 def run_audit(domain, eval_path, train_path, out_path, allow_contaminated: bool = False,
               threshold: float = NEAR_THRESHOLD, eval_items=None, template_threshold: float | None = None) -> dict:
     """Audit, write `out_path` (atomically, also when the audit fails), raise ContaminatedError on overlap
@@ -203,11 +217,15 @@ def run_audit(domain, eval_path, train_path, out_path, allow_contaminated: bool 
         "near_threshold": threshold, "shingle_words": SHINGLE, "template_threshold": template_threshold,
         "overlap": ov, "duplicates": duplicates(train, evals, domain, threshold),
         "gold_ceiling": gold_ceiling(domain, evals),
+        "input_passes": input_passes_report(domain, evals),
         "contaminated": contaminated, "allow_contaminated": bool(allow_contaminated),
         "verdict": "contaminated" if contaminated else "clean",
         "schema_warnings": schema_warnings(evals, eval_path) + schema_warnings(train, train_path),
     }
     report["warnings"] = _warnings(ov, report["duplicates"], train_path)
+    if report["input_passes"]["items"]:
+        report["warnings"].append(f"{len(report['input_passes']['items'])} eval item(s) pass their own check "
+                                  "with the input unchanged (they cannot tell a fix from no fix)")
     atomic_write_json(out_path, report)
     if contaminated and not allow_contaminated:
         hits = ov["train_eval_exact"] + ov["train_eval_near"] + (ov["train_eval_template"] if template_hit else [])
@@ -219,9 +237,12 @@ def run_audit(domain, eval_path, train_path, out_path, allow_contaminated: bool 
 
 
 def schema_warnings(items: list[dict], path) -> list[str]:
-    """What the loader accepted but changed: ids that repeat an earlier line, loaded under a new id."""
-    return [f"{path}:{it.get('line')}: id {it['duplicate_of']['id']!r} repeats line "
-            f"{it['duplicate_of']['line']}; loaded as {it['id']!r}" for it in items if "duplicate_of" in it]
+    """What the loader accepted but flagged: items that repeat an earlier one (domains/loading.py), each
+    loaded under its own id."""
+    from domains.loading import duplicate_note
+
+    return [f"{path}:{it.get('line')}: {duplicate_note(it)}; loaded as its own item"
+            for it in items if "duplicate_of" in it]
 
 
 def _warnings(ov, dup: dict, train_path) -> list[str]:
@@ -248,6 +269,7 @@ def summary(report: dict) -> dict:
             "eval_duplicates": report["duplicates"]["eval_count"],
             "train_duplicates": report["duplicates"]["train_count"],
             "gold_ceiling": gold["pass_rate"], "gold_failures": len(gold["failures"]),
+            "input_passes": len((report.get("input_passes") or {}).get("items", [])),
             "schema_warnings": len(report.get("schema_warnings", [])),
             "train_sha256": (report.get("train") or {}).get("sha256")}
 

@@ -1,5 +1,5 @@
 """The audit as a short text report: one summary table (items, duplicates, overlap by class, gold
-ceiling, schema warnings), then every item behind a non-zero figure, with its line."""
+ceiling, input passes, schema warnings), then every item behind a non-zero figure, with its line."""
 from __future__ import annotations
 
 EXAMPLES = 3
@@ -27,6 +27,11 @@ def rows(report: dict) -> list[tuple[str, str, str]]:
         out.append((label, str(len(ov[key])) if ov else no_train, ""))
     pct = 100.0 * gold["passed"] / max(gold["total"], 1)
     out.append(("gold ceiling", f"{gold['passed']}/{gold['total']} ({pct:.1f}%)", ""))
+    inputs = report.get("input_passes") or {"checked": 0, "items": []}
+    if inputs["checked"]:
+        found = inputs["items"]
+        out.append(("input passes", f"{len(found)} of {inputs['checked']} edit items" + (
+            f" (lines {', '.join(str(f.get('line') or '-') for f in found)})" if found else ""), ""))
     notes = {k: v for k, v in report["eval"].items() if k not in ("path", "sha256", "items")}
     if notes:
         out.append(("about the items", ", ".join(f"{k} {v}" for k, v in notes.items()), ""))
@@ -40,6 +45,8 @@ def details(report: dict) -> list[str]:
     for f in report["gold_ceiling"]["failures"]:
         out.append(f"  gold FAIL line {f.get('line') or '-'} {f['id']} [{f.get('family', '')}] {f['status']} "
                    f"at level {f.get('level') or '-'}: {f['detail'][:160]}")
+    for f in (report.get("input_passes") or {}).get("items", []):
+        out.append(f"  input passes line {f.get('line') or '-'} {f['id']} [{f.get('family', '')}]: {f['detail']}")
     tmpl = (report.get("overlap") or {}).get("train_eval_template", [])
     for t in tmpl[:EXAMPLES]:
         more = f" (+{len(t['train_ids']) - 2})" if len(t["train_ids"]) > 2 else ""

@@ -74,6 +74,9 @@ def add_eval_run(p, out_help: str, train_help: str, allow_help: str | None = Non
     p.add_argument("--keep-broken-gold", action="store_true",
                    help="score the items whose reference answer fails its own validator (default: leave them "
                         "out and list them); recorded in every result")
+    p.add_argument("--keep-input-passes", action="store_true",
+                   help="score the edit items whose input, left unchanged, passes their own check (default: "
+                        "leave them out and list them: they cannot tell a fix from no fix); recorded")
     p.add_argument("--out", default=None, help=out_help)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 

@@ -84,7 +84,8 @@ def _finished(res_path: Path, data_sha: str, settings, adapter: Path, scale: flo
 
 def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_dir, scales=DEFAULT_SCALES,
                allow_contaminated=False, train=None, workers=2, progress=True, limit=None,
-               baseline=None, sweep: str = "grid", keep_broken_gold=False, items_read=None) -> dict:
+               baseline=None, sweep: str = "grid", keep_broken_gold=False, items_read=None,
+               keep_input_passes=False) -> dict:
     """`baseline`: a gate B results.json; if it was made on the same data, the heatmap shows its value.
     Items whose reference fails its validator are left out as in gate B (eval.gold), unless kept."""
     out_dir = Path(out_dir)
@@ -94,7 +95,8 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
     report = audit_mod.run_audit(domain, data_path, train_path_of(infos, domain, train), out_dir / "audit.json",
                                  allow_contaminated, eval_items=items)
     audit_sum = audit_mod.summary(report)
-    items, record = apply_gold_ceiling(report, items, items_read or len(items), keep_broken_gold, domain)
+    items, record = apply_gold_ceiling(report, items, items_read or len(items), keep_broken_gold, domain,
+                                       keep_input_passes=keep_input_passes)
     data_sha = sha256_file(data_path)
     resolved, _ = resolve_precision(settings)
     base = {}

@@ -2,10 +2,11 @@
 
     .venv/bin/python scripts/baseline.py --domain <name> --model embedded [--eval-data path/eval.jsonl] \
         [--n 5 --temperature 0.2 --top-p 0.9 --max-new-tokens 300 --seed 1234 --batch-size 8] \
-        [--k 1 5] [--limit N] [--allow-contaminated] [--keep-broken-gold] [--out results/<domain>/embedded/baseline]
+        [--k 1 5] [--limit N] [--allow-contaminated] [--keep-broken-gold] [--keep-input-passes] [--out results/<domain>/embedded/baseline]
 
 Writes audit.json, generations.jsonl (+ .meta.json), scores.jsonl, results.json in --out. Items whose
-reference fails its own validator are listed before generation and left out unless --keep-broken-gold.
+reference fails its own validator are listed before generation and left out unless --keep-broken-gold;
+edit items whose unchanged input passes their own check likewise, unless --keep-input-passes.
 Exit 0 on success, 2 on bad input / contaminated eval set / missing validator toolchain.
 """
 from __future__ import annotations
@@ -45,7 +46,8 @@ def main(argv=None):
     print(f"[1/3] audit {data}", file=sys.stderr)
     report = run_audit(domain, data, default_train_path(domain, args.train), out / "audit.json",
                        args.allow_contaminated, eval_items=items)
-    items, record = apply_gold_ceiling(report, items, read, args.keep_broken_gold, domain)
+    items, record = apply_gold_ceiling(report, items, read, args.keep_broken_gold, domain,
+                                       keep_input_passes=args.keep_input_passes)
     print(f"[2/3] generate, [3/3] score: {len(items)} of {read} items", file=sys.stderr)
     res = evaluate(domain, data, items, args.model, settings, ks, out, audit=summary(report),
                    workers=args.workers, progress=not args.quiet, limit=cli.selection(args), data_record=record)

@@ -4,8 +4,11 @@
 
 Without --data it checks the domain's shipped train and eval sets, each in turn. Prints the ceiling N/M
 (per family, and how many answers reached each validator level), then EVERY failing item with its line, status, level and
-reason. A domain may add options (--help lists them). Data-quality defects (duplicates, references that do not run) load and are reported; only
-schema errors stop, with file:line. Exit 0 when every reference passes, 1 when any fails, 2 on bad
+reason. A domain may add options (--help lists them). Data-quality defects (duplicates, references that
+do not run) load and are reported; only schema errors stop, with file:line. Edit items (Luanti repair,
+Unity cs_repair, three.js edit/fix) whose input, left unchanged, passes their own check are counted and
+listed ("INPUT PASSES line N"): they cannot tell a fix from no fix. Exit 0 when every reference passes
+and no input does, 1 otherwise, 2 on bad
 input or a missing toolchain.
 """
 from __future__ import annotations
@@ -21,7 +24,8 @@ import domains  # noqa: E402
 from core.errors import UserError  # noqa: E402
 from core.files import shipped  # noqa: E402
 from domains.base import ToolMissing  # noqa: E402
-from domains.check import check_references, summary  # noqa: E402
+from domains.check import check_references, input_passes, summary  # noqa: E402
+from domains.loading import duplicate_note  # noqa: E402
 from domains.options import add_options, chosen  # noqa: E402
 
 
@@ -70,9 +74,15 @@ def check_file(domain, path, options: dict) -> int:
                   f"{res.level or '-'}: {res.detail}")
     dups = [it for it in items if "duplicate_of" in it]
     if dups:
-        print(f"note: {len(dups)} item(s) repeat an earlier id, loaded under their own: " + ", ".join(
-            f"line {it['line']} {it['id']} (first on line {it['duplicate_of']['line']})" for it in dups))
-    return 0 if s["passed"] == s["total"] else 1
+        print(f"note: {len(dups)} item(s) repeat an earlier one, loaded under their own id: "
+              + ", ".join(duplicate_note(it) for it in dups))
+    passes = input_passes(domain, items)
+    edits = sum(it.get("family") in domain.edit_families for it in items)
+    if edits:
+        print(f"input passes {len(passes)}/{edits} edit items (their input, unchanged, passes their own check)")
+    for f in passes:
+        print(f"INPUT PASSES line {f['line'] or '-'} {f['id']} [{f['family']}]: {f['detail']}")
+    return 0 if s["passed"] == s["total"] and not passes else 1
 
 
 if __name__ == "__main__":

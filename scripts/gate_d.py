@@ -52,7 +52,8 @@ def main(argv=None):
     baseline = args.baseline or cli.baseline_dir(domain.name, models.resolve(args.model)) / "results.json"
     s = run_gate_d(domain, data, items, cli.run_dir(domain.name, args.run), args.model, settings, ks, out,
                    args.scales, args.allow_contaminated, args.train, args.workers, not args.quiet, cli.selection(args),
-                   baseline, args.sweep, keep_broken_gold=args.keep_broken_gold, items_read=read)
+                   baseline, args.sweep, keep_broken_gold=args.keep_broken_gold, items_read=read,
+                   keep_input_passes=args.keep_input_passes)
     print(json.dumps({"summary": str(out / "summary.json"), "heatmap": str(out / "heatmap.png"),
                       "best": s["best"]}, indent=2))
     return 0

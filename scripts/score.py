@@ -30,6 +30,8 @@ def make_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--keep-broken-gold", action="store_true",
                    help="score items whose reference fails its validator (as gate B's flag of the same name)")
+    p.add_argument("--keep-input-passes", action="store_true",
+                   help="score edit items whose unchanged input passes their check (as gate B's flag)")
     return p
 
 
@@ -52,7 +54,8 @@ def main(argv=None):
 
         report = read_json(audit_file)
         audit = summary(report)
-        items, record = apply_gold_ceiling(report, items, read, args.keep_broken_gold, domain)
+        items, record = apply_gold_ceiling(report, items, read, args.keep_broken_gold, domain,
+                                           keep_input_passes=args.keep_input_passes)
     from eval.pipeline import evaluate
 
     res = evaluate(domain, data, items, ident["model"]["spec"], settings, cli.default_ks(args.k, settings.n), out,

@@ -79,12 +79,12 @@ def test_duplicates_load_with_distinct_stable_ids_and_are_counted(dom, tmp_path,
     assert len(set(ids)) == 4 and ids[2:] == [ids[0] + "~2", ids[0] + "~3"]
     assert ids == [it["id"] for it in dom.load(ev)]                       # stable
     code, out = _refs(capsys, "--data", str(ev))
-    assert code == 0 and "gold ceiling 4/4" in out and "note: 2 item(s) repeat an earlier id" in out
+    assert code == 0 and "gold ceiling 4/4" in out and "note: 2 item(s) repeat an earlier one" in out
     rep = run_audit(dom, ev, train, tmp_path / "audit.json")
     dup = rep["duplicates"]
     assert dup["eval_count"] == 2 and dup["eval"] == [{"ids": [ids[0], ids[2], ids[3]], "lines": [1, 3, 4]}]
     assert dup["train_count"] == 1 and dup["train"][0]["lines"] == [1, 2]
-    assert len(rep["schema_warnings"]) == 3 and f"{ev}:3: id {ids[0]!r} repeats line 1" in rep["schema_warnings"][0]
+    assert len(rep["schema_warnings"]) == 3 and f"{ev}:3: line 3 {ids[2]} repeats {ids[0]} (line 1)" in rep["schema_warnings"][0]
 
 
 def test_a_broken_reference_loads_marked_and_is_a_gold_failure(dom, tmp_path, capsys):

@@ -123,3 +123,59 @@ def test_only_presence_wording_keeps_an_unstated_field():
     derived = {"calls": [{"api": "register_node", "name": "mymod:x", "fields": {"light_source": 3, "walkable": True}}]}
     exp, _ = stated_only(derived, "mymod:x: add a light_source; not walkable.")
     assert exp["calls"][0]["fields"] == {"light_source": "<any>"}
+
+
+# --- the "input passes" class (domains/check.py input_passes; audit, check-refs, the gates) ------------
+
+def _write(path, rows):
+    import json
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_an_item_whose_input_passes_is_listed_by_audit_and_check_refs_and_left_out(tmp_path, capsys):
+    from eval.audit import run_audit, summary
+    from eval.audit_table import render
+    from eval.gold import apply_gold_ceiling
+    from scripts.check_references import main as check_refs
+
+    weak = {**LAMP_ITEM, "expect": {"calls": [{"api": "register_node", "name": "mymod:lamp"}]}}   # input meets it
+    ev = _write(tmp_path / "eval.jsonl", [LAMP_ITEM, weak])
+    dom = domains.get("luanti")
+    rep = run_audit(dom, ev, None, tmp_path / "audit.json")
+    found = rep["input_passes"]
+    assert found["checked"] == 2 and [(f["line"], f["family"]) for f in found["items"]] == [(2, "repair")]
+    assert summary(rep)["input_passes"] == 1 and rep["gold_ceiling"]["passed"] == 2
+    table = render(rep, tmp_path / "audit.json")
+    assert "1 of 2 edit items (lines 2)" in table and "input passes line 2 " in table
+
+    assert check_refs(["--domain", "luanti", "--data", str(ev)]) == 1
+    out = capsys.readouterr().out
+    assert "gold ceiling 2/2" in out and "input passes 1/2 edit items" in out
+    assert [ln.split()[3] for ln in out.splitlines() if ln.startswith("INPUT PASSES")] == ["2"]
+
+    items = dom.load(ev)
+    kept, record = apply_gold_ceiling(rep, items, len(items), keep=False, domain=dom)
+    assert [it["line"] for it in kept] == [1] and [x["line"] for x in record["left_out"]] == [2]
+    assert "cannot tell a fix from no fix" in record["left_out"][0]["why"] and not record["keep_input_passes"]
+    kept, record = apply_gold_ceiling(rep, items, len(items), keep=False, domain=dom, keep_input_passes=True)
+    assert len(kept) == 2 and record["left_out"] == [] and record["keep_input_passes"]
+    assert "are scored (--keep-input-passes)" in capsys.readouterr().err
+
+
+# the eval sets (what is scored) of every domain with an edit family, and Luanti's train set (fast); the
+# train sets of Unity (150 inputs, an mcs run each: ~3 min on a loaded machine) and three.js (240, a
+# browser page each) are held to it by `make check-refs` and, for three.js, its build's self-check
+SHIPPED = [(n, "eval") for n in EDITING] + [("luanti", "train")]
+
+
+@pytest.mark.parametrize("name, split", SHIPPED)
+def test_the_shipped_sets_have_no_item_whose_input_passes(name, split):
+    from core.files import shipped
+    from domains.check import input_passes
+
+    dom = domains.get(name)
+    items = dom.load(shipped(getattr(dom, f"default_{split}")))
+    assert any(it["family"] in dom.edit_families for it in items)
+    assert input_passes(dom, items) == []

@@ -106,7 +106,7 @@ def _context(meta: dict, tree: list[str], path: str, extra: str) -> str:
 def flatten(path: Path, datasets: list) -> tuple[list[dict], dict]:
     """Items (one per Dart file) and the counts of what was read, left aside and why."""
     from domains.flutter import dart
-    from domains.loading import mark_gold_defect
+    from domains.loading import mark_duplicate, mark_gold_defect
 
     counts, non_dart, items, seen = Counter(), Counter(), [], {}
     for i, ds in enumerate(datasets, 1):
@@ -142,7 +142,7 @@ def flatten(path: Path, datasets: list) -> tuple[list[dict], dict]:
                         "context_symbols": sorted(set().union(*[d for q, d in declared.items() if q != p]))}
                 if key in seen:
                     counts["repeated_instruction_files"] += 1
-                    item["duplicate_of"] = seen[key]
+                    mark_duplicate(item, seen[key], None)   # the line is known once loaded
                 seen.setdefault(key, item["id"])
                 if dart.parse(text).root_node.has_error:
                     counts["dart_not_parsing"] += 1

@@ -6,8 +6,9 @@ Families: `scene` (description -> module), `edit` (module + change request -> mo
 broken in a known way + the error the browser really printed for it -> the working module). Split by
 scene kind: catalogue.EVAL_KINDS are arrangements no train item has. Deterministic: one seeded
 random.Random per kind, side and family; the browser errors are Chromium's own (the same for the same
-code). Every reference is run through the domain's own validator before anything is written; a failing
-one stops the build (it would be a bug in the catalogue or the validator). Needs the browser toolchain.
+code). Every reference is run through the domain's own validator before anything is written, and every
+edit and fix input too (domains/building.py); a failing reference, or an input that passes its item's
+check (it could not tell a fix from no fix), stops the build. Needs the browser toolchain.
 """
 from __future__ import annotations
 

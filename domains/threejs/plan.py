@@ -13,6 +13,7 @@ import copy
 import random
 
 from domains.threejs import catalogue as cat
+from domains.threejs.meets import COLOR_TOL
 
 
 def sample(kind: cat.Kind, rng: random.Random) -> dict:
@@ -79,8 +80,10 @@ def edits(plan: dict, kind: cat.Kind, rng: random.Random) -> list[tuple[str, dic
     p["groups"][0].update(color=new[1], cname=new[0])
     out.append((rng.choice(("Make the {s} {c} instead.", "Change the colour of the {s} to {c}.",
                             "Recolour the {s}: {c}.")).format(s=shapes, c=color_words(new, p["hexes"])), p))
+    # a new background the validator can tell from the old one (meets.COLOR_TOL): otherwise the input,
+    # unchanged, would pass the edit's own check (the audit's "input passes" class)
     bgs = [b for b in cat.BACKGROUNDS if all(cat.rgb_gap(b[1], g["color"]) > 110 for g in plan["groups"])
-           and b[1] != plan["background"][1]]
+           and cat.rgb_gap(b[1], plan["background"][1]) > COLOR_TOL]
     if bgs:
         b = rng.choice(bgs)
         p = copy.deepcopy(plan)
