@@ -33,8 +33,8 @@ def check_item(path, lineno, obj: dict) -> dict:
     from domains.unity_csharp.ir import check_ir
 
     check_fields(path, lineno, obj, _REQUIRED, _OPTIONAL, FAMILIES, nonempty=("instruction", "output"))
-    check_ir(obj["ir"], path, lineno)
     item = dict(obj)
+    item["ir"] = check_ir(obj["ir"], path, lineno)   # the seed's object actions become strings here
     item["id"] = item.get("id") or derive_id(item)
     return item
 

@@ -1,5 +1,11 @@
 """The behaviour IR of the Unity domain: its JSON Schema (ir_schema.json), validation and trigger words.
 
+`normalise_ir(ir)` puts the shapes real IR files use into the one shape the schema checks, in ONE place
+(ir_errors and check_ir call it first, so every reader gets it): the Unity seed's own files (its
+calibration pairs and ShareGPT train/eval files) write each action as an object, {"action": "rotate
+around vertical axis at rotation speed", ...other keys}, where this project's IR has a string. The
+object becomes its `action` text with the other keys after it in parentheses ("... (target: self)"),
+so nothing it says is lost; an object without a string `action` is left for the schema to name.
 `check_ir(ir, path, line)` validates one IR against the schema and a few rules JSON Schema cannot say
 (field names unique, a field does not shadow the class name) and raises DataError with file:line and
 the JSON path of the first problem. `trigger_messages(trigger)` maps a trigger in words to the Unity
@@ -48,8 +54,28 @@ def _validator():
     return jsonschema.Draft202012Validator(schema())
 
 
+def _action_text(action):
+    if not (isinstance(action, dict) and isinstance(action.get("action"), str) and action["action"].strip()):
+        return action
+    rest = [f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
+            for k, v in action.items() if k != "action"]
+    return action["action"] + (f" ({', '.join(rest)})" if rest else "")
+
+
+def normalise_ir(ir):
+    """A copy of `ir` with every action a string (see the module docstring); anything not an IR-like
+    object is returned as it is, for the schema check to report."""
+    if not isinstance(ir, dict) or not isinstance(ir.get("behaviors"), list):
+        return ir
+    behaviors = [dict(b, actions=[_action_text(a) for a in b["actions"]])
+                 if isinstance(b, dict) and isinstance(b.get("actions"), list) else b for b in ir["behaviors"]]
+    return {**ir, "behaviors": behaviors}
+
+
 def ir_errors(ir) -> list[str]:
-    """Every schema/rule problem of one IR as 'at <json path>: <message>', in a stable order."""
+    """Every schema/rule problem of one IR (normalised first) as 'at <json path>: <message>', in a
+    stable order."""
+    ir = normalise_ir(ir)
     errs = sorted(_validator().iter_errors(ir), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     out = [f"at {_json_path(e.absolute_path)}: {e.message}" for e in errs]
     if not out:
@@ -64,7 +90,9 @@ def ir_errors(ir) -> list[str]:
 
 
 def check_ir(ir, path, line) -> dict:
-    """The IR itself if valid, else DataError(path:line) naming the first problem and the count."""
+    """The IR, normalised (normalise_ir), if valid, else DataError(path:line) naming the first problem and
+    the count."""
+    ir = normalise_ir(ir)
     errs = ir_errors(ir)
     if errs:
         more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""

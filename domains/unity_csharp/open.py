@@ -41,7 +41,7 @@ def prompt_ir(user: str) -> dict | None:
     if HEADER not in user:
         return None
     obj = extract_json(user.split(HEADER, 1)[1])
-    return obj if isinstance(obj, dict) and not irmod.ir_errors(obj) else None
+    return irmod.normalise_ir(obj) if isinstance(obj, dict) and not irmod.ir_errors(obj) else None
 
 
 def free_ir(code: str | None) -> dict:
