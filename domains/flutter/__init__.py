@@ -9,7 +9,9 @@ data/flutter/README.md for what each level can and cannot prove). A missing gram
 
 Item schema (data/flutter/README.md): family (the widget kind), instruction, input, output (the Dart
 file), spec {classes, widgets, fields, callbacks, routes}; optional id, kind, subject, source, license,
-path, context_symbols (names declared in the project's other Dart files, for ingested projects). The
+path, context_symbols (names declared in the project's other Dart files, for ingested projects),
+dependencies (the pub packages the project declares, and its own package: a file importing another
+package fails; without the field any import is allowed, unknown packages' names unverified). The
 seed's data.json is ingested by `prepare` (seeds.py) into these items plus the SFT, chat and DPO sets.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from domains.loading import check_fields, derive_id
 FAMILIES = ("stateless", "stateful", "form", "list", "navigation", "provider", "future", "theming", "project")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "spec": dict}
 _OPTIONAL = {"id": str, "kind": str, "subject": str, "source": str, "license": str, "path": str,
-             "context_symbols": list, "dataset": str}
+             "context_symbols": list, "dataset": str, "dependencies": list}
 SPEC_KEYS = ("classes", "widgets", "fields", "callbacks", "routes")
 
 
@@ -34,6 +36,8 @@ def check_item(path, lineno, obj: dict) -> dict:
             raise DataError(path, lineno, f"spec key {key!r} is not one of {list(SPEC_KEYS)}")
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise DataError(path, lineno, f"spec {key!r} must be a list of strings")
+    if not all(isinstance(v, str) for v in obj.get("dependencies", [])):
+        raise DataError(path, lineno, "field 'dependencies' must be a list of package names")
     item = dict(obj)
     item["id"] = item.get("id") or derive_id(item)
     return item
@@ -77,7 +81,8 @@ class FlutterDomain(Domain):
         from domains.flutter import validate as v
 
         self._require_tools()
-        return v.validate(item.get("spec") or {}, completion, item.get("context_symbols") or ())
+        return v.validate(item.get("spec") or {}, completion, item.get("context_symbols") or (),
+                          item.get("dependencies"))
 
     single_turn = True
 

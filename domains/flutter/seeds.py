@@ -11,6 +11,10 @@ Input: a JSON list of data sets (or {"datasets": [...]}), each {dataset_name, me
   "features"}: one item, the description and dependencies in its input;
 * a plain string: one item if it holds Dart code, else a defect.
 File text written with escaped newlines and quotes (`\\n`, `\\"` and no real newline) is unescaped, counted.
+Each item records the project's declared `dependencies` where the data states them: the package names
+under `dependencies`/`dev_dependencies` of the project's pubspec.yaml plus its own `name` (a file may
+import its own package), or a single-file object's `dependencies` list; the validator then refuses an
+import of any other package (a pubspec that does not parse: none recorded, counted).
 
 Shape errors stop with the file, the data set and the path inside it (`data.json: data set 'todo' (#3),
 instruction 2: project_structure/lib/main.dart: expected file text or a folder, got int`). Quality
@@ -92,6 +96,31 @@ def _files(output, where: str) -> tuple[list[tuple[str, str]], str]:
                      f"(keys: {sorted(output)})")
 
 
+def declared_dependencies(output, files: list[tuple[str, str]], counts: Counter) -> list[str] | None:
+    """The packages an instruction's project declares (module docstring), or None when it states none."""
+    import yaml
+
+    if isinstance(output, dict) and "code" in output:
+        deps = output.get("dependencies")
+        if isinstance(deps, dict):
+            return sorted(deps)
+        return sorted({d for d in deps if isinstance(d, str)}) if isinstance(deps, list) else None
+    pubspecs = sorted((p.count("/"), p, t) for p, t in files if p.rsplit("/", 1)[-1] == "pubspec.yaml")
+    if not pubspecs:
+        return None
+    try:
+        spec = yaml.safe_load(unescape(pubspecs[0][2], counts))
+    except yaml.YAMLError:
+        spec = None
+    if not isinstance(spec, dict):
+        counts["pubspec_unreadable"] += 1
+        return None
+    names = {str(spec["name"])} if spec.get("name") else set()
+    for key in ("dependencies", "dev_dependencies"):
+        names |= set(map(str, spec.get(key) or {})) if isinstance(spec.get(key), dict) else set()
+    return sorted(names)
+
+
 def _context(meta: dict, tree: list[str], path: str, extra: str) -> str:
     lines = [f"{k.replace('_', ' ').capitalize()}: {v if isinstance(v, str) else json.dumps(v)}"
              for k, v in (meta or {}).items()]
@@ -129,6 +158,7 @@ def flatten(path: Path, datasets: list) -> tuple[list[dict], dict]:
                 if not p.endswith(".dart"):
                     non_dart[Path(p).suffix or Path(p).name] += 1
             declared = {p: set(dart.facts(dart.parse(t)).classes) for p, t in dart_files}
+            deps = declared_dependencies(ins.get("output"), files, counts)
             if not dart_files:
                 counts["outputs_without_dart"] += 1
             for p, text in dart_files:
@@ -139,7 +169,8 @@ def flatten(path: Path, datasets: list) -> tuple[list[dict], dict]:
                 item = {"id": f"{name}-{j}-{p}", "family": "project", "instruction": ins["instruction"],
                         "input": _context(ds.get("metadata") or {}, tree, p, extra), "output": text,
                         "spec": {"classes": sorted(declared[p])}, "path": p, "dataset": name,
-                        "context_symbols": sorted(set().union(*[d for q, d in declared.items() if q != p]))}
+                        "context_symbols": sorted(set().union(*[d for q, d in declared.items() if q != p])),
+                        **({"dependencies": deps} if deps is not None else {})}
                 if key in seen:
                     counts["repeated_instruction_files"] += 1
                     mark_duplicate(item, seen[key], None)   # the line is known once loaded

@@ -6,6 +6,9 @@ holders like `Colors`) that Flutter apps commonly use, and which libraries re-ex
 material.dart brings widgets, foundation, painting and part of services). What it does not do: list
 every name of the SDK (a real but unlisted name is reported as undeclared: extend the table), check
 members (`Colors.bleu` passes), lower-case top-level functions, or packages other than those below.
+`KNOWN_PACKAGES` are the pub packages the table speaks for: a name a file uses that none of its imports
+brings in is an error when every package it imports is known, and unverified (not an error, counted by
+the validator) when it imports a package the table does not know (supabase_flutter, hive, equatable...).
 """
 from __future__ import annotations
 
@@ -140,6 +143,14 @@ def library_of(name: str) -> str | None:
         if name in _in_scope(frozenset([lib])) - CORE:
             return lib
     return None
+
+
+KNOWN_PACKAGES = frozenset({"flutter", "provider"})
+
+
+def package_of(uri: str) -> str | None:
+    """'package:hive/hive.dart' -> 'hive'; a dart: library or a relative import -> None."""
+    return uri.split(":", 1)[1].split("/", 1)[0] or None if uri.startswith("package:") else None
 
 
 def known_library(uri: str) -> bool:
