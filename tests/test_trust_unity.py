@@ -66,3 +66,44 @@ def test_the_prepared_seed_file_reports_its_compile_ceiling(tmp_path, capsys):
     assert check_refs(["--domain", "unity_csharp", "--data", str(tmp_path / "train.jsonl")]) == 0
     out = capsys.readouterr().out
     assert "gold ceiling 3/3 (100.0%)" in out and "compiles 3, meets_ir 3" in out
+
+
+# --- the policy: names as the compiler resolves them (domains/unity_csharp/policy.py) ------------------
+
+SCRIPT = "using UnityEngine;\n{using}\npublic class Hostile : MonoBehaviour\n{{\n    void Start()\n    {{\n        {call}\n    }}\n}}\n"
+
+
+@pytest.mark.parametrize("using, call, hit", [
+    ("", 'global::System.IO.File.Delete("x");', "System.IO"),             # the case
+    ("using F = System.IO.File;", 'F.Delete("x");', "System.IO"),
+    ("using S = System;", 'S.IO.File.Delete("x");', "System.IO"),
+    ("using S = global::System;", 'S.Net.WebClient c = null;', "System.Net"),
+    ("", '@System.@IO.File.Delete("x");', "System.IO"),
+    ("", 'System /* hidden */ . IO.File.Delete("x");', "System.IO"),
+    ("", 'System.Diagnostics.Process.Start("sh");', "System.Diagnostics"),
+    ("", 'var m = System.Type.GetType("System.IO.File").GetMethod("Delete");', "GetMethod"),
+    ("using static System.IO.File;", 'Delete("x");', "System.IO"),
+])
+def test_the_policy_refuses_file_network_and_process_access_however_named(using, call, hit):
+    from domains.unity_csharp import syntax
+    from domains.unity_csharp.validate import check_code, forbidden_uses
+
+    code = SCRIPT.format(using=using, call=call)
+    tree = syntax.parse(code)
+    assert syntax.syntax_errors(tree) == [] and hit in forbidden_uses(tree)
+    ir = {"class_name": "Hostile", "components": [], "fields": [],
+          "behaviors": [{"name": "b", "trigger": "when it starts", "actions": ["do it"]}]}
+    res = check_code(ir, code, {"extracts": True, "parses": False, "compiles": False, "meets_ir": False})
+    assert res.status == "wrong_answer" and "may not touch files, network, processes" in res.detail, res
+
+
+def test_a_namespace_inside_system_is_refused_and_plain_scripts_pass_the_policy():
+    from domains.unity_csharp import syntax
+    from domains.unity_csharp.policy import forbidden_uses
+
+    inside = "namespace System.Tools { public class A { void M() { IO.File.Delete(\"x\"); } } }"
+    assert forbidden_uses(syntax.parse(inside)) == ["namespace System.Tools"]
+    fine = ("using System; using System.Collections; using System.Collections.Generic; using UnityEngine;\n"
+            "public class A : MonoBehaviour { List<int> xs; IEnumerator Go() { yield return null; }\n"
+            "  void Update() { transform.Rotate(Vector3.up * Math.Abs(-1f)); GetComponent<Rigidbody>(); } }")
+    assert forbidden_uses(syntax.parse(fine)) == []

@@ -12,7 +12,8 @@ IR answers (nl_to_ir): extracts -> parses (valid JSON object) -> schema (ir_sche
 Hostile code is contained: over MAX_CODE_BYTES or MAX_DIRECTIVES preprocessor lines is
 `resource_limit` before any tool runs; file, network,
 process and native access (System.IO, System.Net, System.Diagnostics, DllImport, ...) is refused on the
-syntax tree as `wrong_answer`; the compiler runs with a time limit in a scratch dir (compiler.py).
+syntax tree as `wrong_answer`, names read as the compiler resolves them (policy.py: global::, aliases,
+verbatim and escaped identifiers); the compiler runs with a time limit in a scratch dir (compiler.py).
 """
 from __future__ import annotations
 
@@ -24,30 +25,19 @@ from domains.patch import HunkFailed, PatchError, extract_diff, patch_text
 from domains.unity_csharp import compiler, ir as irmod, syntax
 from domains.unity_csharp.extract import extract_cs, extract_json
 from domains.unity_csharp.meets import meets_ir
+from domains.unity_csharp.policy import FORBIDDEN, forbidden_uses  # noqa: F401 (the module's API)
 
 CS_LEVELS = ("extracts", "parses", "compiles", "meets_ir")
 REPAIR_LEVELS = ("extracts", "applies", "parses", "compiles", "meets_ir")
 IR_LEVELS = ("extracts", "parses", "schema", "meets_facts")
 MAX_CODE_BYTES = 100_000
 MAX_DIRECTIVES = 200      # preprocessor lines; a script needs a handful, a "bomb" thousands
-FORBIDDEN = ("System.IO", "System.Net", "System.Diagnostics", "System.Reflection", "System.Threading",
-             "System.Runtime.InteropServices", "DllImport", "Microsoft.Win32")
 _warm: dict = {}   # sha256(code) -> compile result made ahead by the last warm() (few batch mcs runs)
 
 
 def result(status: str, detail: str, levels: dict, metrics: dict | None = None) -> Result:
     reached = [name for name, ok in levels.items() if ok]
     return Result(status, detail, level=reached[-1] if reached else "", levels=dict(levels), metrics=metrics or {})
-
-
-def forbidden_uses(tree) -> list[str]:
-    """Forbidden namespaces or attributes named in using directives, qualified names or attributes."""
-    found = set()
-    for n in syntax.walk(tree.root_node):
-        if n.type in ("using_directive", "qualified_name", "member_access_expression", "attribute"):
-            t = syntax.text(n)[:200]
-            found |= {f for f in FORBIDDEN if t.startswith(f) or f"using {f}" in t or t == f}
-    return sorted(found)
 
 
 def _compile(code: str) -> dict:
