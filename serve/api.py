@@ -4,7 +4,10 @@ Routes: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions (n, tempe
 max_tokens / max_completion_tokens, stop, seed, stream as server-sent events, tools / tool_choice),
 GET /health. Errors have OpenAI's body, `{"error": {"message", "type", "param", "code"}}`: 400 for a
 bad request (schema, over-context: code `context_length_exceeded`), 404 for an unknown model or route,
-429 when the queue is full, 500 for a bug (the server keeps running).
+413 for a body over `max_body_bytes` (code `request_too_large`, refused before the body is read or
+parsed: by its Content-Length, or while a chunked body arrives), 429 when the queue is full or when one
+client already has `max_per_client` requests waiting or running (a client: its address and bearer key),
+500 for a bug (the server keeps running).
 
 Tool calls: when the domain takes tools (`domain.takes_tools`) and the request sends `tools` (and
 tool_choice is not "none"), the completion is parsed with the domain's own parser; calls found are
@@ -37,6 +40,9 @@ from core.errors import UserError
 from serve.engine import Busy, ContextTooLong, Request
 
 MAX_N = 16
+MAX_BODY_BYTES = 1 << 20   # 1 MiB: far above any prompt a 8k-token context can take, far below what takes
+                           # seconds to tokenise (a 10 MB message: 13 s before it was refused)
+MAX_PER_CLIENT = 4
 
 
 class Message(BaseModel):
@@ -95,8 +101,69 @@ def openai_tool_calls(calls: list[dict]) -> list[dict]:
             for c in calls]
 
 
-def create_app(engine, model_name: str) -> FastAPI:
+class BodyLimit:
+    """ASGI middleware: a request body over `limit` bytes gets 413 before the route reads it (by its
+    Content-Length; a chunked body is counted as it arrives and refused at the chunk that crosses)."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    def _refusal(self, size: str) -> str:
+        return f"The request body ({size}) is over this server's limit of {self.limit:,} bytes"
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            refused = error(413, self._refusal(f"{int(length):,} bytes"), code="request_too_large")
+            return await refused(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            msg = await receive()
+            seen += len(msg.get("body", b"")) if msg["type"] == "http.request" else 0
+            if seen > self.limit:   # FastAPI re-raises an HTTPException met while reading the body
+                raise HTTPException(413, self._refusal(f"{seen:,} bytes so far"))
+            return msg
+        await self.app(scope, counted, send)
+
+
+class ClientSlots:
+    """Requests in flight (waiting or running) per client; over `limit`, Busy. A client is its address
+    and the bearer key it sends (local tools that share 127.0.0.1 are told apart by their keys)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.count, self.lock = limit, {}, threading.Lock()
+
+    @staticmethod
+    def key(http: HTTPRequest) -> str:
+        return f"{http.client.host if http.client else '-'} {http.headers.get('authorization', '')}"
+
+    def take(self, key: str):
+        with self.lock:
+            if self.count.get(key, 0) >= self.limit:
+                raise Busy(f"this client already has {self.count[key]} requests waiting or running (at most "
+                           f"{self.limit}); retry when one is done")
+            self.count[key] = self.count.get(key, 0) + 1
+        done = threading.Event()
+
+        def release():
+            with self.lock:
+                if not done.is_set():
+                    done.set()
+                    self.count[key] -= 1
+                    if not self.count[key]:
+                        del self.count[key]
+        return release
+
+
+def create_app(engine, model_name: str, max_body_bytes: int = MAX_BODY_BYTES,
+               max_per_client: int = MAX_PER_CLIENT) -> FastAPI:
     app = FastAPI(title="workbench OpenAI-compatible server", docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    slots = ClientSlots(max_per_client)
     created = int(time.time())
 
     @app.exception_handler(RequestValidationError)
@@ -109,7 +176,7 @@ def create_app(engine, model_name: str) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def _http(_, exc: HTTPException):
         return error(exc.status_code, str(exc.detail), "invalid_request_error" if exc.status_code < 500
-                     else "server_error")
+                     else "server_error", code="request_too_large" if exc.status_code == 413 else None)
 
     @app.exception_handler(Exception)
     async def _bug(_, exc: Exception):
@@ -135,7 +202,7 @@ def create_app(engine, model_name: str) -> FastAPI:
         return model_card()
 
     @app.post("/v1/chat/completions")
-    def chat(body: ChatRequest):
+    def chat(body: ChatRequest, http: HTTPRequest):
         if body.model != model_name:
             return error(404, f"The model '{body.model}' does not exist; this server has '{model_name}'",
                          param="model", code="model_not_found")
@@ -144,24 +211,37 @@ def create_app(engine, model_name: str) -> FastAPI:
         if body.x_verdict and body.stream:
             return error(400, "x_verdict needs the whole answer: not available with stream", param="x_verdict")
         try:
+            release = slots.take(ClientSlots.key(http))
+        except Busy as exc:
+            return error(429, str(exc), "rate_limit_exceeded", code="rate_limit_exceeded")
+        try:
             req = to_engine_request(body)
             ids, max_tokens = engine.prepare(req)
             turn = engine.admit()
         except ContextTooLong as exc:
+            release()
             return error(400, str(exc), param="messages", code="context_length_exceeded")
         except Busy as exc:
+            release()
             return error(429, str(exc), "rate_limit_exceeded", code="rate_limit_exceeded")
         except UserError as exc:  # DataError included: malformed tools / tool_calls
+            release()
             return error(400, str(exc))
+        except BaseException:
+            release()
+            raise
         parse_tools = bool(body.tools) and body.tool_choice != "none" and engine.domain.takes_tools
         head = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": model_name,
                 "system_fingerprint": None}
         if body.stream:
             usage = bool((getattr(body, "stream_options", None) or {}).get("include_usage"))
-            return StreamingResponse(_stream(engine, turn, ids, req, max_tokens, head, parse_tools, usage),
+            return StreamingResponse(_stream(engine, turn, ids, req, max_tokens, head, parse_tools, usage, release),
                                      media_type="text/event-stream")
-        with turn:
-            choices = engine.run(ids, req, max_tokens, None)
+        try:
+            with turn:
+                choices = engine.run(ids, req, max_tokens, None)
+        finally:
+            release()
         out = [_choice(engine, i, c, parse_tools) for i, c in enumerate(choices)]
         if body.x_verdict:
             for choice, c in zip(out, choices):
@@ -199,7 +279,7 @@ def _sse(obj) -> str:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
 
-def _stream(engine, turn, ids, req, max_tokens, head, parse_tools, include_usage=False):
+def _stream(engine, turn, ids, req, max_tokens, head, parse_tools, include_usage=False, release=lambda: None):
     """Server-sent events: a role delta per choice, content deltas, a finish chunk per choice, [DONE].
     The model runs in a thread started now (so its queue place is always used); closing the stream
     (client gone) cancels it at the next token."""
@@ -222,6 +302,8 @@ def _stream(engine, turn, ids, req, max_tokens, head, parse_tools, include_usage
             pass
         except Exception as exc:  # reported in the stream; the server keeps running
             events.put(("error", f"{exc.__class__.__name__}: {exc}", None))
+        finally:
+            release()   # the client's slot: free once the model is done with this request
 
     threading.Thread(target=work, daemon=True).start()
     return _events(events, gone, {**head, "object": "chat.completion.chunk"}, engine, req, ids, parse_tools,
