@@ -5,8 +5,8 @@
 Without --data it checks the domain's shipped train and eval sets, each in turn. Prints the ceiling N/M
 (per family, and how many answers reached each validator level), then EVERY failing item with its line, status, level and
 reason. A domain may add options (--help lists them). Data-quality defects (duplicates, references that
-do not run) load and are reported; only schema errors stop, with file:line. Edit items (Luanti repair,
-Unity cs_repair, three.js edit/fix) whose input, left unchanged, passes their own check are counted and
+do not run) load and are reported; only schema errors stop, with file:line. Items of an edit family
+(the domain's `edit_families`) whose input, left unchanged, passes their own check are counted and
 listed ("INPUT PASSES line N"): they cannot tell a fix from no fix. Exit 0 when every reference passes
 and no input does, 1 otherwise, 2 on bad
 input or a missing toolchain.
