@@ -1,8 +1,8 @@
 """Gate C: fine-tune a base model on a domain, one method from training/run.py's table (sft, dpo, grpo).
 
-    .venv/bin/python scripts/train.py --domain luanti          # the domain's default config
-    .venv/bin/python scripts/train.py --config training/smollm2-135m_luanti_demo.yaml --out adapters/luanti/demo
-    .venv/bin/python scripts/train.py --config training/smollm2-135m_luanti_grpo.yaml --sft-run adapters/luanti/demo
+    .venv/bin/python scripts/train.py --domain DOMAIN          # the domain's default config
+    .venv/bin/python scripts/train.py --config training/<model>_<domain>_demo.yaml --out adapters/<domain>/demo
+    .venv/bin/python scripts/train.py --config training/<model>_<domain>_grpo.yaml --sft-run adapters/<domain>/demo
     .venv/bin/python -m accelerate.commands.launch --config_file training/accelerate/cpu_ddp.yaml scripts/train.py --config X.yaml
 
 YAML keys and flags are TRL's (SFTConfig/DPOConfig/GRPOConfig, ModelConfig) plus the workbench's and the
