@@ -4,7 +4,7 @@ Layout of the output folder (default exports/<domain>/<run or model>/):
     merged/            transformers folder: model.safetensors, config, tokenizer, chat template
     <name>-f16.gguf    llama.cpp's converter, --outtype f16
     <name>-q8_0.gguf   --outtype q8_0
-    Modelfile          Ollama (FROM the q8_0 file by default)
+    Modelfile          Ollama (FROM q4_k_m, else q8_0), its TEMPLATE checked against the chat template
     README.md          model card;  export.json: everything above as data, with timings and run info
 A failed logits check stops the export (exit 2) before any GGUF is written; a GGUF check whose criterion
 fails (deploy/gguf.py: f16 must generate the merged model's greedy tokens exactly) leaves every file
@@ -18,7 +18,7 @@ from pathlib import Path
 from core.errors import UserError
 from core.files import atomic_write_json, atomic_write_text, read_json
 from core.meta import ROOT, run_info
-from deploy import card, gguf, merge, ollama
+from deploy import card, gguf, merge, ollama, templates
 
 
 def find_decision(domain_name: str, adapter) -> dict | None:
@@ -48,6 +48,8 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
     from transformers import AutoConfig, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(out / "merged")
+    if gguf_types:  # a chat template no Modelfile family fits stops the export here, before any GGUF
+        templates.match(tok)
     prompts = merge.chat_prompts(tok, domain, check_prompts)
     log(f"[2/4] logits: merged vs base + adapter on {len(prompts)} prompts")
     logits = merge.logits_check(model_spec, adapter, scale, out / "merged", prompts)
@@ -74,10 +76,9 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
     context = int(AutoConfig.from_pretrained(out / "merged").max_position_embeddings)
     if ggufs:
         log("[4/4] Modelfile and model card")
-        system = next((m["content"] for m in domain.chat_messages([{"role": "user", "content": "x"}])
-                       if m["role"] == "system"), None)
-        from_file = next((f for f in ggufs if f.endswith("q8_0.gguf")), ggufs[0])
-        atomic_write_text(out / "Modelfile", ollama.modelfile(from_file, tok, system, domain.stop_strings, context))
+        checks["modelfile"] = write_modelfile(out, domain, tok, ggufs, context)
+        log(f"      Modelfile TEMPLATE: {checks['modelfile']['family']} family, "
+            f"{checks['modelfile']['probes']} probe conversations rendered as the chat template ✓")
     result = {"format": "workbench.export/1", "name": name, "domain": domain.describe(), **info,
               "gate_e": find_decision(domain.name, adapter), "files": files, "checks": checks,
               "context_length": context, "seconds": {"merge": round(merged_s, 1),
@@ -85,6 +86,17 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
               "run": run_info()}
     _write(out, result)
     return result
+
+
+def write_modelfile(out, domain, tokenizer, ggufs, context: int) -> dict:
+    """The Modelfile step: FROM the q4_k_m file when there is one (what Ollama users pull by default), else
+    q8_0, else the first GGUF; the TEMPLATE checked against the chat template (UserError when no family fits)."""
+    system = next((m["content"] for m in domain.chat_messages([{"role": "user", "content": "x"}])
+                   if m["role"] == "system"), None)
+    from_file = next((f for t in ("q4_k_m", "q8_0") for f in ggufs if f.endswith(f"-{t}.gguf")), ggufs[0])
+    text, info = ollama.modelfile(from_file, tokenizer, system, domain.stop_strings, context)
+    atomic_write_text(Path(out) / "Modelfile", text)
+    return info | {"from": from_file}
 
 
 def _want_llama(llama):

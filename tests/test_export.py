@@ -189,33 +189,19 @@ def test_check_gguf_without_the_bindings_is_a_loud_error(monkeypatch, tmp_path):
         export_mod.recheck(domains.get("luanti"), tmp_path, llama=True, log=lambda *_: None)
 
 
-CONVERSATIONS = [
-    [{"role": "user", "content": "make a lamp"}],
-    [{"role": "system", "content": "You write Lua."}, {"role": "user", "content": "a lamp"}],
-    [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}],
-]
-
-
-@pytest.mark.parametrize("messages", CONVERSATIONS)
-def test_modelfile_template_renders_like_the_chat_template(tokenizer, messages):
-    spec = ollama.chatml_spec(tokenizer)
-    assert ollama.render(spec, messages) == tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                                                          tokenize=False)
-
-
 def test_modelfile_contents(tokenizer):
-    text = ollama.modelfile("m-q8_0.gguf", tokenizer, "Be brief.", ["```\n"], 8192)
-    assert text.splitlines()[1] == "FROM ./m-q8_0.gguf"
+    text, info = ollama.modelfile("m-q8_0.gguf", tokenizer, "Be brief.", ["```\n"], 8192)
+    assert text.splitlines()[2] == "FROM ./m-q8_0.gguf" and info["family"] == "chatml"
     assert "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}" in text
     assert "You are a helpful AI assistant named SmolLM" in text     # the template's own default system
     assert 'SYSTEM """Be brief."""' in text and 'PARAMETER stop "<|im_end|>"' in text
     assert 'PARAMETER stop "```\\n"' in text and "PARAMETER num_ctx 8192" in text
 
 
-def test_a_non_chatml_template_is_refused(tokenizer):
+def test_a_template_of_no_family_is_refused(tokenizer):
     import copy
 
     tok = copy.deepcopy(tokenizer)
     tok.chat_template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}"
-    with pytest.raises(UserError, match="not ChatML"):
-        ollama.chatml_spec(tok)
+    with pytest.raises(UserError, match="no known family"):
+        ollama.modelfile("m-q8_0.gguf", tok, None, [], 2048)
