@@ -64,7 +64,7 @@ export TOKENIZERS_PARALLELISM := false
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help env gate-a data baseline train gate-d gate-e demo test test-slow test-all bench report clean check-refs audit serve chat export teacher llama-cpp bench-serve prefs judge
+.PHONY: help env gate-a data baseline train gate-d gate-e demo test test-slow test-all bench report clean check-refs audit serve chat export teacher llama-cpp llama-quantize dry-run bench-serve prefs judge
 
 ## help: list the targets and the variables they take
 help:
@@ -156,13 +156,17 @@ serve: $(ENV_STAMP)
 chat: $(ENV_STAMP)
 	$(PY) scripts/chat.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 
-## export: merged safetensors + GGUF f16/q8_0 (llama.cpp's converter) + Ollama Modelfile + model card, checked
+## export: merged safetensors + GGUF f16/q8_0 (llama.cpp's converter; ARGS="--gguf f16 q4_k_m" after make llama-quantize) + Ollama Modelfile + model card, checked
 export: $(ENV_STAMP)
 	$(PY) scripts/export.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 
 ## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~5 min, 2 cores) so export checks GGUFs in llama.cpp
 llama-cpp: $(ENV_STAMP)
 	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
+
+## llama-quantize: optional, compile llama.cpp's llama-quantize + llama-bench from env/llama_cpp.lock into .cache/llama.cpp/ (~5 min, 2 cores) so export writes q4_k_m/q5_k_m/q6_k
+llama-quantize: $(ENV_STAMP)
+	$(PY) scripts/build_llama_quantize.py $(ARGS)
 
 ## teacher: new DOMAIN items from an OpenAI-compatible teacher, validated + deduplicated (ARGS="--base-url U --model M --count N")
 teacher: $(ENV_STAMP)

@@ -40,6 +40,10 @@ def model_card(info: dict) -> str:
         lines.append(f"- `{name}` greedy tokens ({g['loader']}, up to {g['max_new_tokens']}) equal to the merged "
                      f"model's on {g['identical']} of {g['prompts']} prompts, first divergence "
                      f"{g.get('first_divergence')} (criterion: {g.get('criterion')}): {verdict}")
+    if chk.get("modelfile"):
+        mf = chk["modelfile"]
+        lines.append(f"- `Modelfile` TEMPLATE (FROM `{mf['from']}`): the {mf['family']} family, its replay renders "
+                     f"{mf['probes']} probe conversations exactly as the tokenizer's chat template")
     lines += ["", "## Use", "",
               "- Ollama: `ollama create my-model -f Modelfile && ollama run my-model` in this folder.",
               "- LM Studio: copy a `.gguf` into its models folder (`~/.lmstudio/models/<you>/<name>/`), load it, "

@@ -18,7 +18,7 @@ from pathlib import Path
 from core.errors import UserError
 from core.files import atomic_write_json, atomic_write_text, read_json
 from core.meta import ROOT, run_info
-from deploy import card, gguf, merge, ollama, templates
+from deploy import card, gguf, merge, ollama, quantize, templates
 
 
 def find_decision(domain_name: str, adapter) -> dict | None:
@@ -39,6 +39,11 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
     """Merge, check, convert, check. `llama`: True requires the llama.cpp check (UserError before any work
     when the bindings are missing), False skips it, None runs it when they are installed."""
     llama = _want_llama(llama)
+    unknown = [t for t in gguf_types if t not in gguf.OUTTYPES and t not in quantize.K_QUANTS]
+    if unknown:
+        raise UserError(f"GGUF types {unknown}: expected some of {', '.join([*gguf.OUTTYPES, *quantize.K_QUANTS])}")
+    if any(t in quantize.K_QUANTS for t in gguf_types) and quantize.tool() is None:
+        raise UserError(quantize.MISSING)
     out = Path(out_dir)
     name = name or out.name
     t0 = time.perf_counter()
@@ -66,11 +71,17 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
               "what": "merged weights (float32), with tokenizer and chat template beside them"}]
     ggufs = []
     for i, t in enumerate(gguf_types, 1):
-        log(f"[3/4] GGUF {t} ({i}/{len(gguf_types)}) with llama.cpp's convert_hf_to_gguf.py")
-        g = gguf.convert(out / "merged", out / f"{name}-{t}.gguf", t)
-        log(f"      {g['file']}: {g['bytes'] / 1e6:.1f} MB in {g['seconds']} s")
+        log(f"[3/4] GGUF {t} ({i}/{len(gguf_types)}) with llama.cpp's "
+            + ("llama-quantize" if t in quantize.K_QUANTS else "convert_hf_to_gguf.py"))
+        if t in quantize.K_QUANTS:  # llama-quantize (make llama-quantize), from the f16 file when there is one
+            g = quantize.from_merged(out / "merged", out / f"{name}-{t}.gguf", t, out / f"{name}-f16.gguf")
+            log(f"      {g['file']}: {g['bytes'] / 1e6:.1f} MB in {g['seconds']} s, "
+                f"{g['fallback']['tensors']} tensors kept in a fallback type (rows not a multiple of 256)")
+        else:
+            g = gguf.convert(out / "merged", out / f"{name}-{t}.gguf", t)
+            log(f"      {g['file']}: {g['bytes'] / 1e6:.1f} MB in {g['seconds']} s")
         files.append({"file": g["file"], "bytes": g["bytes"], "what": f"GGUF {t} (llama.cpp, Ollama, LM Studio)",
-                      "seconds": g["seconds"]})
+                      "seconds": g["seconds"]} | ({"fallback": g["fallback"]} if "fallback" in g else {}))
         ggufs.append(g["file"])
     checks = {"logits": logits, "gguf": check_ggufs(out, ggufs, prompts, llama, log)}
     context = int(AutoConfig.from_pretrained(out / "merged").max_position_embeddings)

@@ -13,7 +13,7 @@ Ollama and LM Studio run it). `compare` reports per prompt the index of the firs
 applies the criterion of EXACT (f16 token for token; q8_0 reported). One flip is forgiven: at a step where
 the merged model's top two logits are within NEAR_TIE and the GGUF took the runner-up, f16's rounding of the
 weights (a logit moves by ~0.02 on the embedded model) can decide the tie; the texts part there and are not
-compared further, and the flip is reported. Not checked: other quantizations, sampling, or Ollama itself.
+compared further, and the flip is reported. Not checked: sampling, or Ollama itself.
 """
 from __future__ import annotations
 
@@ -49,17 +49,21 @@ def converter_dir() -> Path:
     """vendor/llama.cpp of the pinned sdist, unpacked in the cache (downloaded on first use)."""
     version, _ = pinned()
     dest = cache_dir() / "llama.cpp" / f"llama-cpp-python-{version}"
-    if (dest / "convert_hf_to_gguf.py").is_file():
-        return dest
+    if not (dest / "convert_hf_to_gguf.py").is_file():
+        unpack_sdist(dest, _unpack)
+    return dest
+
+
+def unpack_sdist(dest: Path, unpack) -> None:
+    """Download the pinned sdist into a temporary folder beside `dest`, `unpack(tarball, out)`, then move
+    `out` to `dest` in one step (a killed run leaves no half-unpacked `dest`)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sdist-", dir=dest.parent))
     try:
-        tarball = _download(tmp)
-        _unpack(tarball, tmp / "out")
+        unpack(_download(tmp), tmp / "out")
         os.replace(tmp / "out", dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return dest
 
 
 def _download(into: Path) -> Path:
@@ -121,13 +125,14 @@ def _env() -> dict:
 # f16 / bf16 / f32 round each merged float32 weight at most once (f16: relative error <= 2^-11), far
 # below the logit gaps greedy decoding meets on these prompts: they must match token for token on every
 # prompt (a miss fails the check). q8_0 quantizes blocks of 32 weights to 8 bits, which moves logits enough
-# to flip a near-tie: its first divergence (token index) per prompt is reported, not gated.
+# to flip a near-tie: its first divergence (token index) per prompt is reported, not gated; so are the
+# k-quants (q4_k_m, q5_k_m, q6_k of deploy/quantize.py), which lose more.
 EXACT = ("f16", "bf16", "f32")
 NEAR_TIE = 0.05  # logits: a greedy step this close can flip under f16 rounding; measured 0.0015 where it did
 
 
 def outtype_of(gguf_file) -> str:
-    m = re.search(r"-(f16|bf16|f32|q8_0)\.gguf$", Path(gguf_file).name)
+    m = re.search(r"-(f16|bf16|f32|q8_0|q4_k_m|q5_k_m|q6_k)\.gguf$", Path(gguf_file).name)
     if not m:
         raise UserError(f"{gguf_file}: cannot tell the GGUF type from the name (expected <name>-<type>.gguf)")
     return m.group(1)

@@ -6,8 +6,8 @@
 
 --check-gguf also loads each GGUF in llama.cpp (the bindings of `make llama-cpp`; an error without them)
 and compares its greedy tokens with the merged model's; --check-only does only the GGUF checks, on the
-folder an earlier export wrote. Exit 2 when a check fails (f16 must match token for token; q8_0's first
-divergence is reported).
+folder an earlier export wrote. Exit 2 when a check fails (f16 must match token for token; the first
+divergence of q8_0 and the k-quants q4_k_m/q5_k_m/q6_k is reported).
 
 The GGUF converter is llama.cpp's own, from the llama-cpp-python sdist pinned in env/llama_cpp.lock
 (downloaded once into .cache/llama.cpp/). See deploy/export.py for the output layout.
@@ -30,7 +30,8 @@ def make_parser():
     cli.add_model_adapter(p, "domain name (check prompts, system prompt, stop strings)")
     p.add_argument("--out", default=None, help="output folder (default exports/<domain>/<adapter run or 'base'>)")
     p.add_argument("--gguf", nargs="*", default=["f16", "q8_0"],
-                   help="GGUF types, none for merged only (default %(default)s)")
+                   help="GGUF types: f16 q8_0 bf16 f32 (the converter), q4_k_m q5_k_m q6_k (llama-quantize, "
+                        "`make llama-quantize` first); none for merged only (default %(default)s)")
     p.add_argument("--check-prompts", type=int, default=3, help="eval prompts for the checks (default %(default)s)")
     p.add_argument("--check-gguf", action="store_true",
                    help="require the llama.cpp check of each GGUF (needs `make llama-cpp`); without it the "

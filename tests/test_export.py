@@ -205,3 +205,44 @@ def test_a_template_of_no_family_is_refused(tokenizer):
     tok.chat_template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}"
     with pytest.raises(UserError, match="no known family"):
         ollama.modelfile("m-q8_0.gguf", tok, None, [], 2048)
+
+
+def test_a_k_quant_without_llama_quantize_is_a_loud_error_before_any_work(monkeypatch, tmp_path):
+    from deploy import quantize
+
+    monkeypatch.setattr(quantize, "tool", lambda name="llama-quantize": None)
+    with pytest.raises(UserError, match="make llama-quantize"):
+        export(domains.get("luanti"), "unused", None, 1.0, tmp_path / "x", gguf_types=("f16", "q4_k_m"),
+               log=lambda *_: None, llama=False)
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(UserError, match="expected some of"):
+        export(domains.get("luanti"), "unused", None, 1.0, tmp_path / "x", gguf_types=("q3_k",), llama=False)
+
+
+@pytest.mark.network  # the converter comes from the pinned sdist (cached after the first download)
+def test_k_quants_through_llama_quantize_are_generation_checked_and_reported(tokenizer, tmp_path):
+    from deploy import quantize
+
+    if quantize.tool() is None:
+        pytest.skip(quantize.MISSING)
+    from gguf import GGUFReader
+
+    from core.tiny import make_tiny_model_dir
+
+    # hidden 256: k-quants work on rows of 256 values (a hidden-64 model would fall back on every tensor)
+    model = make_tiny_model_dir(tokenizer, tmp_path / "m", hidden=256)
+    res = export(domains.get("luanti"), str(model), None, 1.0, tmp_path / "t", gguf_types=("f16", "q4_k_m", "q6_k"),
+                 check_prompts=1, log=lambda *_: None, llama=False)
+    sizes = {f["file"]: f["bytes"] for f in res["files"]}
+    assert sizes["t-q4_k_m.gguf"] < sizes["t-q6_k.gguf"] < sizes["t-f16.gguf"]
+    types = {t.tensor_type.name for t in GGUFReader(tmp_path / "t" / "t-q4_k_m.gguf").tensors}
+    assert "Q4_K" in types, types
+    q4 = res["checks"]["gguf"]["t-q4_k_m.gguf"]
+    assert q4["passed"] is None and q4["criterion"] == "reported, not gated" and q4["outtype"] == "q4_k_m"
+    assert res["checks"]["gguf"]["t-f16.gguf"]["passed"] is True          # the f16 gate, unchanged
+    assert res["checks"]["modelfile"]["from"] == "t-q4_k_m.gguf"
+    assert "FROM ./t-q4_k_m.gguf" in (tmp_path / "t" / "Modelfile").read_text()
+    assert not list((tmp_path / "t").glob(".*gguf*"))                      # no temporary file left
+    with pytest.raises(UserError, match="llama-quantize q4_k_m failed"):
+        quantize.quantize(tmp_path / "t" / "Modelfile", tmp_path / "bad-q4_k_m.gguf", "q4_k_m")
+    assert not (tmp_path / "bad-q4_k_m.gguf").exists()
