@@ -164,6 +164,10 @@ export: $(ENV_STAMP)
 llama-cpp: $(ENV_STAMP)
 	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
 
+## dry-run: the GPU path of CONFIG on paper, no GPU: LoRA modules on the meta-device model, peak VRAM estimate on an RTX 3090 (exit 1: does not fit)
+dry-run: $(ENV_STAMP)
+	$(PY) scripts/dry_run.py --config $(CONFIG) $(ARGS)
+
 ## llama-quantize: optional, compile llama.cpp's llama-quantize + llama-bench from env/llama_cpp.lock into .cache/llama.cpp/ (~5 min, 2 cores) so export writes q4_k_m/q5_k_m/q6_k
 llama-quantize: $(ENV_STAMP)
 	$(PY) scripts/build_llama_quantize.py $(ARGS)
