@@ -79,8 +79,9 @@ $(ENV_STAMP): env/$(STACK).lock env/embedded.lock env/pip.lock scripts/bootstrap
 	@touch $@
 
 ## gate-a: gate A, assert Python, locked packages, accelerator, disk/RAM, model, toolchains, data
-gate-a: $(ENV_STAMP)
-	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
+# no dependency on the environment: gate A reports a missing or foreign one (STACK=gpu on a CPU machine) instead of installing it
+gate-a:
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
 $(GATE_A): $(ENV_STAMP)
 	$(PY) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG)

@@ -6,7 +6,8 @@
 Checks, one line each with a mark and a fix hint: Python version; every locked package at its exact
 version; the accelerator (CUDA device and free VRAM, or an explicit CPU mode); the precision `auto` picks
 on this machine (CPU, capability, fp32 and bf16 matmul probe figures: core/precision.py); disk and RAM; the model
-(MODEL=embedded must find its package); the validator toolchains of the selected domain; the presence and
+(MODEL=embedded must find its package); with --stack gpu, each GPU piece (driver, CUDA build of torch,
+bitsandbytes, unsloth, vllm) with what was found, why it is needed and how to get it (env/gpu_pieces.py); the validator toolchains of the selected domain; the presence and
 schema of the domain's data files. Prints a score N/M, writes a JSON stamp that later gates depend on,
 and exits 1 when a critical check fails (2 for a usage error).
 
@@ -207,6 +208,10 @@ def run(args) -> tuple[list[Check], dict]:
     checks = [check_python(python), check_packages(locks, args.stack),
               check_accelerator(args.stack, args.device), check_precision(), check_resources(args.stack),
               check_model(args.model)]
+    if args.stack == "gpu":  # each missing GPU piece explained: what, why, how (env/gpu_pieces.py)
+        import gpu_pieces
+
+        checks += [Check(n, ok, detail, hint, critical=crit) for n, ok, detail, hint, crit in gpu_pieces.pieces()]
     domain = None
     try:
         import domains

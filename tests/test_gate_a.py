@@ -71,3 +71,18 @@ def test_gate_a_fails_and_leaves_no_stamp_for_unknown_domain(tmp_path):
     assert proc.returncode == 1
     assert "unknown domain 'nope'" in proc.stdout
     assert not out.exists() and (tmp_path / "gate_a.failed.json").exists()
+
+
+def test_gpu_stack_on_a_cpu_machine_explains_each_missing_piece(tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    proc = subprocess.run([sys.executable, str(ROOT / "env" / "gate_a.py"), "--stack", "gpu", "--out",
+                           str(tmp_path / "gate_a.json")], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    for piece in ("gpu:driver", "gpu:torch-cuda", "gpu:bitsandbytes"):
+        i = next(k for k, line in enumerate(lines) if f"✗ {piece}" in line)
+        assert "Why:" in lines[i] and lines[i + 1].strip().startswith("fix:"), lines[i:i + 2]
+    assert "CPU-only build" in proc.stdout and "driver >= 570" in proc.stdout
+    assert not (tmp_path / "gate_a.json").exists() and (tmp_path / "gate_a.failed.json").is_file()
