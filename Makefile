@@ -169,7 +169,7 @@ llama-cpp: $(ENV_STAMP)
 dry-run: $(ENV_STAMP)
 	$(PY) scripts/dry_run.py --config $(CONFIG) $(ARGS)
 
-## llama-quantize: optional, compile llama.cpp's llama-quantize + llama-bench from env/llama_cpp.lock into .cache/llama.cpp/ (~5 min, 2 cores) so export writes q4_k_m/q5_k_m/q6_k
+## llama-quantize: optional, compile llama.cpp's llama-quantize + llama-bench from env/llama_cpp.lock into .cache/llama.cpp/ (7 min of CPU measured, docs/deploy-models.md) so export writes q4_k_m/q5_k_m/q6_k
 llama-quantize: $(ENV_STAMP)
 	$(PY) scripts/build_llama_quantize.py $(ARGS)
 

@@ -32,7 +32,7 @@ TOOLS = ("llama-quantize", "llama-bench")
 CMAKE_FLAGS = ["-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
                "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_BUILD_APP=OFF", "-DLLAMA_OPENSSL=OFF", "-DBUILD_SHARED_LIBS=OFF"]
 MISSING = ("llama-quantize is not built: run `make llama-quantize` (compiles it from the llama-cpp-python sdist "
-           "pinned in env/llama_cpp.lock with cmake; ~5 min on 2 cores)")
+           "pinned in env/llama_cpp.lock with cmake; 7 min of CPU measured)")
 
 
 def build_dir() -> Path:

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/build_llama_quantize.py [--jobs 2]      (make llama-quantize)
 
 Unpacks the sdist's vendor/llama.cpp into .cache/llama.cpp/src-<version>/ (downloading the pinned sdist once)
-and compiles the two tools with cmake into .cache/llama.cpp/build-<version>/bin/ (~5 min on 2 idle cores).
+and compiles the two tools with cmake into .cache/llama.cpp/build-<version>/bin/ (7 min of CPU measured here, docs/deploy-models.md).
 `make export ARGS="--gguf f16 q4_k_m"` then writes k-quants. See deploy/quantize.py.
 """
 from __future__ import annotations
