@@ -103,6 +103,7 @@ def arch_exports(tokenizer, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(META))
 def test_the_export_writes_a_checked_modelfile_for_each_architecture(arch_exports, name):
     from transformers import AutoConfig, AutoTokenizer

@@ -22,6 +22,7 @@ def runs():
     return {name: dryrun.dry_run(ROOT / "training" / name) for name in GPU_CONFIGS}
 
 
+@pytest.mark.slow
 def test_gpt_oss_attention_lora_in_layers_19_to_23(runs):
     r = runs["gpt-oss-20b_luanti_qlora.yaml"]
     assert r["architecture"] == "GptOssForCausalLM" and 20.8e9 < r["params"]["params"] < 21.0e9   # "20.9B"
@@ -35,6 +36,7 @@ def test_gpt_oss_attention_lora_in_layers_19_to_23(runs):
     assert r["if_experts_4bit"]["total"] < r["vram_gib"]["total"]
 
 
+@pytest.mark.slow
 def test_qwen_all_linear_lora_everywhere_and_the_estimate_adds_up(runs):
     r = runs["qwen2.5-coder-7b_luanti_qlora.yaml"]
     assert r["architecture"] == "Qwen2ForCausalLM" and 7.6e9 < r["params"]["params"] < 7.7e9
@@ -49,6 +51,7 @@ def test_qwen_all_linear_lora_everywhere_and_the_estimate_adds_up(runs):
     assert "model.layers.0.mlp.down_proj" in text and f"total {v['total']:.2f} GiB" in text
 
 
+@pytest.mark.slow
 def test_the_estimate_moves_with_batch_and_an_unknown_model_is_refused():
     cfg = ROOT / "training" / "qwen2.5-coder-7b_luanti_qlora.yaml"
     small, big = (dryrun.dry_run(cfg, {"batch_size": b})["vram_gib"]["total"] for b in (1, 8))

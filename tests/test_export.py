@@ -220,6 +220,7 @@ def test_a_k_quant_without_llama_quantize_is_a_loud_error_before_any_work(monkey
 
 
 @pytest.mark.network  # the converter comes from the pinned sdist (cached after the first download)
+@pytest.mark.slow
 def test_k_quants_through_llama_quantize_are_generation_checked_and_reported(tokenizer, tmp_path):
     from deploy import quantize
 

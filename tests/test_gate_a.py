@@ -73,6 +73,7 @@ def test_gate_a_fails_and_leaves_no_stamp_for_unknown_domain(tmp_path):
     assert not out.exists() and (tmp_path / "gate_a.failed.json").exists()
 
 
+@pytest.mark.slow
 def test_gpu_stack_on_a_cpu_machine_explains_each_missing_piece(tmp_path):
     import torch
     if torch.cuda.is_available():
