@@ -14,7 +14,7 @@ from pathlib import Path
 
 # (name, why, how, critical): one line each, for a user who has never set up CUDA
 PACKAGES = [
-    ("bitsandbytes", "QLoRA loads the base model in 4-bit NF4 through its CUDA kernels (method: qlora)",
+    ("bitsandbytes", "QLoRA loads the base model in 4-bit NF4 through its CUDA kernels (load_in_4bit: true)",
      "make env STACK=gpu on the GPU machine (env/gpu.lock pins it)", True),
     ("unsloth", "the optional faster training backend (backend: unsloth), the Luanti seed's",
      "make env STACK=gpu (pinned with the transformers/TRL versions it accepts)", False),

@@ -54,7 +54,9 @@ def test_qwen_all_linear_lora_everywhere_and_the_estimate_adds_up(runs):
 @pytest.mark.slow
 def test_the_estimate_moves_with_batch_and_an_unknown_model_is_refused():
     cfg = ROOT / "training" / "qwen2.5-coder-7b_luanti_qlora.yaml"
-    small, big = (dryrun.dry_run(cfg, {"batch_size": b})["vram_gib"]["total"] for b in (1, 8))
+    small, big = (dryrun.dry_run(cfg, {"per_device_train_batch_size": b})["vram_gib"]["total"] for b in (1, 8))
     assert small < big
+    with pytest.raises(UserError, match="estimates QLoRA configs .* trains LoRA"):
+        dryrun.dry_run(cfg, {"load_in_4bit": False})
     with pytest.raises(UserError, match="no architecture for 'nobody/none'"):
-        dryrun.dry_run(cfg, {"model": "nobody/none"})
+        dryrun.dry_run(cfg, {"model_name_or_path": "nobody/none"})

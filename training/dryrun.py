@@ -102,7 +102,7 @@ def activations_gib(cfg, arch, modules_per_layer: int) -> dict:
     h, layers = arch.hidden_size, arch.num_hidden_layers
     kv = arch.num_key_value_heads * (getattr(arch, "head_dim", None) or h // arch.num_attention_heads)
     experts = getattr(arch, "num_experts_per_tok", 1) or 1
-    tokens = cfg.batch_size * cfg.max_length
+    tokens = cfg.per_device_train_batch_size * cfg.max_length
     kept = layers * tokens * h * 2 if cfg.gradient_checkpointing else 0
     per_layer = tokens * 2 * (7 * h + 2 * kv + experts * (4 * arch.intermediate_size + h))
     dropout = tokens * 2 * h * modules_per_layer if cfg.lora_dropout > 0 else 0
@@ -112,10 +112,13 @@ def activations_gib(cfg, arch, modules_per_layer: int) -> dict:
 
 def dry_run(config_path, overrides: dict | None = None) -> dict:
     from training import config as tconfig
-    from training.backends import count_params
+    from training.backends import adapter_kind, count_params
 
     cfg = tconfig.resolve(config_path, overrides)
-    arch, source = arch_config(cfg.model)
+    if not (cfg.use_peft and cfg.load_in_4bit):  # the estimate's weight terms are those of a 4-bit base
+        raise UserError(f"{config_path}: the dry run estimates QLoRA configs (use_peft: true, load_in_4bit: true); "
+                        f"this one trains {adapter_kind(cfg)}")
+    arch, source = arch_config(cfg.model_name_or_path)
     model, lc, w = meta_peft_model(cfg, arch)
     mods = lora_modules(model)
     trainable, _ = count_params(model)
@@ -128,18 +131,18 @@ def dry_run(config_path, overrides: dict | None = None) -> dict:
     # what the seed loaded instead (Unsloth's pre-quantised checkpoint): the stacked experts in 4-bit too
     e = w["params_experts_3d"]
     experts_4bit = total - e * 4 / GIB + e * NF4_BYTES / GIB if e else None
-    return {"config": str(config_path), "model": cfg.model, "architecture": type(model.base_model.model).__name__,
-            "arch_source": source, "method": cfg.method, "backend": cfg.backend,
+    return {"config": str(config_path), "model": cfg.model_name_or_path, "architecture": type(model.base_model.model).__name__,
+            "arch_source": source, "method": f"{cfg.method} {adapter_kind(cfg)}", "backend": cfg.backend,
             "lora": {"r": lc.r, "alpha": lc.lora_alpha, "dropout": lc.lora_dropout,
                      "target_modules": sorted(lc.target_modules) if not isinstance(lc.target_modules, str)
                      else lc.target_modules, "layers": layers, "modules": mods, "trainable_params": trainable},
-            "params": w, "batch": {"batch_size": cfg.batch_size, "max_length": cfg.max_length,
-                                   "grad_accum": cfg.grad_accum, **act},
+            "params": w, "batch": {"batch_size": cfg.per_device_train_batch_size, "max_length": cfg.max_length,
+                                   "grad_accum": cfg.gradient_accumulation_steps, **act},
             "vram_gib": {k: round(v, 2) for k, v in parts.items()} | {"total": round(total, 2)},
             "rtx_3090": {"gib": RTX_3090_GIB, "fits": total <= RTX_3090_GIB},
             "if_experts_4bit": None if experts_4bit is None else
             {"total": round(experts_4bit, 2), "fits": experts_4bit <= RTX_3090_GIB},
-            "seed_figure": SEED_FIGURES.get(cfg.model, "none published")}
+            "seed_figure": SEED_FIGURES.get(cfg.model_name_or_path, "none published")}
 
 
 def report(r: dict) -> str:
