@@ -16,7 +16,7 @@ from pathlib import Path
 PACKAGES = [
     ("bitsandbytes", "QLoRA loads the base model in 4-bit NF4 through its CUDA kernels (load_in_4bit: true)",
      "make env STACK=gpu on the GPU machine (env/gpu.lock pins it)", True),
-    ("unsloth", "the optional faster training backend (backend: unsloth), the Luanti seed's",
+    ("unsloth", "the optional faster training backend (backend: unsloth), as one seed system used",
      "make env STACK=gpu (pinned with the transformers/TRL versions it accepts)", False),
     ("vllm", "the optional GPU server (make serve ARGS=\"--backend vllm\")", "make env STACK=gpu", False),
 ]

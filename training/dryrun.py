@@ -40,8 +40,8 @@ GIB = 2 ** 30
 SEED_FIGURES = {
     "openai/gpt-oss-20b": "12.7 GB of GPU memory during gate B (generation, Unsloth's pre-quantised "
                           "gpt-oss-20b-unsloth-bnb-4bit, RTX 3090) and '24GB+ GPU memory' as a prerequisite "
-                          "(the Luanti gpt-oss seed's README)",
-    "Qwen/Qwen2.5-Coder-7B-Instruct": "'7B | QLoRA (4-bit) | 8-12 GB' (the Flutter seed's hardware table)",
+                          "(the gpt-oss seed system's README)",
+    "Qwen/Qwen2.5-Coder-7B-Instruct": "'7B | QLoRA (4-bit) | 8-12 GB' (a seed system's hardware table, 7B QLoRA row)",
 }
 
 
