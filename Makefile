@@ -80,7 +80,8 @@ $(ENV_STAMP): env/$(STACK).lock env/embedded.lock env/pip.lock scripts/bootstrap
 
 ## gate-a: gate A, assert Python, locked packages, accelerator, disk/RAM, model, toolchains, data
 # no dependency on the environment: gate A reports a missing or foreign one (STACK=gpu on a CPU machine) instead of installing it
-gate-a:
+# (STACK=cpu builds the venv first; STACK=gpu on a machine without a GPU only reports what is missing, it installs nothing)
+gate-a: $(if $(filter cpu,$(STACK)),$(ENV_STAMP),)
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) env/gate_a.py --domain $(DOMAIN) --stack $(STACK) $(MODEL_ARG) $(DATA_ARG) $(TRAIN_ARG) $(ARGS)
 
 $(GATE_A): $(ENV_STAMP)
