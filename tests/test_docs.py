@@ -272,6 +272,16 @@ def test_the_docs_name_only_what_exists():
     assert not errors, "\n" + "\n".join(errors)
 
 
+def test_every_registered_domain_has_its_page_and_the_readme_links_it():
+    import domains
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f"docs/domains/{n}.md" for n in domains.names() if not (ROOT / f"docs/domains/{n}.md").exists()]
+    assert not missing, f"registered domains without a page: {missing}"
+    unlinked = [n for n in domains.names() if f"(docs/domains/{n}.md)" not in readme]
+    assert not unlinked, f"README.md links no page of: {unlinked}"
+
+
 def test_readme_is_short_and_its_figures_link_to_their_records():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert text.count("\n") <= 250, f"README.md has {text.count(chr(10))} lines, at most 250"
