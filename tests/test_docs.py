@@ -9,7 +9,7 @@ What is checked, each error reported as `file:line: what is missing`:
   (shell variables assigned earlier in the same code block are expanded first);
 * every repository path named in a code span or block (`scripts/...`, `docs/...`, `data/...`, ...)
   exists; outputs (`adapters/`, `results/`, `exports/`, `.cache/`) need not, templated paths
-  (`data/<domain>/`) are skipped;
+  (`data/<domain>/`, `data/D/`: a part in capitals is a placeholder) are skipped;
 * every relative link and image resolves, and every `#anchor` is a heading of the page it points to
   (GitHub's slugs).
 What it does not check: prose outside code spans, flags named without their script, make variables.
@@ -211,6 +211,8 @@ def check_paths(root, where, text, errors):
         path, after = m.group(1).rstrip("."), m.group(2)
         if after and after in "<{*$[" or path.startswith(OUTPUT_DIRS):
             continue
+        if any(re.fullmatch(r"[A-Z][A-Z0-9_]*", part) for part in path.split("/")):  # data/D/, data/NAME/
+            continue
         if not (root / path).exists():
             errors.append(f"{where}: path `{path}` does not exist")
         else:
@@ -320,7 +322,7 @@ def test_a_good_anchor_passes_and_a_broken_one_fails_with_file_and_line(tmp_path
 def test_missing_targets_flags_paths_and_pages_each_fail(tmp_path):
     readme = ("# R\n\n```bash\nmake demo ARGS=\"--out x --nope 1\"\nmake nosuch\n"
               "F=\"--bad 2\"\npython scripts/demo.py --output o $F\n```\n\n"
-              "`domains/nothere.py` and [a page](docs/missing.md), [self](#r), [x](#no-such).\n")
+              "`domains/nothere.py`, `data/D/x.jsonl` and [a page](docs/missing.md), [self](#r), [x](#no-such).\n")
     errors, _ = check_docs(_repo(tmp_path, readme))
     assert errors == [
         "README.md:10: link `docs/missing.md`: docs/missing.md does not exist",
