@@ -38,7 +38,7 @@ REPO_DIRS = ("scripts", "bench", "env", "core", "domains", "data", "training", "
              "teacher", "prompts", "tests", "docs", ".ci")
 # One name per flag across scripts (issue 30); the old spellings stay accepted as deprecated aliases.
 FLAG_ALIASES = [{"--out", "--output", "--output-dir", "--run-dir"}, {"--train-data", "--train"},
-                {"--eval-data", "--data"}, {"--base-url", "--judge-url"}]
+                {"--eval-data", "--data", "--eval"}, {"--base-url", "--judge-url"}]
 
 FENCE = re.compile(r"^\s*(```|~~~)")
 SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")  # may cross a line break, never a blank line
