@@ -7,7 +7,7 @@ What is checked, each error reported as `file:line: what is missing`:
 * every flag after a script path (`scripts/train.py --lora-r 8`) is an option of that script's
   `make_parser()`, and every flag in `make <target> ... ARGS="..."` is one of the script the target runs
   (shell variables assigned earlier in the same code block are expanded first);
-* every repository path named in a code span or block (`scripts/...`, `docs/...`, `data/...`, ...)
+* every repository path named in a code span or a shell block (`scripts/...`, `docs/...`, `data/...`, ...)
   exists; outputs (`adapters/`, `results/`, `exports/`, `.cache/`) need not, templated paths
   (`data/<domain>/`, `data/D/`: a part in capitals is a placeholder) are skipped;
 * every relative link and image resolves, and every `#anchor` is a heading of the page it points to
@@ -47,6 +47,7 @@ PATH = re.compile(r"(?<![\w./$-])((?:%s)/[\w./-]*|Makefile|Dockerfile)(?=(.?))" 
     re.escape(d) for d in REPO_DIRS))
 MAKE = re.compile(r"(?:^|[\s;&|(])make((?:\s+[A-Za-z_]\w*=(?:\"[^\"]*\"|'[^']*'|\S+))*)\s+([a-z][a-z0-9-]*)")
 SCRIPT = re.compile(r"^(?:\./)?((?:scripts|bench|env)/[\w/]+\.py)$")
+SHELL = {"", "bash", "sh", "shell", "console", "text"}  # blocks of other languages show file contents
 ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)=(\"[^\"]*\"|'[^']*'|\S*)\s*(?:;.*)?$")
 
 
@@ -56,14 +57,17 @@ def doc_files(root: Path) -> list[Path]:
 
 
 def split_doc(text: str):
-    """(prose lines, code blocks): prose as (lineno, text) outside fences; blocks as lists of (lineno, text)."""
+    """(prose lines, shell blocks): prose as (lineno, text) outside fences; the fenced blocks without a
+    language or in a shell's (not YAML, JSON, Python: file contents, whose paths are their own) as lists of
+    (lineno, text)."""
     prose, blocks, block = [], [], None
     for n, line in enumerate(text.split("\n"), 1):
         if FENCE.match(line):
             if block is None:
-                block = []
+                block, lang = [], FENCE.sub("", line).strip().lower()
             else:
-                blocks.append(block)
+                if lang in SHELL:
+                    blocks.append(block)
                 block = None
         elif block is not None:
             block.append((n, line))
@@ -322,12 +326,13 @@ def test_a_good_anchor_passes_and_a_broken_one_fails_with_file_and_line(tmp_path
 def test_missing_targets_flags_paths_and_pages_each_fail(tmp_path):
     readme = ("# R\n\n```bash\nmake demo ARGS=\"--out x --nope 1\"\nmake nosuch\n"
               "F=\"--bad 2\"\npython scripts/demo.py --output o $F\n```\n\n"
+              "```yaml\ntrain: data/train.jsonl   # relative to the spec: not checked\n```\n\n"
               "`domains/nothere.py`, `data/D/x.jsonl` and [a page](docs/missing.md), [self](#r), [x](#no-such).\n")
     errors, _ = check_docs(_repo(tmp_path, readme))
     assert errors == [
-        "README.md:10: link `docs/missing.md`: docs/missing.md does not exist",
-        "README.md:10: link `#no-such`: no heading with anchor #no-such in README.md",
-        "README.md:10: path `domains/nothere.py` does not exist",
+        "README.md:14: link `docs/missing.md`: docs/missing.md does not exist",
+        "README.md:14: link `#no-such`: no heading with anchor #no-such in README.md",
+        "README.md:14: path `domains/nothere.py` does not exist",
         "README.md:4: `make demo ARGS=...--nope`: scripts/demo.py has no option --nope",
         "README.md:5: `make nosuch`: no such target in the Makefile",
         "README.md:7: `scripts/demo.py --bad`: the script has no option --bad",
