@@ -6,7 +6,8 @@
 Then point any OpenAI client at http://127.0.0.1:8000/v1 (model: the --name, default the domain name):
     curl http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' \
         -d '{"model": "<name>", "messages": [{"role": "user", "content": "<a request of the domain>"}]}'
-CPU (default): the project's own generation backend, one request at a time, the rest queued.
+CPU (default): the project's own generation backend; concurrent requests share one continuous batch
+(--max-rows rows at once), the rest queue (--max-waiting, then 429).
 GPU: --backend vllm prints and runs vLLM's own OpenAI server with the LoRA (see serve/vllm.py).
 """
 from __future__ import annotations
@@ -29,15 +30,18 @@ def make_parser():
     p.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default %(default)s)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS,
-                   help="weights on CPU (default %(default)s: a server decodes one request at a time, and one row "
-                        "ran faster in fp32 even on a CPU with native bf16, 11.3 vs 7.4 tokens/s; auto = the "
-                        "matmul probe of core/precision.py, which fits batched work)")
+                   help="weights on CPU (default %(default)s: one row ran faster in fp32 even on a CPU with native "
+                        "bf16, 11.3 vs 7.4 tokens/s, and a server often decodes few rows; auto = the matmul probe "
+                        "of core/precision.py, which fits large batches)")
     p.add_argument("--max-waiting", type=int, default=16, help="queued requests before 429 (default %(default)s)")
     p.add_argument("--max-per-client", type=int, default=4,
                    help="requests one client (address + bearer key) may have waiting or running before 429 "
                         "(default %(default)s)")
     p.add_argument("--max-body-bytes", type=int, default=1 << 20,
                    help="larger request bodies get 413 before they are read (default %(default)s)")
+    p.add_argument("--max-rows", type=int, default=16,
+                   help="rows decoded at once in the shared batch; a request of n samples takes n, and n is at "
+                        "most this (default %(default)s)")
     p.add_argument("--max-tokens", type=int, default=512,
                    help="completion tokens when a request gives no max_tokens (default %(default)s)")
     p.add_argument("--backend", default="hf", choices=("hf", "vllm"), help="hf (CPU, default) | vllm (GPU)")
@@ -59,7 +63,8 @@ def main(argv=None):
     from serve.api import create_app
     from serve.engine import Engine
 
-    engine = Engine(domain, args.model, args.adapter, scale, args.precision, args.max_waiting, args.max_tokens)
+    engine = Engine(domain, args.model, args.adapter, scale, args.precision, args.max_waiting, args.max_tokens,
+                    max_rows=args.max_rows)
     print(f"serving {name!r} (domain {domain.name}, adapter {args.adapter or 'none'}, scale {scale:g}, "
           f"{str(engine.model.dtype).replace('torch.', '')} weights, --precision {args.precision}) on "
           f"http://{args.host}:{args.port}/v1", flush=True)

@@ -239,7 +239,7 @@ def create_app(engine, model_name: str, max_body_bytes: int = MAX_BODY_BYTES,
                                      media_type="text/event-stream")
         try:
             with turn:
-                choices = engine.run(ids, req, max_tokens, None)
+                choices = engine.run(ids, req, max_tokens, None, turn)
         finally:
             release()
         out = [_choice(engine, i, c, parse_tools) for i, c in enumerate(choices)]
@@ -297,7 +297,7 @@ def _stream(engine, turn, ids, req, max_tokens, head, parse_tools, include_usage
     def work():
         try:
             with turn:
-                events.put(("done", engine.run(ids, req, max_tokens, on_delta), None))
+                events.put(("done", engine.run(ids, req, max_tokens, on_delta, turn), None))
         except Cancelled:
             pass
         except Exception as exc:  # reported in the stream; the server keeps running

@@ -331,7 +331,8 @@ def test_shared_prefix_attention_equals_attention_over_the_whole_context():
     pbias[1, :2] = float("-inf")  # group 1's prompt is 2 tokens shorter (left padding)
     sbias = torch.zeros(rows, slen + 2)
     sbias[3, :2] = float("-inf")  # row 3 joined 2 steps later
-    store = types.SimpleNamespace(pk=[pk], pv=[pv], sk=[sk], sv=[sv], pbias=pbias, sbias=sbias, n=n, slen=slen - 1,
+    store = types.SimpleNamespace(pk=[pk], pv=[pv], sk=[sk], sv=[sv], pbias=pbias, sbias=sbias, n=n, width=n,
+                                  slen=slen - 1,
                                   flat=torch.tensor([0, 1, 2, 3]), where=torch.tensor([0, 1, 2, 3]))
     view = shared_prefix._LayerView(store, 0)
     q = torch.randn(rows, hkv * rep, 1, dim, generator=g)

@@ -92,10 +92,9 @@ def test_unknown_route_is_a_json_404(client):
 
 
 def test_concurrent_requests_queue_and_overflow_gets_429(engine, client):
-    """max_waiting=2: while a request holds the model, 2 more wait and the 4th is refused with 429."""
+    """max_waiting=2: while the engine is paused, 2 requests wait and the 3rd is refused with 429."""
     results, errors = [], []
-    engine._lock.acquire()   # hold the model so the queue fills deterministically
-    try:
+    with engine.paused():   # no step runs, so the queue fills deterministically
         def ask():
             try:
                 results.append(client.chat.completions.create(model="luanti", messages=MSG, max_tokens=3))
@@ -111,11 +110,28 @@ def test_concurrent_requests_queue_and_overflow_gets_429(engine, client):
         with pytest.raises(openai.RateLimitError) as err:
             client.chat.completions.create(model="luanti", messages=MSG, max_tokens=3)
         assert err.value.body["code"] == "rate_limit_exceeded"
-    finally:
-        engine._lock.release()
     for t in threads:
         t.join(timeout=120)
     assert len(results) == 2 and errors == [] and engine._waiting == 0
+
+
+def test_concurrent_http_clients_get_what_they_get_alone(client, engine, monkeypatch):
+    """Four clients at once through HTTP (one decode batch in the server) = each one alone."""
+    monkeypatch.setattr(engine, "max_waiting", 8)  # this module's engine queues 2; four may wait here
+    asks = [[{"role": "user", "content": f"A node number {i} that glows"}] for i in range(4)]
+    alone = [client.chat.completions.create(model="luanti", messages=m, temperature=0, max_tokens=6 + 2 * i)
+             .choices[0].message.content for i, m in enumerate(asks)]
+    together = [None] * 4
+
+    def ask(i):
+        together[i] = client.chat.completions.create(model="luanti", messages=asks[i], temperature=0,
+                                                     max_tokens=6 + 2 * i).choices[0].message.content
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert together == alone and None not in together
 
 
 def test_text_stream_never_shows_a_stop_string(tokenizer):

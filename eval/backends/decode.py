@@ -1,5 +1,7 @@
-"""The sampling loop the hf backend runs: continuous batching over a queue of prompts, one prefill per
-prompt, n samples per prompt, one random generator per sample.
+"""The sampling pieces the hf backend runs: continuous batching over a queue of prompts, one prefill per
+prompt, n samples per prompt, one random generator per sample. The loop itself is
+eval.backends.continuous.Batch (shared with the server, serve/engine.py); decode() submits every prompt
+as a job and steps it to the end; this module keeps the KV cache, the row slots and the sampler.
 
 Why not `model.generate(num_return_sequences=n)`: it prefills every prompt n times (prompts here are
 150-800 tokens, so prefill dominates), and it keeps finished rows in the batch until the longest one
@@ -105,14 +107,27 @@ def sample_next(logits: torch.Tensor, temperature: float, top_p: float, gens) ->
     k = min(TOP_K_FAST, logits.shape[-1]) if top_p < 1.0 else logits.shape[-1]
     top, order = logits.topk(k, -1)                  # sorted, descending
     probs = (top - logits.logsumexp(-1, keepdim=True)).exp()
-    if top_p < 1.0 and bool((probs.sum(-1) < top_p).any()):
-        top, order = logits.sort(-1, descending=True)
-        probs = top.softmax(-1)
+    whole = {}
     if top_p < 1.0:
-        before = probs.cumsum(-1) - probs            # mass of the tokens ranked above this one
-        probs = probs.masked_fill(before >= top_p, 0.0)
-    picks = torch.cat([torch.multinomial(probs[i], 1, generator=g) for i, g in enumerate(gens)])
-    return order.gather(-1, picks[:, None]).squeeze(-1)
+        # rows whose 64 best hold less than top_p take the whole sorted vocabulary, alone: a row's draw
+        # never depends on the other rows of the batch (a server's neighbours are other clients)
+        short = (probs.sum(-1) < top_p).nonzero().flatten().tolist()
+        if short:
+            s_top, s_order = logits[short].sort(-1, descending=True)
+            s_probs = _nucleus(s_top.softmax(-1), top_p)
+            whole = {r: (s_probs[i], s_order[i]) for i, r in enumerate(short)}
+        probs = _nucleus(probs, top_p)
+    picks = []
+    for i, g in enumerate(gens):
+        p, o = whole.get(i, (probs[i], order[i]))
+        picks.append(o[torch.multinomial(p, 1, generator=g)])
+    return torch.cat(picks)
+
+
+def _nucleus(probs: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Sorted probabilities with the tokens past the smallest set reaching top_p set to 0."""
+    before = probs.cumsum(-1) - probs            # mass of the tokens ranked above this one
+    return probs.masked_fill(before >= top_p, 0.0)
 
 
 def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temperature: float, top_p: float,
@@ -128,53 +143,35 @@ def decode(model, input_ids, attention_mask, n: int, max_new_tokens: int, temper
     `on_token(row, tokens)`, if given, is called after each new token of a row (streaming; an exception it
     raises ends the whole call). `shared`: the n samples of a prompt share one copy of its KV cache
     (eval.backends.shared_prefix) where the model allows it; False = the plain cache (_Run).
+    The loop itself is eval.backends.continuous.Batch (the server's too): every prompt is one job.
     """
+    from eval.backends.continuous import Batch, Job
+
     prompts = [ids[m.bool()] for ids, m in zip(input_ids, attention_mask)]
     total = len(prompts) * n
     cap = total if not max_rows else max(n, min(total, (max_rows // n) * n))
-    from eval.backends import shared_prefix
+    batch = Batch(model, eos_ids, input_ids.device, cap, n, max_new_tokens, shared)
+    failed: list = []
 
-    runner = shared_prefix.SharedPrefixRun if shared and shared_prefix.supported(model) else _Run
-    run = runner(model, n, max_new_tokens, cap, input_ids.new_tensor(sorted(eos_ids)), input_ids.device)
-    gens = [torch.Generator(device=input_ids.device).manual_seed(int(s)) for s in seeds]
-    tokens, finish = [[] for _ in range(total)], ["length"] * total
-    queue = list(range(len(prompts)))
-    left = [n] * len(prompts)  # rows still running per prompt
-    eos = torch.tensor(sorted(eos_ids), dtype=torch.long)
-    while True:
-        take = run.admissible(len(queue))
-        if take:
-            run.admit([prompts[i] for i in queue[:take]], queue[:take])
-            queue = queue[take:]
-        live = run.live_slots()
-        if not live:
-            break
-        owners = [run.owner[j] for j in live]
-        nxt = sample_next(run.logits[live], temperature, top_p, [gens[r] for r in owners])
-        done = torch.isin(nxt.cpu(), eos)
-        ended = []
-        for j, (slot, r) in enumerate(zip(live, owners)):
-            tokens[r].append(int(nxt[j]))
-            if on_token is not None:
-                on_token(r, tokens[r])
-            if done[j]:
-                finish[r] = "eos"
-            elif stop_check is not None and (why := stop_check(r, tokens[r])):
-                finish[r], done[j] = why if isinstance(why, str) else "stop", True
-            elif len(tokens[r]) >= max_new_tokens:
-                done[j] = True
-            if done[j]:
-                ended.append(slot)
-                left[r // n] -= 1
-                if left[r // n] == 0 and on_prompt_done is not None:
-                    on_prompt_done(r // n)
-        run.free(ended)
-        going = {slot: int(t) for slot, t, d in zip(live, nxt.tolist(), done.tolist()) if not d}
-        if going:
-            run.step(going, bool(queue))
-        elif not queue:
-            break
-    return tokens, finish
+    def job(i, prompt):
+        def ended(j):
+            if j.error is not None:
+                failed.append(j.error)
+            elif on_prompt_done is not None:
+                on_prompt_done(i)
+        return Job(prompt, n, max_new_tokens, temperature, top_p, seeds[i * n:(i + 1) * n],
+                   stop_check=(lambda s, t: stop_check(i * n + s, t)) if stop_check else None,
+                   on_token=(lambda s, t: on_token(i * n + s, t)) if on_token else None, on_done=ended)
+
+    jobs = [job(i, p) for i, p in enumerate(prompts)]
+    for j in jobs:
+        batch.submit(j)
+    while batch.step():
+        if failed:
+            raise failed[0]
+    if failed:
+        raise failed[0]
+    return [t for j in jobs for t in j.tokens], [f for j in jobs for f in j.finish]
 
 
 def left_padded(prompts, pad_token: int, device):
@@ -202,7 +199,8 @@ def step_tokens(run, going: dict, prompts_waiting: bool) -> torch.Tensor:
 
 class Slots:
     """Row slots of a continuous batch (what decode() asks of a run): a slot's owner is its output row,
-    or -1 when free; up to `cap` rows, a prompt needs n free rows to join."""
+    or -1 when free; up to `cap` rows (continuous.Batch places a prompt when its rows fit). `n` is the
+    usual number of rows per prompt (it sizes the first buffers); admit() takes each prompt's own rows."""
 
     def __init__(self, model, n, max_new_tokens, cap, eos, device):
         self.model, self.n, self.max_new, self.cap, self.device = model, n, max_new_tokens, cap, device
@@ -211,13 +209,6 @@ class Slots:
 
     def live_slots(self) -> list[int]:
         return [j for j, o in enumerate(self.owner) if o >= 0]
-
-    def admissible(self, waiting: int) -> int:
-        """How many waiting prompts fit now (each needs n slots)."""
-        if not waiting:
-            return 0
-        free = self.cap - len(self.live_slots())
-        return min(waiting, free // self.n)
 
     def free(self, slots) -> None:
         for j in slots:
@@ -235,22 +226,24 @@ class _Run(Slots):
         super().__init__(model, n, max_new_tokens, cap, eos, device)
         self.cache, self.mask, self.pos, self.logits = None, None, None, None
 
-    def _prefill(self, prompts):
-        """Left-pad `prompts` together, prefill once, repeat each row n times: (cache, mask, pos, logits)."""
+    def _prefill(self, prompts, counts):
+        """Left-pad `prompts` together, prefill once, repeat row i counts[i] times: (cache, mask, pos, logits)."""
         ids, mask, pos = left_padded(prompts, self.pad_token, self.device)
         width = ids.shape[1]
         cache = prealloc_cache(width + (self.max_new if self.cache is None else 0) + 1)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache,
                          use_cache=True, logits_to_keep=1)
         logits, nxt_pos = out.logits[:, -1, :].float(), pos[:, -1] + 1
-        if self.n > 1:
-            cache.batch_repeat_interleave(self.n)
-            logits, mask, nxt_pos = (t.repeat_interleave(self.n, 0) for t in (logits, mask, nxt_pos))
+        if any(c > 1 for c in counts):
+            reps = torch.tensor(counts, device=self.device)
+            cache.batch_repeat_interleave(reps)
+            logits, mask, nxt_pos = (t.repeat_interleave(reps, 0) for t in (logits, mask, nxt_pos))
         return cache, mask, nxt_pos, logits
 
-    def admit(self, prompts, prompt_ids) -> None:
-        cache, mask, pos, logits = self._prefill(prompts)
-        owners = [i * self.n + s for i in prompt_ids for s in range(self.n)]
+    def admit(self, prompts, rows) -> None:
+        """Prefill `prompts` once and give prompt i the slots of output rows rows[i] (its samples)."""
+        cache, mask, pos, logits = self._prefill(prompts, [len(r) for r in rows])
+        owners = [r for group in rows for r in group]
         if self.cache is None:
             self.cache, self.mask, self.pos, self.logits, self.owner = cache, mask, pos, logits, owners
             return

@@ -81,7 +81,7 @@ def attention(module, query, key, value, attention_mask, dropout: float = 0.0, s
     pk, pv, sk, sv = st.pk[layer], st.pv[layer], st.sk[layer], st.sv[layer]
     rows, hq, _, dim = query.shape
     groups, hkv = pk.shape[0], pk.shape[1]
-    rep, n = hq // hkv, st.n
+    rep, n = hq // hkv, st.width
     scale = scaling if scaling is not None else dim ** -0.5
     q = query.reshape(rows, hkv, rep, dim) * scale  # query head h reads key/value head h // rep
     # prefix part: the n rows of a group (padded layout [G, n]) against the group's prompt, read once
@@ -133,6 +133,7 @@ class SharedPrefixRun(Slots):
         self.slen, self.room = 0, max_new_tokens + ROOM
         self.pos = self.logits = None
         self.flat = self.where = None
+        self.width = n  # rows per group in the attention layout (_index)
         register()
 
     # --- the interface decode() uses (live_slots and admissible: Slots) ------------------------------
@@ -141,7 +142,8 @@ class SharedPrefixRun(Slots):
         if slots:
             self._index()
 
-    def admit(self, prompts, prompt_ids) -> None:
+    def admit(self, prompts, rows) -> None:
+        """Prefill `prompts` once into free group slots; prompt i's samples take the slots of rows[i]."""
         keys, values, mask, pos, logits = self._prefill(prompts)
         if self.pk is None:
             self._allocate(keys, values, mask.shape[1])
@@ -151,16 +153,18 @@ class SharedPrefixRun(Slots):
         live_groups = {self.row_group[j] for j, o in enumerate(self.owner) if o >= 0}
         free_groups = len(self.gowner) - len(live_groups)
         free_rows = sum(o < 0 for o in self.owner)
-        if free_groups < len(prompts) or free_rows < len(prompts) * self.n:  # the tail dropped some
-            self._grow(max(0, len(prompts) - free_groups), max(0, len(prompts) * self.n - free_rows))
-        self._place(keys, values, mask, pos, logits, prompt_ids)
+        need = sum(len(r) for r in rows)
+        if free_groups < len(prompts) or free_rows < need:  # the tail dropped some
+            self._grow(max(0, len(prompts) - free_groups), max(0, need - free_rows))
+        self._place(keys, values, mask, pos, logits, rows)
 
-    def _place(self, keys, values, mask, pos, logits, prompt_ids) -> None:
-        """Copy freshly prefilled prompts into free group slots and give each n free row slots."""
+    def _place(self, keys, values, mask, pos, logits, owners) -> None:
+        """Copy freshly prefilled prompts into free group slots and give prompt i len(owners[i]) free row slots."""
         length, width = self.pbias.shape[1], mask.shape[1]
         live_groups = {self.row_group[j] for j, o in enumerate(self.owner) if o >= 0}
-        groups = [g for g in range(len(self.gowner)) if g not in live_groups][:len(prompt_ids)]
-        rows = [j for j, o in enumerate(self.owner) if o < 0][:len(prompt_ids) * self.n]
+        groups = [g for g in range(len(self.gowner)) if g not in live_groups][:len(owners)]
+        counts = [len(o) for o in owners]
+        rows = [j for j, o in enumerate(self.owner) if o < 0][:sum(counts)]
         g_t = torch.tensor(groups, device=self.device)
         r_t = torch.tensor(rows, device=self.device)
         for layer, (k, v) in enumerate(zip(keys, values)):
@@ -172,12 +176,14 @@ class SharedPrefixRun(Slots):
         bias[:, length - width:] = torch.where(mask.bool(), 0.0, float("-inf"))
         self.pbias[g_t] = bias
         self.sbias[r_t] = float("-inf")  # a new row sees none of the suffix columns written before it
-        for i, (g, pid) in enumerate(zip(groups, prompt_ids)):
-            self.gowner[g] = pid
-            for s in range(self.n):
-                j = rows[i * self.n + s]
-                self.owner[j], self.row_group[j] = pid * self.n + s, g
-        rep = torch.arange(len(groups), device=self.device).repeat_interleave(self.n)
+        slot = iter(rows)
+        for g, own in zip(groups, owners):
+            self.gowner[g] = own[0]
+            for r in own:
+                j = next(slot)
+                self.owner[j], self.row_group[j] = r, g
+        rep = torch.arange(len(groups), device=self.device).repeat_interleave(
+            torch.tensor(counts, device=self.device))
         if self.logits is None:
             self.logits = logits.new_zeros((len(self.owner), logits.shape[1]))
         self.pos[r_t] = pos[rep]
@@ -271,24 +277,33 @@ class SharedPrefixRun(Slots):
             start[~seen.any(-1)] = self.slen  # a row admitted since the last step has no column yet
             first = int(start.min())
         keep = self.slen - first
+        # a row older than the store (a server's job asking more tokens than the batch was sized for):
+        # twice the columns, so a long row costs a logarithmic number of copies
+        size = self.sbias.shape[1] if keep < self.sbias.shape[1] else 2 * self.sbias.shape[1]
         for bufs in (self.sk, self.sv):
             for i, x in enumerate(bufs):
-                y = x.new_zeros(x.shape)
+                y = x.new_zeros(x.shape[:2] + (size, x.shape[3]))
                 y[:, :, :keep] = x[:, :, first:self.slen]
                 bufs[i] = y
-        bias = self.sbias.new_full(self.sbias.shape, float("-inf"))
+        bias = self.sbias.new_full((self.sbias.shape[0], size), float("-inf"))
         bias[:, :keep] = self.sbias[:, first:self.slen]
         self.sbias, self.slen = bias, keep
 
     def _index(self) -> None:
-        """The padded group layout of live rows: flat [G*n] (row index, or R for an empty place) and
-        where [R] (place of each row in it, or G*n for a row outside it)."""
+        """The padded group layout of live rows: flat [G*width] (row index, or R for an empty place) and
+        where [R] (place of each row in it, or G*width for a row outside it); width = the most live rows
+        of a group (prompts may have different n)."""
         rows, groups = len(self.owner), len(self.gowner)
-        flat, where, used = [rows] * (groups * self.n), [groups * self.n] * rows, [0] * groups
+        used = [0] * groups
+        for j, o in enumerate(self.owner):
+            if o >= 0:
+                used[self.row_group[j]] += 1
+        self.width = width = max(used, default=0) or 1
+        flat, where, used = [rows] * (groups * width), [groups * width] * rows, [0] * groups
         for j, o in enumerate(self.owner):
             if o >= 0:
                 g = self.row_group[j]
-                place = g * self.n + used[g]
+                place = g * width + used[g]
                 used[g] += 1
                 flat[place], where[j] = j, place
         self.flat = torch.tensor(flat, device=self.device)
