@@ -7,11 +7,12 @@ Starts scripts/serve.py as its own process on 127.0.0.1 and a free port (or uses
 loopback address), waits for /v1/models, then sends greedy chat requests (temperature 0, the built-in
 prompts of bench_generate.py as user messages, max_tokens bounded, a timeout on every call, no retries):
 1. single: `--requests` requests one after another: completion tokens / wall seconds, and each latency;
-2. concurrent: `--concurrent` requests at once from threads: all their completion tokens / the wall time
-   from the first send to the last answer (the CPU engine queues them and answers one at a time, so this
-   is the queue's throughput, and the latency of the last one is what a client waits at worst);
+2. concurrent: the same requests, `--concurrent` at once from threads: all their completion tokens / the
+   wall time from the first send to the last answer (the CPU engine decodes them in one continuous
+   batch, serve/engine.py), and the latency of the last one is what a client waits at worst;
 3. n: one request with n = `--concurrent` sampled completions (temperature 0.8, seed 1), decoded as one
    batch inside the server.
+The line `concurrent / single` is the ratio of the two throughputs (issue 34's target: >= 3x for 4).
 Tokens are the server's own `usage.completion_tokens`. The load average before and after, the CPU model
 and the threads are recorded with the figures: on a shared machine they say how quiet it was. The server
 it started is stopped at the end (terminate, then kill after 30 s). Not measured: model load time beyond
@@ -103,6 +104,8 @@ def measure(url, model_id, prompts, max_tokens, requests, concurrent, timeout) -
     t0 = time.perf_counter()
     r = _ask(client, model_id, prompts[0], max_tokens, n=concurrent, temperature=0.8, top_p=0.95, seed=1)
     out["n"] = _summary([r], time.perf_counter() - t0) | {"n": concurrent}
+    one, many = out["single"]["tokens_per_s"], out["concurrent"]["tokens_per_s"]
+    out["concurrent_over_single"] = round(many / one, 2) if one and many else None
     return out
 
 
@@ -165,6 +168,8 @@ def main(argv=None) -> int:
         r = res[k]
         print(f"{k:<12}{r['requests']:>9}{r['completion_tokens']:>8}{r['wall_s']:>9}{r['tokens_per_s']:>10}  "
               f"{r['latency_s']}")
+    print(f"concurrent / single: {res['concurrent_over_single']}x total tokens/s "
+          f"({a.concurrent} clients at once vs one at a time)")
     print(f"CPU {res['machine']['cpu']}, {res['machine']['cores']} cores, load {res['machine']['loadavg_before']} "
           f"-> {res['machine']['loadavg_after']}, nice {res['machine']['nice']}")
     atomic_write_json(a.out, res)
