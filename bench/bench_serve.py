@@ -1,7 +1,8 @@
 """Server throughput: `make serve` measured from outside, through the official `openai` client.
 
     .venv/bin/python bench/bench_serve.py [--domain <name>] [--model embedded] [--adapter DIR --scale 1.0] \
-        [--max-tokens 64] [--requests 4] [--concurrent 4] [--out results/bench/serve.json]     (make bench-serve)
+        [--max-tokens 64] [--requests 4] [--concurrent 4] [--gguf FILE|embedded] [--out results/bench/serve.json]
+    (make bench-serve)
 
 Starts scripts/serve.py as its own process on 127.0.0.1 and a free port (or uses --url, which must be a
 loopback address), waits for /v1/models, then sends greedy chat requests (temperature 0, the built-in
@@ -13,7 +14,9 @@ prompts of bench_generate.py as user messages, max_tokens bounded, a timeout on 
 3. n: one request with n = `--concurrent` sampled completions (temperature 0.8, seed 1), decoded as one
    batch inside the server.
 The line `concurrent / single` is the ratio of the two throughputs (issue 34's target: >= 3x for 4).
-Tokens are the server's own `usage.completion_tokens`. The load average before and after, the CPU model
+With --gguf, the same three measurements run next against the llama-cpp backend of scripts/serve.py (llama.cpp's
+own server behind this project's API), one server after the other, and print below. Tokens are the
+server's own `usage.completion_tokens`. The load average before and after, the CPU model
 and the threads are recorded with the figures: on a shared machine they say how quiet it was. The server
 it started is stopped at the end (terminate, then kill after 30 s). Not measured: model load time beyond
 the `startup_s` figure, the vLLM backend, networks other than loopback.
@@ -109,6 +112,26 @@ def measure(url, model_id, prompts, max_tokens, requests, concurrent, timeout) -
     return out
 
 
+def _served(a, flags, log, prompts) -> tuple[dict, float]:
+    """Start scripts/serve.py with `flags` on a free loopback port, measure it, stop it."""
+    from serve.process import ServeProcess
+
+    srv = ServeProcess(flags, log)
+    with srv as url:
+        return measure(url, a.domain, prompts, a.max_tokens, a.requests, a.concurrent, a.timeout), srv.startup_s
+
+
+def _table(title, res, concurrent) -> None:
+    print(title)
+    print(f"{'mode':<12}{'requests':>9}{'tokens':>8}{'wall s':>9}{'tokens/s':>10}  latency s")
+    for k in ("single", "concurrent", "n"):
+        r = res[k]
+        print(f"{k:<12}{r['requests']:>9}{r['completion_tokens']:>8}{r['wall_s']:>9}{r['tokens_per_s']:>10}  "
+              f"{r['latency_s']}")
+    print(f"concurrent / single: {res['concurrent_over_single']}x total tokens/s "
+          f"({concurrent} clients at once vs one at a time)")
+
+
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--domain", default=DEFAULT_DOMAIN, help="the domain the server runs (default %(default)s)")
@@ -119,6 +142,8 @@ def make_parser():
     p.add_argument("--scale", type=float, default=None,
                    help="adapter scale (default: gate E's pick with --adapter auto, else 1.0)")
     p.add_argument("--run", default=None, help="with --adapter auto: the run (default: the domain's newest)")
+    p.add_argument("--gguf", default=None, help="also measure this GGUF (`embedded`: the embedded one) served "
+                   "by llama.cpp behind the same API (make serve ARGS='--backend llama-cpp'), side by side")
     p.add_argument("--url", default=None, help="an already running server's /v1 URL on this machine")
     p.add_argument("--max-tokens", type=int, default=64, help="per request (default %(default)s)")
     p.add_argument("--requests", type=int, default=4, help="sequential requests (default %(default)s)")
@@ -148,14 +173,12 @@ def main(argv=None) -> int:
         res, startup = measure(loopback_url(a.url), a.domain, BUILTIN, a.max_tokens, a.requests, a.concurrent,
                                a.timeout), None
     else:
-        from serve.process import ServeProcess
-
         flags = ["--domain", a.domain, "--model", a.model, "--precision", a.precision] + (
             ["--adapter", a.adapter, "--scale", str(a.scale)] if a.adapter else [])
-        srv = ServeProcess(flags, Path(a.out).with_suffix(".server.log"))
-        with srv as url:
-            startup = srv.startup_s
-            res = measure(url, a.domain, BUILTIN, a.max_tokens, a.requests, a.concurrent, a.timeout)
+        res, startup = _served(a, flags, Path(a.out).with_suffix(".server.log"), BUILTIN)
+        if a.gguf:  # the same requests against llama.cpp's server behind the same API, right after
+            res["llama_cpp"], _ = _served(a, ["--domain", a.domain, "--backend", "llama-cpp", "--gguf", a.gguf],
+                                          Path(a.out).with_suffix(".llama-cpp.log"), BUILTIN)
     res |= {"settings": {"domain": a.domain, "model": a.model, "adapter": a.adapter, "max_tokens": a.max_tokens,
                          "url": a.url or "started here (127.0.0.1)", "startup_s": startup,
                          "precision": None if a.url else precision.resolve(a.precision)},
@@ -163,13 +186,9 @@ def main(argv=None) -> int:
                         "loadavg_before": [round(x, 2) for x in load_before],
                         "loadavg_after": [round(x, 2) for x in os.getloadavg()], "nice": os.nice(0)},
             "run": run_info()}
-    print(f"{'mode':<12}{'requests':>9}{'tokens':>8}{'wall s':>9}{'tokens/s':>10}  latency s")
-    for k in ("single", "concurrent", "n"):
-        r = res[k]
-        print(f"{k:<12}{r['requests']:>9}{r['completion_tokens']:>8}{r['wall_s']:>9}{r['tokens_per_s']:>10}  "
-              f"{r['latency_s']}")
-    print(f"concurrent / single: {res['concurrent_over_single']}x total tokens/s "
-          f"({a.concurrent} clients at once vs one at a time)")
+    _table("transformers (serve/engine.py)", res, a.concurrent)
+    if "llama_cpp" in res:
+        _table(f"llama.cpp ({a.gguf})", res["llama_cpp"], a.concurrent)
     print(f"CPU {res['machine']['cpu']}, {res['machine']['cores']} cores, load {res['machine']['loadavg_before']} "
           f"-> {res['machine']['loadavg_after']}, nice {res['machine']['nice']}")
     atomic_write_json(a.out, res)

@@ -9,6 +9,8 @@ Then point any OpenAI client at http://127.0.0.1:8000/v1 (model: the --name, def
 CPU (default): the project's own generation backend; concurrent requests share one continuous batch
 (--max-rows rows at once), the rest queue (--max-waiting, then 429).
 GPU: --backend vllm prints and runs vLLM's own OpenAI server with the LoRA (see serve/vllm.py).
+CPU, a GGUF: --backend llama-cpp --gguf FILE (or `embedded`) runs llama.cpp's own server behind this one
+(domain prompt, tool parsing, 429 in front; see serve/llama_cpp.py); needs llama-cpp-python[server].
 """
 from __future__ import annotations
 
@@ -44,7 +46,10 @@ def make_parser():
                         "most this (default %(default)s)")
     p.add_argument("--max-tokens", type=int, default=512,
                    help="completion tokens when a request gives no max_tokens (default %(default)s)")
-    p.add_argument("--backend", default="hf", choices=("hf", "vllm"), help="hf (CPU, default) | vllm (GPU)")
+    p.add_argument("--backend", default="hf", choices=("hf", "vllm", "llama-cpp"),
+                   help="hf (CPU, default) | vllm (GPU) | llama-cpp (a GGUF on CPU, with --gguf)")
+    p.add_argument("--gguf", default=None, help="llama-cpp: the GGUF file to serve (`embedded`: the embedded one)")
+    p.add_argument("--threads", type=int, default=None, help="llama-cpp: threads (default: every core)")
     return p
 
 
@@ -58,6 +63,8 @@ def main(argv=None):
         cmd = command(args.model, args.adapter, scale, args.host, args.port, name)
         print("running: " + " ".join(cmd), flush=True)
         os.execvp(cmd[0], cmd)
+    if args.backend == "llama-cpp":
+        return serve_gguf(args, domain, name)
     import uvicorn
 
     from serve.api import create_app
@@ -70,6 +77,35 @@ def main(argv=None):
           f"http://{args.host}:{args.port}/v1", flush=True)
     uvicorn.run(create_app(engine, name, args.max_body_bytes, args.max_per_client), host=args.host, port=args.port,
                 log_level="warning")
+    return 0
+
+
+def serve_gguf(args, domain, name) -> int:
+    """llama.cpp's server on a free loopback port, this project's API in front of it."""
+    import uvicorn
+
+    from core import models
+    from core.errors import UserError
+    from serve import llama_cpp
+    from serve.api import create_app
+    from serve.process import ServeProcess
+
+    if not args.gguf or args.adapter:
+        raise UserError("--backend llama-cpp serves one GGUF file: give --gguf (an adapter must be merged and "
+                        "exported first: make export)")
+    lacking = llama_cpp.missing()
+    if lacking:
+        raise UserError(f"--backend llama-cpp needs llama-cpp-python[server]; missing modules: {', '.join(lacking)} "
+                        "(make llama-cpp builds the bindings from env/llama_cpp.lock; the [server] extras "
+                        "sse-starlette, starlette-context, pydantic-settings are not pinned in any lock yet)")
+    gguf = models.embedded_gguf() if args.gguf == "embedded" else Path(args.gguf)
+    context = llama_cpp.gguf_context(gguf)
+    upstream = ServeProcess(llama_cpp.server_args(gguf, context, args.threads), module="llama_cpp.server")
+    with upstream as url:
+        front = llama_cpp.LlamaCppFront(domain, gguf, url, context, args.max_waiting, args.max_tokens)
+        print(f"serving {name!r} (domain {domain.name}, GGUF {gguf.name} in llama.cpp at {url}) on "
+              f"http://{args.host}:{args.port}/v1", flush=True)
+        uvicorn.run(create_app(front, name), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

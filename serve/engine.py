@@ -79,35 +79,26 @@ class TextStream:
         return out
 
 
-class Engine:
-    def __init__(self, domain, model_spec, adapter=None, scale: float = 1.0, precision: str = "fp32",
-                 max_waiting: int = 16, default_max_tokens: int = 512, loaded=None, max_rows: int = 16):
-        """`loaded` = (ref, tokenizer, model) of the base already in memory: the adapter is merged into a
-        copy of it (chat keeps a base and a tuned engine without loading twice). `max_rows`: rows decoded
-        at once (a request of n samples takes n)."""
+class Front:
+    """What every serving backend shares: prompts from the domain's `chat_messages` and the tokenizer's
+    chat template, the context check, and the waiting room (admit, Busy). A backend adds run()."""
+
+    def __init__(self, domain, tokenizer, context: int, max_waiting: int, default_max_tokens: int, max_rows: int):
         if max_rows < 1 or max_waiting < 0:
             raise UserError(f"max_rows {max_rows} must be at least 1 and max_waiting {max_waiting} at least 0")
-        self.domain = domain
-        self.backend = HFBackend(GenSettings(precision=precision).check(), model_spec, adapter, scale,
-                                 domain.stop_strings, loaded=loaded)
-        self.tokenizer, self.model = self.backend.tokenizer, self.backend.model
-        self.adapter, self.scale = (str(adapter) if adapter else None), (scale if adapter else None)
-        self.context = int(getattr(self.model.config, "max_position_embeddings", 2048))
+        self.domain, self.tokenizer, self.context = domain, tokenizer, context
         self.default_max_tokens = default_max_tokens
         self.max_waiting, self.max_rows = max_waiting, max_rows
         self._count = threading.Lock()
         self._waiting = 0
-        self._inbox: queue.Queue = queue.Queue()   # jobs for the worker, placed at its next step
-        self._step = threading.Lock()              # held by the worker for each step (paused() holds it)
-        self._start = threading.Lock()
-        self._worker = self._batch = None
-        self.stats = {"peak_jobs": 0, "cancelled": 0, "batches": 0}
 
     # --- prompts --------------------------------------------------------------------------------
     def prompt_ids(self, messages, tools=None) -> list[int]:
+        return self.tokenizer(self.prompt_text(messages, tools), add_special_tokens=False)["input_ids"]
+
+    def prompt_text(self, messages, tools=None) -> str:
         msgs = self.domain.chat_messages(messages, tools)
-        text = self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
 
     def budget(self, n_prompt: int, max_tokens: int | None) -> int:
         """The max_tokens to use, or ContextTooLong (never a silent truncation of the prompt)."""
@@ -143,6 +134,28 @@ class Engine:
         ids, max_tokens = self.prepare(req)
         with self.admit() as turn:
             return self.run(ids, req, max_tokens, on_delta, turn), len(ids)
+
+    def run(self, ids, req: Request, max_tokens: int, on_delta, turn=None) -> list[dict]:
+        raise NotImplementedError
+
+
+class Engine(Front):
+    def __init__(self, domain, model_spec, adapter=None, scale: float = 1.0, precision: str = "fp32",
+                 max_waiting: int = 16, default_max_tokens: int = 512, loaded=None, max_rows: int = 16):
+        """`loaded` = (ref, tokenizer, model) of the base already in memory: the adapter is merged into a
+        copy of it (chat keeps a base and a tuned engine without loading twice). `max_rows`: rows decoded
+        at once (a request of n samples takes n)."""
+        backend = HFBackend(GenSettings(precision=precision).check(), model_spec, adapter, scale,
+                            domain.stop_strings, loaded=loaded)
+        context = int(getattr(backend.model.config, "max_position_embeddings", 2048))
+        super().__init__(domain, backend.tokenizer, context, max_waiting, default_max_tokens, max_rows)
+        self.backend, self.model = backend, backend.model
+        self.adapter, self.scale = (str(adapter) if adapter else None), (scale if adapter else None)
+        self._inbox: queue.Queue = queue.Queue()   # jobs for the worker, placed at its next step
+        self._step = threading.Lock()              # held by the worker for each step (paused() holds it)
+        self._start = threading.Lock()
+        self._worker = self._batch = None
+        self.stats = {"peak_jobs": 0, "cancelled": 0, "batches": 0}
 
     def run(self, ids, req: Request, max_tokens: int, on_delta, turn=None) -> list[dict]:
         """Decode one request in the shared batch and wait for it; `turn` (from admit()) is given back

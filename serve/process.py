@@ -1,4 +1,5 @@
-"""`make serve` as a child process on 127.0.0.1, for what drives it from outside (bench/bench_serve.py,
+"""`make serve` (or llama.cpp's server, `module=`) as a child process on 127.0.0.1, for what drives it
+from outside (bench/bench_serve.py,
 the tests of serve and teacher): `with ServeProcess([...serve.py flags...]) as url:` starts
 scripts/serve.py on a free loopback port, waits until /v1/models answers, gives the /v1 URL, and stops
 the process at the end (terminate, kill after 30 s). Its output goes to `log_file` (a temporary file by
@@ -26,10 +27,12 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, args: list[str], log_file=None, timeout: float = 900):
+    def __init__(self, args: list[str], log_file=None, timeout: float = 900, module: str | None = None):
+        """`module`: run `python -m module` (e.g. llama_cpp.server, which takes --host/--port too)
+        instead of scripts/serve.py."""
         self.port = free_port()
-        self.cmd = [sys.executable, str(ROOT / "scripts" / "serve.py"), *args,
-                    "--host", "127.0.0.1", "--port", str(self.port)]
+        entry = ["-m", module] if module else [str(ROOT / "scripts" / "serve.py")]
+        self.cmd = [sys.executable, *entry, *args, "--host", "127.0.0.1", "--port", str(self.port)]
         self.log_file = Path(log_file) if log_file else Path(tempfile.mkstemp(prefix="serve-", suffix=".log")[1])
         self.timeout, self.proc, self.startup_s = timeout, None, None
 
