@@ -90,9 +90,10 @@ def serve_gguf(args, domain, name) -> int:
     from serve.api import create_app
     from serve.process import ServeProcess
 
-    if not args.gguf or args.adapter:
-        raise UserError("--backend llama-cpp serves one GGUF file: give --gguf (an adapter must be merged and "
-                        "exported first: make export)")
+    if not args.gguf:
+        raise UserError("--backend llama-cpp serves one GGUF file: give --gguf FILE (or `embedded`)")
+    if args.adapter:  # make serve passes gate E's pick (ADAPTER=auto): a GGUF carries its adapter merged already
+        print(f"note: adapter {args.adapter} is not applied to the GGUF (export it merged: make export)", flush=True)
     lacking = llama_cpp.missing()
     if lacking:
         raise UserError(f"--backend llama-cpp needs llama-cpp-python[server]; missing modules: {', '.join(lacking)} "
@@ -105,7 +106,8 @@ def serve_gguf(args, domain, name) -> int:
         front = llama_cpp.LlamaCppFront(domain, gguf, url, context, args.max_waiting, args.max_tokens)
         print(f"serving {name!r} (domain {domain.name}, GGUF {gguf.name} in llama.cpp at {url}) on "
               f"http://{args.host}:{args.port}/v1", flush=True)
-        uvicorn.run(create_app(front, name), host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(create_app(front, name, args.max_body_bytes, args.max_per_client), host=args.host,
+                    port=args.port, log_level="warning")
     return 0
 
 

@@ -98,8 +98,7 @@ def test_one_client_cannot_fill_the_queue(url, engine):
             done.append(c.chat.completions.create(model="luanti", messages=MSG, max_tokens=2))
         except openai.APIStatusError as exc:
             errors.append(exc.status_code)
-    engine._lock.acquire()   # hold the model so requests wait
-    try:
+    with engine.paused():   # no decode step runs, so requests wait
         first = threading.Thread(target=ask, args=(a,))
         first.start()
         deadline = time.monotonic() + 60
@@ -113,8 +112,6 @@ def test_one_client_cannot_fill_the_queue(url, engine):
         while engine._waiting < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert engine._waiting == 2
-    finally:
-        engine._lock.release()
     first.join(timeout=120)
     second.join(timeout=120)
     assert len(done) == 2 and errors == []
