@@ -150,7 +150,7 @@ bench-serve: $(ENV_STAMP)
 report: $(ENV_STAMP)
 	$(PY) scripts/report.py --domain $(DOMAIN) $(MODEL_ARG) $(RUN_ARG) $(ARGS)
 
-## serve: OpenAI-compatible server on 127.0.0.1:8000/v1 for MODEL + ADAPTER at SCALE (GPU: ARGS="--backend vllm")
+## serve: OpenAI-compatible server on 127.0.0.1:8000/v1 for MODEL + ADAPTER at SCALE, concurrent requests batched (GPU: ARGS="--backend vllm"; a GGUF: ARGS="--backend llama-cpp --gguf F")
 serve: $(ENV_STAMP)
 	$(PY) scripts/serve.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 
