@@ -178,9 +178,16 @@ def check_training_config(domain) -> Check:
         rel = domain.default_training_config()
     except Exception as exc:  # a domain's own error, reported rather than raised: gate A lists everything
         return Check("training config", False, f"{type(exc).__name__}: {exc}", critical=False)
-    ok = (ROOT / rel).exists()
-    return Check("training config", ok, rel if ok else f"{rel}: not found", "make train CONFIG=<yaml>",
-                 critical=False)
+    if not (ROOT / rel).exists():
+        return Check("training config", False, f"{rel}: not found", "make train CONFIG=<yaml>", critical=False)
+    try:  # resolved as `make train` will: a misspelled key is found now, not after gates A and B have run
+        from training.config import resolve
+
+        resolve(ROOT / rel, note=lambda text: None)
+    except Exception as exc:  # UserError lists every problem; anything else is reported, not raised
+        return Check("training config", False, f"{exc}", "fix the keys named (a spec domain: its `training:` "
+                     "keys, from which this file is written)", critical=False)
+    return Check("training config", True, rel, "make train CONFIG=<yaml>", critical=False)
 
 
 def check_data(domain, paths: list[str]) -> list[Check]:

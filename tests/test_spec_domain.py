@@ -191,6 +191,15 @@ def test_command_on_stdin_with_item_fields_as_arguments(tmp_path):
     assert dom.validate(item, "y").passed and dom.validate(item, "x").status == "wrong_answer"
 
 
+def test_a_misspelled_item_field_in_run_is_named_not_passed_on_as_text(tmp_path):
+    dom = spec(tmp_path, '- {kind: command, input: stdin, run: [python, "-c", "print(1)", "{kidn}"]}',
+               answer="{from: text}")
+    item = dom.load(tmp_path / "eval.jsonl")[0]
+    with pytest.raises(UserError) as exc:
+        dom.validate(item, "y")
+    assert "{kidn}" in str(exc.value) and "did you mean 'kind'?" in str(exc.value) and "toy.yaml" in str(exc.value) and "line 1)" in str(exc.value)
+
+
 def test_command_is_killed_at_its_time_limit_with_its_children(tmp_path):
     dom = spec(tmp_path, '- {kind: command, input: stdin, timeout: 1, run: [sh, "-c", "sleep 30 & sleep 30"]}',
                answer="{from: text}")

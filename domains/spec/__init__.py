@@ -114,7 +114,11 @@ class SpecDomain(Domain):
         reached = "extracts"
         for chk in checks:
             level = chk.get("level") or chk["kind"]
-            passed, status, detail = RUNNERS[chk["kind"]](chk, ctx)
+            try:
+                passed, status, detail = RUNNERS[chk["kind"]](chk, ctx)
+            except UserError as exc:  # a spec that cannot be applied to this item: say where both are
+                where = f"line {item['line']}" if item and item.get("line") else "a free answer"
+                raise UserError(f"{self.spec.path}: {exc} (item {(item or {}).get('id', '?')}, {where})") from None
             if not passed:
                 return Result(status, detail, reached, levels)
             levels[level], reached = True, level

@@ -101,6 +101,14 @@ def _argv(chk, ctx, answer_name: str) -> list[str]:
     fields.update(answer="{scratch}/" + answer_name, spec_dir=str(ctx.spec_dir))
     out = [C.program(chk)]
     for arg in map(str, chk["run"][1:]):
+        for name in re.findall(r"\{(\w+)\}", arg):
+            if name not in fields and name != "scratch":
+                # a misspelled placeholder would reach the program as literal text and fail every answer
+                # (gold included) for a reason nobody sees: stop and name it instead
+                from core.errors import UserError, did_you_mean
+
+                raise UserError(f"check {chk.get('level') or chk.get('kind')!r}: `run:` names {{{name}}}, a field "
+                                f"the item does not have{did_you_mean(name, fields)}; known: {', '.join(sorted(fields))}")
         out.append(re.sub(r"\{(\w+)\}", lambda m: fields.get(m.group(1), m.group(0)), arg))
     return out
 
