@@ -40,6 +40,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
+from domains import sandbox
 from domains.base import ToolMissing
 
 DRIVER = Path(__file__).with_name("browser_driver.mjs")
@@ -162,10 +163,7 @@ def _pump(stream, q: queue.Queue):
 
 
 def _netns_prefix() -> list[str]:
-    # `unshare -n` needs root; `-r` maps this user to root in a user namespace of its own, where
-    # unprivileged user namespaces are allowed. A fresh namespace's loopback is down: `ip` brings it up.
-    return ["unshare", "-n"] + (["-r"] if os.geteuid() != 0 else []) + [
-        "sh", "-c", 'ip link set lo up && exec "$0" "$@"']
+    return sandbox.netns_prefix(loopback=True)
 
 
 @lru_cache(maxsize=1)
@@ -174,6 +172,8 @@ def netns_problem() -> str | None:
     missing = [tool for tool in ("unshare", "ip") if not shutil.which(tool)]
     if missing:
         return f"{' and '.join(missing)} not found"
+    if not sandbox.isolation():
+        return sandbox.available()[1]
     probe = subprocess.run(_netns_prefix() + ["ip", "-o", "link", "show"], capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
         return (probe.stderr.strip() or f"exit code {probe.returncode}")[-300:]

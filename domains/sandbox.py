@@ -40,6 +40,17 @@ def isolation() -> tuple[str, ...]:
     return ()
 
 
+def netns_prefix(loopback: bool = False) -> list[str]:
+    """The prefix that starts a command in a network namespace of its own ([] when none can be made
+    here). With `loopback`, the namespace's own loopback is brought up first (a fresh namespace's is
+    down): for a worker that serves itself pages on 127.0.0.1, like the browser's (domains/browser.py).
+    One helper for both so the two containments cannot drift apart."""
+    prefix = list(isolation())
+    if prefix and loopback:
+        prefix += ["sh", "-c", 'ip link set lo up && exec "$0" "$@"']
+    return prefix
+
+
 def available() -> tuple[bool, str]:
     """(ok, detail) for gate A: can this machine run a program without network?"""
     prefix = isolation()
