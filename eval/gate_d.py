@@ -177,7 +177,7 @@ def write_summary(out_dir, rows, ks, scales, ckpts, domain, data_path, data_sha,
 
 def _markdown(s: dict) -> str:
     ks = [f"pass@{k}" for k in s["ks"]]
-    lines = [f"# Gate D: {Path(s['run_dir']).name} ({s['domain']['name']} v{s['domain']['version']})", "",
+    lines = [f"# Gate D: {Path(s['run_dir']).name} ({s['domain']['name']}, version {s['domain']['version']})", "",
              f"Model: {s['model']['name']}. Data: {s['data']['path']} (sha256 {s['data']['sha256'][:12]}). "
              f"Sampling: {json.dumps(s['generation'])}. Audit: {s['audit']['verdict']}"
              + (" (override --allow-contaminated)" if s["audit"]["allow_contaminated"] else "") + ".", "",

@@ -322,5 +322,5 @@ def markdown(d: dict) -> str:
     if d["recommendations"]:
         lines += ["", "## Recommendations", ""] + [f"- {r}" for r in d["recommendations"]]
     lines += ["", f"Data: {d['data']['path']} (sha256 {d['data']['sha256'][:12]}), domain {d['domain']['name']} "
-              f"v{d['domain']['version']}, sampling {d['sampling']}.", ""]
+              f"version {d['domain']['version']}, sampling {d['sampling']}.", ""]
     return "\n".join(lines)
