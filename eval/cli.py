@@ -177,3 +177,22 @@ def entry(fn):
             print(f"error: {exc}", file=sys.stderr)
             return exc.exit_code
     return wrapper
+
+
+def family_table(res: dict) -> str:
+    """A results.json's pass@k per family (and overall) as a plain-text table with the 95% intervals,
+    what a person running gate B in a terminal wants to read before any JSON."""
+    ks = sorted(res["pass_at_k"], key=lambda key: int(key.split("@")[1]))
+    ks = ks[:1] + ks[-1:] if len(ks) > 1 else ks    # pass@1 and the largest k: the rest is in the JSON
+    rows = [(fam, v["pass_at_k"]) for fam, v in sorted(res.get("families", {}).items())]
+    rows.append(("all", res["pass_at_k"]))
+    width = max(len(name) for name, _ in rows)
+    out = [f"{'family':<{width}}  items  " + "  ".join(f"{k:>19}" for k in ks)]
+    for name, pk in rows:
+        cells = []
+        for k in ks:
+            v = pk[k]
+            cells.append(f"{100 * v['value']:5.1f}% [{100 * v['ci95'][0]:4.1f}, {100 * v['ci95'][1]:4.1f}]")
+        out.append(f"{name:<{width}}  {pk[ks[0]]['items']:>5}  " + "  ".join(f"{c:>19}" for c in cells))
+    return "\n".join(out)
+

@@ -51,6 +51,7 @@ def main(argv=None):
     print(f"[2/3] generate, [3/3] score: {len(items)} of {read} items", file=sys.stderr)
     res = evaluate(domain, data, items, args.model, settings, ks, out, audit=summary(report),
                    workers=args.workers, progress=not args.quiet, limit=cli.selection(args), data_record=record)
+    print(cli.family_table(res), file=sys.stderr)
     print(json.dumps({"results": str(out / "results.json"), "items": res["data"]["items"],
                       "left_out": len(res["data"]["left_out"]), "pass_at_k": res["pass_at_k"],
                       "tokens_per_s": res["throughput"]["tokens_per_s"]}, indent=2))
