@@ -23,7 +23,7 @@ def runs():
 
 
 @pytest.mark.slow
-def test_gpt_oss_attention_lora_in_layers_19_to_23(runs):
+def test_gpt_oss_attention_lora_in_layers_19_to_23_on_the_prequantised_checkpoint_fits(runs):
     r = runs["gpt-oss-20b_luanti_qlora.yaml"]
     assert r["architecture"] == "GptOssForCausalLM" and 20.8e9 < r["params"]["params"] < 21.0e9   # "20.9B"
     assert r["lora"]["layers"] == [19, 20, 21, 22, 23]
@@ -31,9 +31,28 @@ def test_gpt_oss_attention_lora_in_layers_19_to_23(runs):
                                           for m in ("q_proj", "k_proj", "v_proj", "o_proj"))
     # r=8 on q (2880->4096), k,v (2880->512), o (4096->2880), five layers
     assert r["lora"]["trainable_params"] == 5 * 8 * ((2880 + 4096) * 2 + (2880 + 512) * 2)
-    # bitsandbytes quantises nn.Linear only: the stacked experts stay out of 4-bit, and the card overflows
-    assert r["params"]["params_experts_3d"] > 19e9 and not r["rtx_3090"]["fits"]
+    # the declared path: Unsloth's checkpoint stores the stacked experts in NF4, so they count at 4 bits
+    assert r["backend"] == "unsloth" and r["prequantised"]["experts"] and r["prequantised"]["loader"] == "unsloth"
+    p = r["params"]
+    assert p["params_experts_4bit"] == p["params_experts_3d"] > 19e9
+    assert p["params_4bit"] + p["params_experts_4bit"] + p["params_fp32"] == p["params"]
+    v = r["vram_gib"]
+    assert v["weights_4bit"] == pytest.approx((p["params_4bit"] + p["params_experts_4bit"]) * dryrun.NF4_BYTES / 2**30, abs=0.01)
+    assert v["weights_fp32"] == pytest.approx(p["params_fp32"] * 4 / 2**30, abs=0.01)
+    assert v["total"] == pytest.approx(sum(x for k, x in v.items() if k != "total"), abs=0.02)
+    assert r["rtx_3090"]["fits"] and r["if_experts_4bit"] is None and "this checkpoint" in r["seed_figure"]
+
+
+@pytest.mark.slow
+def test_gpt_oss_through_bitsandbytes_does_not_fit_and_a_mismatched_loader_is_refused():
+    cfg = ROOT / "training" / "gpt-oss-20b_luanti_qlora.yaml"
+    r = dryrun.dry_run(cfg, {"model_name_or_path": "openai/gpt-oss-20b", "backend": "peft"})
+    # bitsandbytes quantises nn.Linear only: the stacked experts stay out of 4-bit, PEFT casts them to float32
+    assert r["params"]["params_experts_3d"] > 19e9 and r["params"]["params_experts_4bit"] == 0
+    assert not r["rtx_3090"]["fits"] and r["vram_gib"]["weights_fp32"] > 70
     assert r["if_experts_4bit"]["total"] < r["vram_gib"]["total"]
+    with pytest.raises(UserError, match="pre-quantised for the unsloth loader .* set backend: unsloth"):
+        dryrun.dry_run(cfg, {"backend": "peft"})
 
 
 @pytest.mark.slow

@@ -20,8 +20,15 @@ The estimate (GiB, one card), each term from the meta model's own parameter list
   batch x max_length (packed bins are full); attention by SDPA/flash (no tokens^2 matrix); the output head's
   logits are tiled by TRL's loss (training/lm_head.py) and not counted;
 - CUDA context, cuBLAS workspace and allocator slack: a flat OVERHEAD_GIB.
-Not checked: that bitsandbytes, the kernels or the run itself work (no GPU here), MXFP4 checkpoints,
-Unsloth's own memory savings, optimiser choices other than AdamW.
+A checkpoint that is stored pre-quantised (Unsloth's `*-unsloth-bnb-4bit`) declares it in its
+training/archs/ file (`_prequantised`: the format, whether the MoE experts are in it, the loader it was made
+for); the experts are then counted at 4 bits too, and a config whose backend is not that loader is refused,
+since the estimate models only the path the config declares. MXFP4 (GPT-OSS's own checkpoint) is not a
+training path here: transformers' Mxfp4 quantizer reports `is_trainable` False and asks to dequantise to bf16
+(the experts alone are then 35.6 GiB).
+Not checked: that bitsandbytes, Unsloth, the kernels or the run itself work (no GPU here), Unsloth's own
+memory savings (it may keep the non-4-bit weights in bf16 and offload checkpoints: the estimate counts them
+as PEFT does, an upper bound), optimiser choices other than AdamW.
 """
 from __future__ import annotations
 
@@ -41,29 +48,53 @@ SEED_FIGURES = {
     "openai/gpt-oss-20b": "12.7 GB of GPU memory during gate B (generation, Unsloth's pre-quantised "
                           "gpt-oss-20b-unsloth-bnb-4bit, RTX 3090) and '24GB+ GPU memory' as a prerequisite "
                           "(the gpt-oss seed system's README)",
+    "unsloth/gpt-oss-20b-unsloth-bnb-4bit": "12.7 GB of GPU memory during gate B (generation, this checkpoint, "
+                                            "RTX 3090) and '24GB+ GPU memory' as a prerequisite (the gpt-oss "
+                                            "seed system's README)",
     "Qwen/Qwen2.5-Coder-7B-Instruct": "'7B | QLoRA (4-bit) | 8-12 GB' (a seed system's hardware table, 7B QLoRA row)",
 }
 
 
 def arch_config(model: str):
-    """(transformers config, where it came from) without weights or network."""
+    """(transformers config, where it came from, the `_prequantised` declaration or None) without weights or
+    network. An archs/ file may name `_same_architecture_as` another hub id (a re-packed checkpoint of it)."""
     from transformers import AutoConfig
 
     local = Path(model)
     if (local / "config.json").is_file():
-        return AutoConfig.from_pretrained(local), str(local / "config.json")
+        return AutoConfig.from_pretrained(local), str(local / "config.json"), None
     shipped = ARCHS / (model.replace("/", "__") + ".json")
     if shipped.is_file():
-        keys = {k: v for k, v in json.loads(shipped.read_text()).items() if not k.startswith("_")}
-        return AutoConfig.for_model(keys.pop("model_type"), **keys), str(shipped.relative_to(ROOT))
+        data = json.loads(shipped.read_text())
+        source = str(shipped.relative_to(ROOT))
+        if "_same_architecture_as" in data:
+            base = ARCHS / (data["_same_architecture_as"].replace("/", "__") + ".json")
+            if not base.is_file():
+                raise UserError(f"{source}: _same_architecture_as {data['_same_architecture_as']!r} has no "
+                                f"{base.relative_to(ROOT)}")
+            data = json.loads(base.read_text()) | data
+            source += f" + {base.relative_to(ROOT)}"
+        keys = {k: v for k, v in data.items() if not k.startswith("_")}
+        return AutoConfig.for_model(keys.pop("model_type"), **keys), source, _prequantised(data, source)
     try:
-        return AutoConfig.from_pretrained(model, local_files_only=True), "local Hugging Face cache"
+        return AutoConfig.from_pretrained(model, local_files_only=True), "local Hugging Face cache", None
     except OSError as exc:
         raise UserError(f"no architecture for {model!r}: not a local folder, not in {ARCHS.relative_to(ROOT)}/ "
                         "and not in the Hugging Face cache; add its config.json's keys there") from exc
 
 
-def meta_peft_model(cfg, arch):
+def _prequantised(data: dict, source: str) -> dict | None:
+    pq = data.get("_prequantised")
+    if pq is None:
+        return None
+    if not (isinstance(pq, dict) and pq.get("format") == "bitsandbytes-nf4" and isinstance(pq.get("experts"), bool)
+            and pq.get("loader") in ("peft", "unsloth")):
+        raise UserError(f"{source}: _prequantised: expected {{\"format\": \"bitsandbytes-nf4\", \"experts\": "
+                        f"true|false, \"loader\": \"peft\"|\"unsloth\"}}, got {pq!r}")
+    return pq
+
+
+def meta_peft_model(cfg, arch, experts_4bit: bool = False):
     """The PEFT model on the meta device, LoRA attached as training/backends.py attaches it."""
     from accelerate import init_empty_weights
     from peft import get_peft_model
@@ -75,12 +106,13 @@ def meta_peft_model(cfg, arch):
         base = AutoModelForCausalLM.from_config(arch)
         _check_targets(base, cfg)
         lc = lora_config(cfg, arch.num_hidden_layers, base)
-        counts = weight_bytes(base)
+        counts = weight_bytes(base, experts_4bit)
         return get_peft_model(base, lc), lc, counts
 
 
-def weight_bytes(model) -> dict:
-    """Parameters by how a QLoRA load stores them: 4-bit (what bitsandbytes replaces) or float32."""
+def weight_bytes(model, experts_4bit: bool = False) -> dict:
+    """Parameters by how a QLoRA load stores them: 4-bit (what bitsandbytes replaces, plus the stacked MoE
+    experts when the checkpoint stores them in 4-bit) or float32."""
     import torch
 
     head = model.get_output_embeddings()
@@ -89,8 +121,10 @@ def weight_bytes(model) -> dict:
     n4 = sum(p.numel() for p in model.parameters() if id(p) in quant)
     total = sum(p.numel() for p in model.parameters())
     experts = sum(p.numel() for p in model.parameters() if p.dim() == 3)  # MoE experts stacked as one tensor
-    return {"params": total, "params_4bit": n4, "params_fp32": total - n4, "params_experts_3d": experts,
-            "gib_4bit": n4 * NF4_BYTES / GIB, "gib_fp32": (total - n4) * 4 / GIB}
+    e4 = experts if experts_4bit else 0
+    return {"params": total, "params_4bit": n4, "params_experts_3d": experts, "params_experts_4bit": e4,
+            "params_fp32": total - n4 - e4, "gib_4bit": (n4 + e4) * NF4_BYTES / GIB,
+            "gib_fp32": (total - n4 - e4) * 4 / GIB}
 
 
 def lora_modules(peft_model) -> list[str]:
@@ -118,8 +152,11 @@ def dry_run(config_path, overrides: dict | None = None) -> dict:
     if not (cfg.use_peft and cfg.load_in_4bit):  # the estimate's weight terms are those of a 4-bit base
         raise UserError(f"{config_path}: the dry run estimates QLoRA configs (use_peft: true, load_in_4bit: true); "
                         f"this one trains {adapter_kind(cfg)}")
-    arch, source = arch_config(cfg.model_name_or_path)
-    model, lc, w = meta_peft_model(cfg, arch)
+    arch, source, pq = arch_config(cfg.model_name_or_path)
+    if pq and pq["loader"] != cfg.backend:
+        raise UserError(f"{config_path}: {cfg.model_name_or_path} is pre-quantised for the {pq['loader']} loader "
+                        f"({source}); set backend: {pq['loader']} (the estimate models the declared path only)")
+    model, lc, w = meta_peft_model(cfg, arch, bool(pq and pq["experts"]))
     mods = lora_modules(model)
     trainable, _ = count_params(model)
     layers = sorted({int(n.split(".layers.")[1].split(".")[0]) for n in mods if ".layers." in n})
@@ -129,10 +166,10 @@ def dry_run(config_path, overrides: dict | None = None) -> dict:
              "cuda_overhead": OVERHEAD_GIB}
     total = sum(parts.values())
     # what the seed loaded instead (Unsloth's pre-quantised checkpoint): the stacked experts in 4-bit too
-    e = w["params_experts_3d"]
+    e = w["params_experts_3d"] - w["params_experts_4bit"]
     experts_4bit = total - e * 4 / GIB + e * NF4_BYTES / GIB if e else None
     return {"config": str(config_path), "model": cfg.model_name_or_path, "architecture": type(model.base_model.model).__name__,
-            "arch_source": source, "method": f"{cfg.method} {adapter_kind(cfg)}", "backend": cfg.backend,
+            "arch_source": source, "prequantised": pq, "method": f"{cfg.method} {adapter_kind(cfg)}", "backend": cfg.backend,
             "lora": {"r": lc.r, "alpha": lc.lora_alpha, "dropout": lc.lora_dropout,
                      "target_modules": sorted(lc.target_modules) if not isinstance(lc.target_modules, str)
                      else lc.target_modules, "layers": layers, "modules": mods, "trainable_params": trainable},
@@ -151,7 +188,9 @@ def report(r: dict) -> str:
     lines = [f"{r['config']}: {r['model']} ({r['architecture']}, architecture from {r['arch_source']}), "
              f"{r['method']} via {r['backend']}",
              f"  parameters {r['params']['params'] / 1e9:.2f} B: {r['params']['params_4bit'] / 1e9:.2f} B in 4-bit "
-             f"linear layers, {r['params']['params_fp32'] / 1e9:.2f} B kept in float32",
+             f"linear layers, " + (f"{r['params']['params_experts_4bit'] / 1e9:.2f} B MoE experts in 4-bit as the "
+                                   "checkpoint stores them, " if r["params"]["params_experts_4bit"] else "")
+             + f"{r['params']['params_fp32'] / 1e9:.2f} B kept in float32",
              f"  LoRA r={lo['r']} alpha={lo['alpha']:g} dropout={lo['dropout']:g} on {lo['target_modules']} in layers "
              f"{_ranges(lo['layers'])}: {len(lo['modules'])} modules, {lo['trainable_params'] / 1e6:.2f} M trainable",
              "  modules: " + ", ".join(lo["modules"][:8]) + (f", ... (+{len(lo['modules']) - 8})" if len(lo["modules"]) > 8 else ""),
@@ -163,9 +202,10 @@ def report(r: dict) -> str:
              f"  seed's published figure: {r['seed_figure']}"]
     if r["if_experts_4bit"]:
         x = r["if_experts_4bit"]
-        lines.insert(-1, f"  {r['params']['params_experts_3d'] / 1e9:.2f} B of the float32 parameters are MoE experts "
+        fp32_experts = r["params"]["params_experts_3d"] - r["params"]["params_experts_4bit"]
+        lines.insert(-1, f"  {fp32_experts / 1e9:.2f} B of the float32 parameters are MoE experts "
                          "stored as stacked tensors, which bitsandbytes does not quantise (it replaces nn.Linear "
-                         f"only); with them in 4-bit too (a pre-quantised checkpoint, as the seed used): "
+                         f"only); with them in 4-bit too (a pre-quantised checkpoint, as the seed used; see training/archs/): "
                          f"{x['total']:.2f} GiB, " + ("fits" if x["fits"] else "DOES NOT FIT"))
     return "\n".join(lines)
 
