@@ -43,7 +43,9 @@ def model_card(info: dict) -> str:
     if chk.get("modelfile"):
         mf = chk["modelfile"]
         lines.append(f"- `Modelfile` TEMPLATE (FROM `{mf['from']}`): the {mf['family']} family, its replay renders "
-                     f"{mf['probes']} probe conversations exactly as the tokenizer's chat template")
+                     f"{mf['probes']} probe conversations exactly as the tokenizer's chat template; tools: "
+                     + (f"a tool branch, {mf['tools']['probes']} tool probes rendered exactly" if mf.get("tools", {}).get("written")
+                        else f"none ({mf.get('tools', {}).get('reason', 'not checked')})"))
     lines += ["", "## Use", "",
               "- Ollama: `ollama create my-model -f Modelfile && ollama run my-model` in this folder.",
               "- LM Studio: copy a `.gguf` into its models folder (`~/.lmstudio/models/<you>/<name>/`), load it, "

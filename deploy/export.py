@@ -89,7 +89,9 @@ def export(domain, model_spec, adapter, scale, out_dir, gguf_types=("f16", "q8_0
         log("[4/4] Modelfile and model card")
         checks["modelfile"] = write_modelfile(out, domain, tok, ggufs, context)
         log(f"      Modelfile TEMPLATE: {checks['modelfile']['family']} family, "
-            f"{checks['modelfile']['probes']} probe conversations rendered as the chat template ✓")
+            f"{checks['modelfile']['probes']} probe conversations rendered as the chat template ✓; tools: "
+            + ("written, {} tool probes rendered as the chat template ✓".format(checks["modelfile"]["tools"]["probes"])
+               if checks["modelfile"]["tools"]["written"] else f"none ({checks['modelfile']['tools']['reason']})"))
     result = {"format": "workbench.export/1", "name": name, "domain": domain.describe(), **info,
               "gate_e": find_decision(domain.name, adapter), "files": files, "checks": checks,
               "context_length": context, "seconds": {"merge": round(merged_s, 1),

@@ -11,8 +11,10 @@ What Ollama does around the template, modelled in the replay: the Modelfile's SY
 system message when a request has none (so probes with and without one cover it); `.System` is the system
 messages' text; the BOS token is not in the template because llama.cpp adds it from the GGUF
 (`tokenizer.ggml.add_bos_token`), so a Jinja rendering that starts with the BOS token is compared without it.
-Not modelled or checked: Go's own execution of the text (no Go or Ollama here), tool calls (the tool branches
-of the families' templates are not written: a request with tools renders as without), Jinja's `| trim` of
+Tool calls: a family's Go branch for requests with tools is added only when its replay renders the tool
+probes exactly as Jinja does (deploy/tool_templates.py: written for chatml/Qwen2.5; refused with the reason
+for the others, so Ollama answers a request with tools "does not support tools").
+Not modelled or checked: Go's own execution of the text (no Go or Ollama here), Jinja's `| trim` of
 contents (Llama 3, Gemma, Llama 2: the Go template cannot trim, so contents with outer whitespace differ),
 Ollama's merging of consecutive messages of one role.
 """
@@ -22,6 +24,7 @@ import difflib
 import time
 
 from core.errors import UserError
+from deploy import tool_templates
 
 PROBES = [
     [{"role": "user", "content": "U1"}],
@@ -264,8 +267,8 @@ def jinja_renderer(tokenizer):
     bos_token is <|im_start|>)."""
     bos = tokenizer.bos_token or ""
 
-    def jinja(messages):
-        text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False,
+    def jinja(messages, tools=None):
+        text = tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False,
                                              bos_token=BOS_SENTINEL)
         return text.removeprefix(BOS_SENTINEL).replace(BOS_SENTINEL, bos)
     return jinja
@@ -276,8 +279,9 @@ def template_adds_bos(tokenizer) -> bool:
 
 
 def match(tokenizer) -> dict:
-    """{"family", "spec", "go", "probes"} of the first family whose replay equals the Jinja rendering on
-    every probe; UserError naming the closest family when none does."""
+    """{"family", "spec", "go", "probes", "tools"} of the first family whose replay equals the Jinja rendering
+    on every probe; UserError naming the closest family when none does. "tools" says whether the Go text has
+    a tool branch (checked on the tool probes) or why not."""
     jinja = jinja_renderer(tokenizer)
     try:
         wanted = [jinja(p) for p in PROBES]
@@ -292,12 +296,36 @@ def match(tokenizer) -> dict:
         except (ValueError, IndexError):
             continue
         if all(fam.render(spec, p) == w for p, w in zip(PROBES, wanted)):
-            return {"family": fam.name, "spec": spec, "go": fam.go(spec), "stops": list(fam.stops),
-                    "probes": len(PROBES), "template_adds_bos": template_adds_bos(tokenizer)}
+            tools = tool_templates.check(fam.name, jinja)
+            go = fam.go(spec)
+            if tools["written"]:  # {{ if .Tools }} tool branch {{ else }} the family's template {{ end }}
+                spec = spec | {"tools": tools.pop("spec")}
+                go = (SYS_FIRST + tool_templates.BRANCHES[fam.name].go(spec["tools"], _lit) + go + "{{ end }}")
+            check_go(go)
+            return {"family": fam.name, "spec": spec, "go": go, "stops": list(fam.stops), "probes": len(PROBES),
+                    "template_adds_bos": template_adds_bos(tokenizer), "tools": tools}
     name, ratio = closest(wanted[-1])
     raise UserError(f"the chat template is of no known family ({', '.join(FAMILIES)}); closest: {name} "
                     f"({ratio:.0%} alike on a probe conversation). Write the Modelfile TEMPLATE by hand from "
                     "tokenizer_config.json (see the Ollama docs), or add the family to deploy/templates.py")
+
+
+def check_go(go: str) -> None:
+    """What the replays assume of the Go text and a slip would break unseen: every action closed, none opening
+    with `{` (`{{{` does not parse), no `{{-` eating whitespace text before it and no `-}}` eating whitespace
+    after it (the replays model no trimming). Scans the actions as Go's lexer does: from `{{` to the next `}}`."""
+    i, bad = 0, []
+    while (j := go.find("{{", i)) >= 0:
+        k = go.find("}}", j + 2)
+        if k < 0:
+            raise AssertionError(f"Go template: unclosed action at {go[j:j + 30]!r}")
+        act = go[j:k + 2]
+        if act.startswith("{{{") or (act.startswith("{{-") and j > i and go[j - 1].isspace()) or (
+                act.endswith("-}}") and go[k + 2:k + 3].isspace()):
+            bad.append(act)
+        i = k + 2
+    if bad:
+        raise AssertionError(f"Go template text the replay does not model: {bad}")
 
 
 def closest(rendering: str) -> tuple[str, float]:

@@ -191,7 +191,10 @@ def test_check_gguf_without_the_bindings_is_a_loud_error(monkeypatch, tmp_path):
 
 def test_modelfile_contents(tokenizer):
     text, info = ollama.modelfile("m-q8_0.gguf", tokenizer, "Be brief.", ["```\n"], 8192)
-    assert text.splitlines()[2] == "FROM ./m-q8_0.gguf" and info["family"] == "chatml"
+    assert text.splitlines()[3] == "FROM ./m-q8_0.gguf" and info["family"] == "chatml"
+    # SmolLM2's template ignores tools: no tool branch, and the Modelfile says so
+    assert not info["tools"]["written"] and text.splitlines()[2] == (
+        "# tools: no tool branch (the chat template renders no tools): Ollama refuses requests with tools")
     assert "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}" in text
     assert "You are a helpful AI assistant named SmolLM" in text     # the template's own default system
     assert 'SYSTEM """Be brief."""' in text and 'PARAMETER stop "<|im_end|>"' in text
