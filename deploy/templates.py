@@ -300,7 +300,8 @@ def match(tokenizer) -> dict:
             go = fam.go(spec)
             if tools["written"]:  # {{ if .Tools }} tool branch {{ else }} the family's template {{ end }}
                 spec = spec | {"tools": tools.pop("spec")}
-                go = (SYS_FIRST + tool_templates.BRANCHES[fam.name].go(spec["tools"], _lit) + go + "{{ end }}")
+                go = (SYS_FIRST + tool_templates.BRANCHES[fam.name].go(spec["tools"], _lit) + go.removeprefix(SYS_FIRST)
+                      + "{{ end }}")
             check_go(go)
             return {"family": fam.name, "spec": spec, "go": go, "stops": list(fam.stops), "probes": len(PROBES),
                     "template_adds_bos": template_adds_bos(tokenizer), "tools": tools}

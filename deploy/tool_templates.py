@@ -21,10 +21,13 @@ Assumed from Ollama's api package, not run here (no Go or Ollama on this machine
 `.Parameters.Properties` are Go maps, and the template functions include `json`.
 
 Families with a tool branch here: chatml (the Qwen2.5 layout: `<tools>` in the system turn, `<tool_call>`,
-tool results as `<tool_response>` in a user turn). Not written, so refused as above: Llama 3.1 (schemas
-as `tojson(indent=4)` in the first user turn, results as JSON strings in an `ipython` turn), Mistral v0.3
-(`[AVAILABLE_TOOLS]`/`[TOOL_CALLS]` with 9-character call ids), GPT-OSS harmony (tools as a TypeScript
-namespace made from the JSON schema), and chatml templates whose tool layout is not Qwen2.5's.
+tool results as `<tool_response>` in a user turn) and llama3 (the Llama 3.1 layout: `Environment: ipython`,
+the tools as tojson(indent=4) in the first user turn, {"name", "parameters"} calls, results as JSON strings in
+an `ipython` turn). Not written, so refused as above: Mistral v0.3 (`[AVAILABLE_TOOLS]`/`[TOOL_CALLS]` with
+9-character call ids), GPT-OSS harmony (tools as a TypeScript namespace made from the JSON schema), and
+templates of these families whose tool layout differs from the one replayed. Several tool calls in one
+message, or several tool results in a row, are not in the probes (Ollama merges consecutive messages of one
+role; Llama 3.1's template refuses more than one call).
 """
 from __future__ import annotations
 
@@ -46,12 +49,17 @@ TOOL_PROBES = [
 ]
 
 
+def _go_escape(json_text: str) -> str:
+    """Go's encoder escapes these inside strings, where Python's leaves them (they occur only inside strings)."""
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        json_text = json_text.replace(ch, esc)
+    return json_text
+
+
 def go_json(value) -> str:
     """Ollama's `json` template function (Go's json.Marshal): compact, map keys sorted, HTML characters escaped."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(ch, esc)
-    return text
+    return _go_escape(text)
 
 
 def _items(xs) -> str:
@@ -67,22 +75,44 @@ GO_TOOL = ('{"type": "function", "function": {"name": {{ json .Function.Name }},
            '{{ if $v.Enum }}, "enum": [{{ range $j, $e := $v.Enum }}{{ if $j }}, {{ end }}{{ json $e }}{{ end }}]'
            '{{ end }}}{{ $n = 1 }}{{ end }}}, "required": [{{ range $i, $r := .Function.Parameters.Required }}'
            '{{ if $i }}, {{ end }}{{ json $r }}{{ end }}]}}}')
+
+
+def _go_tool_indented(width: int = 4) -> str:
+    """GO_TOOL laid out as json.dumps(indent=4) lays it out; empty properties/required print as {} and []."""
+    def nl(depth):
+        return "\n" + " " * (width * depth)
+    return ("{" + nl(1) + '"type": "function",' + nl(1) + '"function": {' + nl(2) + '"name": {{ json .Function.Name }},'
+            + nl(2) + '"description": {{ json .Function.Description }},' + nl(2) + '"parameters": {' + nl(3)
+            + '"type": {{ json .Function.Parameters.Type }},' + nl(3) + '"properties": {{ if .Function.Parameters.Properties }}'
+            '{{ "{" }}{{ $n := 0 }}{{ range $k, $v := .Function.Parameters.Properties }}{{ if $n }},{{ end }}' + nl(4)
+            + '{{ json $k }}: {' + nl(5) + '"type": {{ json $v.Type }},' + nl(5) + '"description": {{ json $v.Description }}'
+            '{{ if $v.Enum }},' + nl(5) + '"enum": [{{ range $j, $e := $v.Enum }}{{ if $j }},{{ end }}' + nl(6)
+            + "{{ json $e }}{{ end }}" + nl(5) + "]{{ end }}" + nl(4) + "}{{ $n = 1 }}{{ end }}" + nl(3)
+            + '}{{ else }}{}{{ end }},' + nl(3) + '"required": {{ if .Function.Parameters.Required }}[{{ range $i, $r := '
+            '.Function.Parameters.Required }}{{ if $i }},{{ end }}' + nl(4) + "{{ json $r }}{{ end }}" + nl(3)
+            + "]{{ else }}[]{{ end }}" + nl(2) + "}" + nl(1) + "}\n}")
+
+
+GO_TOOL_INDENTED = _go_tool_indented()
 GO_ARGS = ('{{ "{" }}{{ $a := 0 }}{{ range $k, $v := .Function.Arguments }}{{ if $a }}, {{ end }}'
            '{{ json $k }}: {{ json $v }}{{ $a = 1 }}{{ end }}}')
 
 
-def tool_json(tool: dict) -> str:
-    """GO_TOOL's output, replayed."""
+def canonical(tool: dict) -> dict:
+    """The tool as the Go walk sees and writes it: the template's key order, properties sorted (Go ranges over a
+    map in key order), a missing description or type as Go's zero value."""
     f = tool["function"]
     p = f.get("parameters") or {}
-    props = []
-    for k, v in sorted((p.get("properties") or {}).items()):
-        enum = f', "enum": [{_items(v["enum"])}]' if v.get("enum") else ""
-        props.append(f'{go_json(k)}: {{"type": {go_json(v.get("type"))}, "description": '
-                     f'{go_json(v.get("description", ""))}{enum}}}')
-    return (f'{{"type": "function", "function": {{"name": {go_json(f["name"])}, "description": '
-            f'{go_json(f.get("description", ""))}, "parameters": {{"type": {go_json(p.get("type", ""))}, '
-            f'"properties": {{{", ".join(props)}}}, "required": [{_items(p.get("required") or [])}]}}}}}}')
+    props = {k: {"type": v.get("type"), "description": v.get("description", "")} | (
+        {"enum": v["enum"]} if v.get("enum") else {}) for k, v in sorted((p.get("properties") or {}).items())}
+    return {"type": "function", "function": {"name": f["name"], "description": f.get("description", ""), "parameters": {
+        "type": p.get("type", ""), "properties": props, "required": list(p.get("required") or [])}}}
+
+
+def tool_json(tool: dict, indent: int | None = None) -> str:
+    """GO_TOOL's (indent None) or GO_TOOL_INDENTED's (4) output, replayed: every scalar through Go's encoder."""
+    text = json.dumps(canonical(tool), ensure_ascii=False, indent=indent)
+    return _go_escape(text)
 
 
 def args_json(args: dict) -> str:
@@ -145,10 +175,60 @@ class ChatMLTools:
                 "<|im_start|>assistant\n{{ else }}")
 
 
-BRANCHES = {"chatml": ChatMLTools()}
+class Llama3Tools:
+    """Llama 3.1's custom-tool layout: `Environment: ipython` opens the system preamble; the first user turn
+    carries a guidance text and each tool as tojson(indent=4) followed by a blank line; a tool call is
+    {"name": ..., "parameters": ...} in an assistant turn; a tool result is its JSON string in an ipython turn.
+    The preamble and the guidance text are taken from the Jinja rendering."""
+    H = "<|start_header_id|>{}<|end_header_id|>\n\n"
+
+    def spec(self, jinja) -> dict:
+        block = tool_json(TOOL, 4) + "\n\n"
+        plain, with_sys = (jinja(TOOL_PROBES[i], [TOOL]) for i in (0, 1))
+        head = self.H.format("system")
+        if not plain.startswith(head) or plain.count(block) != 1:
+            raise ValueError("no system turn, or the probe tool is not one tojson(indent=4) block")
+        pre = plain[len(head):plain.index("<|eot_id|>")]
+        after = plain[plain.index("<|eot_id|>") + len("<|eot_id|>"):]
+        user = self.H.format("user")
+        if not (with_sys.startswith(head + pre + "S1<|eot_id|>") and after.startswith(user)
+                and after[after.index(block) + len(block):].startswith("U1<|eot_id|>")):
+            raise ValueError("the tools are not in the first user turn after the system turn")
+        return {"pre": pre, "guide": after[len(user):after.index(block)]}
+
+    def render(self, spec, messages, tools) -> str:
+        H = self.H.format
+        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
+        out = H("system") + spec["pre"] + (system or "") + "<|eot_id|>"
+        for k, m in enumerate(messages[1:] if system is not None else messages):
+            if k == 0:
+                body = spec["guide"] + "".join(tool_json(t, 4) + "\n\n" for t in tools) + m["content"]
+                out += H("user") + body + "<|eot_id|>"
+            elif m.get("tool_calls"):
+                out += H("assistant") + "".join(f'{{"name": "{_call(c)["name"]}", "parameters": '
+                                                f'{args_json(_call(c)["arguments"])}}}' for c in m["tool_calls"])
+                out += "<|eot_id|>"
+            elif m["role"] == "tool":
+                out += H("ipython") + go_json(m["content"]) + "<|eot_id|>"
+            else:
+                out += H(m["role"]) + m["content"] + "<|eot_id|>"
+        return out + H("assistant")
+
+    def go(self, spec, lit) -> str:
+        H = self.H.format
+        return ("{{- if .Tools }}" + H("system") + lit(spec["pre"]) + "{{ if $sys }}{{ (index .Messages 0).Content }}"
+                "{{ end }}<|eot_id|>{{ range $i, $m := .Messages }}{{ if and $sys (eq $i 0) }}"
+                "{{ else if or (and $sys (eq $i 1)) (and (not $sys) (eq $i 0)) }}" + H("user") + lit(spec["guide"])
+                + "{{ range $.Tools }}" + GO_TOOL_INDENTED + "\n\n{{ end }}{{ .Content }}<|eot_id|>"
+                "{{ else if .ToolCalls }}" + H("assistant") + '{{ range .ToolCalls }}{"name": "{{ .Function.Name }}", '
+                '"parameters": ' + GO_ARGS + "}{{ end }}<|eot_id|>"
+                '{{ else if eq .Role "tool" }}' + H("ipython") + "{{ json .Content }}<|eot_id|>"
+                "{{ else }}<|start_header_id|>{{ .Role }}<|end_header_id|>\n\n{{ .Content }}<|eot_id|>{{ end }}{{ end }}"
+                + H("assistant") + "{{ else }}")
+
+
+BRANCHES = {"chatml": ChatMLTools(), "llama3": Llama3Tools()}
 WHY_NOT = {  # families whose templates have tools but no Go branch is written here (so none is emitted)
-    "llama3": "no Go tool branch written for Llama 3.1's layout (schemas as tojson(indent=4) inside the first "
-              "user turn, tool results as JSON strings in an ipython turn)",
     "mistral": "no Go tool branch written for Mistral v0.3's [AVAILABLE_TOOLS]/[TOOL_CALLS] layout (it carries "
                "9-character tool call ids)",
     "harmony": "no Go tool branch written for GPT-OSS (tools as a TypeScript namespace made from the JSON schema)",

@@ -132,18 +132,23 @@ def _tool_conversation():
             {"role": "user", "content": "thanks"}]
 
 
-def test_the_qwen_tool_branch_replays_the_jinja_template_and_the_modelfile_says_so(tokenizer):
+@pytest.mark.parametrize("name", ["qwen2.5", "llama3.1"])
+def test_the_tool_branch_replays_the_jinja_template_and_the_modelfile_says_so(tokenizer, name):
     from deploy import ollama, tool_templates as tt
 
-    tok = family_tokenizer(tokenizer, "qwen2.5")
+    tok = family_tokenizer(tokenizer, name)
     m = templates.match(tok)
     assert m["tools"] == {"written": True, "reason": None, "probes": len(tt.TOOL_PROBES)}
     assert "{{- if .Tools }}" in m["go"] and "{{ json .Function.Name }}" in m["go"]
-    jinja, branch = templates.jinja_renderer(tok), tt.BRANCHES["chatml"]
+    jinja, branch = templates.jinja_renderer(tok), tt.BRANCHES[m["family"]]
     conv = _tool_conversation()
     assert branch.render(m["spec"]["tools"], conv, [tt.TOOL]) == jinja(conv, [tt.TOOL])
+    # a second tool with no enum and nothing required, beside the first
+    other = {"type": "function", "function": {"name": "now", "description": "The time",
+                                              "parameters": {"type": "object", "properties": {}, "required": []}}}
+    assert branch.render(m["spec"]["tools"], conv, [tt.TOOL, other]) == jinja(conv, [tt.TOOL, other])
     # without tools the family's own branch still renders as Jinja
-    assert templates.FAMILIES["chatml"].render(m["spec"], MORE[0]) == jinja(MORE[0])
+    assert templates.FAMILIES[m["family"]].render(m["spec"], MORE[0]) == jinja(MORE[0])
     text, info = ollama.modelfile("x-q4_k_m.gguf", tok, "sys", [], 4096)
     assert info["tools"]["written"] and "# tools: a tool branch, rendering 4 tool probe conversations" in text
 
@@ -165,7 +170,8 @@ def test_the_go_json_walk_keeps_go_order_so_a_differently_ordered_schema_is_not_
 @pytest.mark.parametrize("name,change,reason", [
     ("qwen2.5", ("tool | tojson", "tool | tojson(indent=2)"), "tool layout is not the one replayed here"),
     ("qwen2.5", ("'\\n<tool_response>\\n'", "'\\n<tool_result>\\n'"), "tool probe 3 differs from the chat template"),
-    ("llama3.1", None, "Llama 3.1's layout"),
+    ("llama3.1", ("tojson(indent=4)", "tojson(indent=2)"), "tool layout is not the one replayed here"),
+    ("llama3.1", ('{{- message.content | tojson }}', '{{- message.content }}'), "tool probe 3 differs"),
     ("mistral", None, "renders no tools"),
 ])
 def test_a_tool_branch_that_cannot_be_matched_is_not_written(tokenizer, name, change, reason):
