@@ -73,8 +73,8 @@ GO_TOOL = ('{"type": "function", "function": {"name": {{ json .Function.Name }},
            '"properties": {{ "{" }}{{ $n := 0 }}{{ range $k, $v := .Function.Parameters.Properties }}'
            '{{ if $n }}, {{ end }}{{ json $k }}: {"type": {{ json $v.Type }}, "description": {{ json $v.Description }}'
            '{{ if $v.Enum }}, "enum": [{{ range $j, $e := $v.Enum }}{{ if $j }}, {{ end }}{{ json $e }}{{ end }}]'
-           '{{ end }}}{{ $n = 1 }}{{ end }}}, "required": [{{ range $i, $r := .Function.Parameters.Required }}'
-           '{{ if $i }}, {{ end }}{{ json $r }}{{ end }}]}}}')
+           '{{ end }}}{{ $n = 1 }}{{ end }}}, "required": [{{ range $ri, $r := .Function.Parameters.Required }}'
+           '{{ if $ri }}, {{ end }}{{ json $r }}{{ end }}]}}}')
 
 
 def _go_tool_indented(width: int = 4) -> str:
@@ -88,8 +88,8 @@ def _go_tool_indented(width: int = 4) -> str:
             + '{{ json $k }}: {' + nl(5) + '"type": {{ json $v.Type }},' + nl(5) + '"description": {{ json $v.Description }}'
             '{{ if $v.Enum }},' + nl(5) + '"enum": [{{ range $j, $e := $v.Enum }}{{ if $j }},{{ end }}' + nl(6)
             + "{{ json $e }}{{ end }}" + nl(5) + "]{{ end }}" + nl(4) + "}{{ $n = 1 }}{{ end }}" + nl(3)
-            + '}{{ else }}{}{{ end }},' + nl(3) + '"required": {{ if .Function.Parameters.Required }}[{{ range $i, $r := '
-            '.Function.Parameters.Required }}{{ if $i }},{{ end }}' + nl(4) + "{{ json $r }}{{ end }}" + nl(3)
+            + '}{{ else }}{}{{ end }},' + nl(3) + '"required": {{ if .Function.Parameters.Required }}[{{ range $ri, $r := '
+            '.Function.Parameters.Required }}{{ if $ri }},{{ end }}' + nl(4) + "{{ json $r }}{{ end }}" + nl(3)
             + "]{{ else }}[]{{ end }}" + nl(2) + "}" + nl(1) + "}\n}")
 
 
