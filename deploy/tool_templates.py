@@ -235,29 +235,30 @@ WHY_NOT = {  # families whose templates have tools but no Go branch is written h
 }
 
 
+def _none(reason: str, probes: int = 0) -> dict:
+    return {"written": False, "reason": reason, "probes": probes}
+
+
 def check(family: str, jinja) -> dict:
     """{"written": bool, "reason", "probes", "spec"}: whether the family's Go tool branch renders every tool
     probe exactly as the Jinja template does (`jinja(messages, tools)`)."""
     try:
         if all(jinja(p, [TOOL]) == jinja(p, None) for p in TOOL_PROBES[:2]):
-            return {"written": False, "reason": "the chat template renders no tools", "probes": 0}
-    except Exception as exc:  # a template that rejects tool messages or a tool list
-        return {"written": False, "reason": f"the chat template fails on a tool probe ({type(exc).__name__}: "
-                                            f"{exc})", "probes": 0}
+            return _none("the chat template renders no tools")
+        wanted = [jinja(p, [TOOL]) for p in TOOL_PROBES]
+    except Exception as exc:  # a template that rejects a tool list or tool messages (raise_exception)
+        return _none(f"the chat template fails on a tool probe ({type(exc).__name__}: {exc})")
     branch = BRANCHES.get(family)
     if branch is None:
-        return {"written": False, "probes": 0, "reason": WHY_NOT.get(family, f"no Go tool branch for the {family} family")}
+        return _none(WHY_NOT.get(family, f"no Go tool branch for the {family} family"))
     try:
         spec = branch.spec(jinja)
-        wanted = [jinja(p, [TOOL]) for p in TOOL_PROBES]
     except (ValueError, IndexError) as exc:
-        return {"written": False, "probes": 0, "reason": f"the tool layout is not the one replayed here ({exc})"}
-    except Exception as exc:
-        return {"written": False, "probes": 0, "reason": f"the chat template fails on a tool probe ({exc})"}
+        return _none(f"the tool layout is not the one replayed here ({exc})")
     for i, (p, w) in enumerate(zip(TOOL_PROBES, wanted)):
         got = branch.render(spec, p, [TOOL])
         if got != w:
             at = next((k for k, (a, b) in enumerate(zip(got, w)) if a != b), min(len(got), len(w)))
-            return {"written": False, "probes": i, "reason": f"tool probe {i + 1} differs from the chat template at "
-                                                              f"character {at}: {w[at:at + 40]!r} wanted, {got[at:at + 40]!r} replayed"}
+            return _none(f"tool probe {i + 1} differs from the chat template at character {at}: "
+                         f"{w[at:at + 40]!r} wanted, {got[at:at + 40]!r} replayed", i)
     return {"written": True, "reason": None, "probes": len(TOOL_PROBES), "spec": spec}

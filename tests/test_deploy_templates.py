@@ -121,6 +121,8 @@ def test_the_export_writes_a_checked_modelfile_for_each_architecture(arch_export
     assert templates.match(tok)["go"] in text and "SYSTEM" in text and "PARAMETER num_ctx 4096" in text
     for stop in templates.FAMILIES[info["family"]].stops:
         assert f"PARAMETER stop {json.dumps(stop)}" in text
+    # the fixtures with a tool branch (Qwen2.5, Llama 3.1) keep it through the save; the others say why not
+    assert info["tools"]["written"] == (name in ("qwen2.5", "llama3.1")) == ("{{- if .Tools }}" in text)
 
 
 def _tool_conversation():
