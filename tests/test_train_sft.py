@@ -3,6 +3,8 @@ restriction and the true trainable count, completion-only labels, loud failures,
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -172,6 +174,11 @@ def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
     train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2))
     with pytest.raises(UserError, match=r"different settings \(lora_r\)"):
         train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, lora_r=4))
+    # a finished run copied to another folder continues there with more steps (the original is left alone)
+    shutil.copytree(tmp_path / "ad" / "toy" / "t", tmp_path / "ad" / "toy" / "more")
+    more = train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=3, run_name="more"))
+    assert more["step"] == 3 and Path(more["resumed_from"]).name == "checkpoint-2"
+    assert not (tmp_path / "ad" / "toy" / "t" / "checkpoint-3").exists()
 
 
 @pytest.mark.parametrize("overrides, message", [({"backend": "unsloth"}, "needs a CUDA GPU"),
