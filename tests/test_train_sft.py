@@ -189,8 +189,14 @@ def test_model_config_dtype_and_attention_reach_the_loaded_model(tmp_path, tiny_
     assert seen["base"] == weights and seen["attention"] == attention
     assert seen["lora"] == ([] if overrides.get("use_peft") is False else [torch.float32]), \
         "PEFT keeps the adapter in fp32 on a bf16 base"
-    meta = json.loads((tmp_path / "ad" / "toy" / "t" / "checkpoint-1" / "workbench.json").read_text())
+    ckpt = tmp_path / "ad" / "toy" / "t" / "checkpoint-1"
+    meta = json.loads((ckpt / "workbench.json").read_text())
     assert meta["attention"] == attention and meta["config"]["dtype"] == str(weights).split(".")[1]
+    from core import models
+    from eval.checkpoints import check_adapter
+
+    kind = "full" if overrides.get("use_peft") is False else "adapter"
+    assert check_adapter(ckpt, models.resolve(str(tiny_model_dir)))["kind"] == kind, "gates D and E read it"
 
 
 def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
