@@ -185,6 +185,10 @@ def test_gate_e_proceed_adjust_and_refusal(tmp_path, capsys):
     assert dec["decision"] == "PROCEED" and dec["best"]["step"] == 20 and dec["best"]["scale"] == 0.5
     assert dec["gain_pp"] == pytest.approx(100 * (sum(better.values()) - sum(BASE.values())) / 5 / 6)
     assert dec["families"]["animals"]["delta_pp"] == pytest.approx(40.0)
+    # paired: every animals item gains exactly 2 of 5 correct samples, so the interval is the gain itself
+    assert dec["families"]["animals"]["ci95_pp"] == pytest.approx([40.0, 40.0])
+    assert "| animals | 3 | " in (tmp_path / "decision.md").read_text() and "[+40.0, +40.0] |" in \
+        (tmp_path / "decision.md").read_text()
     assert e.main(argv + ["--threshold", "50"]) == 3
     dec = json.loads((tmp_path / "decision.json").read_text())
     assert dec["decision"] == "ADJUST" and dec["combinations_compared"] == 2
