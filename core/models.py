@@ -126,11 +126,16 @@ def load_tokenizer(ref: ModelRef, padding_side: str = "left"):
     return tok
 
 
-def load_model(ref: ModelRef, dtype: str = "float32", device: str = "cpu", load_in_4bit: bool = False):
+def load_model(ref: ModelRef, dtype: str = "float32", device: str = "cpu", load_in_4bit: bool = False,
+               attn_implementation: str | None = None):
+    """`dtype`: a torch dtype name, or 'auto' (the dtype the checkpoint was saved in); `attn_implementation`:
+    transformers' name (eager, sdpa, flash_attention_2, ...), None = transformers' default."""
     import torch
     from transformers import AutoModelForCausalLM
 
     kw = _hub_kwargs(ref)
+    if attn_implementation:
+        kw["attn_implementation"] = attn_implementation
     if load_in_4bit:
         from transformers import BitsAndBytesConfig
 
@@ -139,11 +144,16 @@ def load_model(ref: ModelRef, dtype: str = "float32", device: str = "cpu", load_
             bnb_4bit_compute_dtype=torch.bfloat16)
         kw["device_map"] = {"": 0}
     try:
-        model = AutoModelForCausalLM.from_pretrained(ref.path, dtype=getattr(torch, dtype), **kw)
+        model = AutoModelForCausalLM.from_pretrained(ref.path, dtype=dtype if dtype == "auto" else getattr(torch, dtype),
+                                                     **kw)
     except OSError as exc:
         if ref.kind == "hub":
             raise _offline_error(ref, exc) from exc
         raise UserError(f"{ref.path}: cannot load the model ({exc})") from exc
+    except (ValueError, ImportError) as exc:  # an attention implementation this model or machine lacks
+        if not attn_implementation:
+            raise
+        raise UserError(f"attn_implementation {attn_implementation!r}: {exc}") from exc
     if not load_in_4bit:
         model.to(device)
     model.eval()

@@ -15,6 +15,7 @@ What it does not do: pick the winner against the baseline (gate E does, with the
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from core import models
@@ -55,6 +56,21 @@ def check_run(run_dir, ref, scales) -> tuple[list[Path], dict]:
     return ckpts, infos
 
 
+def full_run_scales(infos: dict, scales: list[float], run_dir) -> list[float]:
+    """The scales to evaluate: as asked for adapters; 1.0 only, said once, for fully fine-tuned checkpoints
+    (a whole model has no adapter to rescale; scaling its weight change would be another method)."""
+    full = [name for name, info in infos.items() if info.get("kind") == "full"]
+    if not full:
+        return scales
+    if len(full) < len(infos):
+        raise UserError(f"{run_dir}: mixes fully fine-tuned checkpoints ({', '.join(full)}) with adapters; "
+                        "evaluate one kind per run")
+    if scales != [1.0]:
+        print(f"gate D: {run_dir} holds fully fine-tuned checkpoints (use_peft false): no adapter to rescale, "
+              f"so scale 1.0 only (asked {', '.join(f'{s:g}' for s in scales)})", file=sys.stderr, flush=True)
+    return [1.0]
+
+
 def train_path_of(infos: dict, domain, override=None):
     if override:
         return audit_mod.default_train_path(domain, override)
@@ -92,6 +108,7 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
     scales = [float(s) for s in scales]
     ref = models.resolve(model_spec)
     ckpts, infos = check_run(run_dir, ref, scales)
+    scales = full_run_scales(infos, scales, run_dir)
     report = audit_mod.run_audit(domain, data_path, train_path_of(infos, domain, train), out_dir / "audit.json",
                                  allow_contaminated, eval_items=items)
     audit_sum = audit_mod.summary(report)
@@ -150,6 +167,7 @@ def _baseline_value(path, data_sha, settings, k):
 
 def _row(ck: Path, scale: float, d: Path, res: dict) -> dict:
     return {"checkpoint": ck.name, "step": checkpoint_step(ck), "scale": scale, "adapter": str(ck),
+            "kind": (res.get("adapter") or {}).get("kind", "adapter"),
             "results": str(d / "results.json"),
             "pass_at_k": {k: {"value": v["value"], "ci95": v["ci95"]} for k, v in res["pass_at_k"].items()},
             "tokens_per_s": res["throughput"].get("tokens_per_s")}

@@ -107,7 +107,7 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     gain_pp = 100 * paired["gain"]
     lo_pp, hi_pp = (100 * x for x in paired["ci95"])
     verdict = PROCEED if (lo_pp if require_ci else gain_pp) >= threshold_pp else ADJUST
-    fams = family_deltas(base, best["results"], ids, k)
+    fams = family_deltas(base, best["results"], ids, k, n_boot, seed)
     trained = trained_styles(best["row"].get("adapter") or best["row"]["checkpoint"])
     styles = style_deltas(base, best["results"], ids, k, trained, n_boot, seed)
     robust = robustness(base, best["results"], ids, k, styles, n_boot, seed)
@@ -141,13 +141,19 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     return decision
 
 
-def family_deltas(base: dict, best: dict, ids: list, k: int) -> dict:
-    out = {}
-    for fam in sorted({base["items"][i]["family"] for i in ids}):
-        sub = [i for i in ids if base["items"][i]["family"] == fam]
-        b, o = per_item(base, sub, k).mean(), per_item(best, sub, k).mean()
-        out[fam] = {"items": len(sub), "baseline": float(b), "best": float(o), "delta_pp": round(100 * (o - b), 3)}
-    return out
+def slice_delta(base: dict, best: dict, sub: list, k: int, n_boot: int, seed: int) -> dict:
+    """Baseline and best pass@k on the items `sub`, the gain and its paired bootstrap interval."""
+    b, o = per_item(base, sub, k), per_item(best, sub, k)
+    paired = passk.paired_bootstrap(b, o, n_boot=n_boot, seed=seed)
+    return {"items": len(sub), "baseline": float(b.mean()), "best": float(o.mean()),
+            "delta_pp": round(100 * paired["gain"], 3), "ci95_pp": [round(100 * x, 3) for x in paired["ci95"]]}
+
+
+def family_deltas(base: dict, best: dict, ids: list, k: int, n_boot: int = passk.DEFAULT_BOOTSTRAP,
+                  seed: int = 0) -> dict:
+    """Per family: baseline, best, the gain and its paired bootstrap interval."""
+    return {fam: slice_delta(base, best, [i for i in ids if base["items"][i]["family"] == fam], k, n_boot, seed)
+            for fam in sorted({base["items"][i]["family"] for i in ids})}
 
 
 def trained_styles(checkpoint) -> list | None:
@@ -165,16 +171,9 @@ def style_deltas(base: dict, best: dict, ids: list, k: int, trained: list | None
     """Per phrasing style (the instruction's register, where items record one): baseline, best, the gain
     and its paired bootstrap interval, and whether the adapter saw that style in training (`in_training`
     False = a phrasing-robustness slice: did the adapter learn the domain or the template?)."""
-    out = {}
-    for st in sorted({base["items"][i].get("style") for i in ids} - {None, ""}):
-        sub = [i for i in ids if base["items"][i].get("style") == st]
-        b, o = per_item(base, sub, k), per_item(best, sub, k)
-        paired = passk.paired_bootstrap(b, o, n_boot=n_boot, seed=seed)
-        out[st] = {"items": len(sub), "baseline": float(b.mean()), "best": float(o.mean()),
-                   "delta_pp": round(100 * paired["gain"], 3),
-                   "ci95_pp": [round(100 * x, 3) for x in paired["ci95"]],
-                   "in_training": None if trained is None else st in trained}
-    return out
+    return {st: {**slice_delta(base, best, [i for i in ids if base["items"][i].get("style") == st], k, n_boot, seed),
+                 "in_training": None if trained is None else st in trained}
+            for st in sorted({base["items"][i].get("style") for i in ids} - {None, ""})}
 
 
 def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: int, seed: int) -> dict | None:
@@ -307,9 +306,11 @@ def markdown(d: dict) -> str:
     elif comp:
         lines += [f"Computed in {comp['baseline'].get('precision')} with the {comp['baseline'].get('backend')} "
                   "backend on both sides.", ""]
-    lines += [f"| family | items | {base} | best | delta (pp) |", "|---|---|---|---|---|"]
+    lines += [f"| family | items | {base} | best | delta (pp) | 95% interval (pp) |", "|---|---|---|---|---|---|"]
     for f, v in d["families"].items():
-        lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} |")
+        ci = f"[{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}]" if v.get("ci95_pp") else "?"
+        lines.append(f"| {f} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | {v['delta_pp']:+.1f} "
+                     f"| {ci} |")
     if d.get("styles"):
         lines += ["", f"| phrasing style | in training | items | {base} | best | delta (pp) | 95% interval (pp) |",
                   "|---|---|---|---|---|---|---|"]

@@ -74,7 +74,7 @@ def evaluate(domain, data_path, items, model_spec, settings, ks, out_dir, *, ada
 
         if not allow_generate:
             raise UserError(f"{paths['generations']}: generation is incomplete; run the generate step first")
-        if base_loader and settings.backend == "hf":
+        if base_loader and settings.backend == "hf" and not (adapter_info and adapter_info["kind"] == "full"):
             from eval.backends.hf import HFBackend
 
             return HFBackend(settings, model_spec, adapter, scale, domain.stop_strings, loaded=base_loader())
@@ -138,5 +138,5 @@ def _adapter_block(info, scale):
     if not info:
         return None
     wb = info.get("workbench") or {}
-    return {"path": info["path"], "scale": scale, "base_check": info["base_check"],
-            "base_model": info["base_model"], "step": wb.get("step"), "train_data": wb.get("train_data")}
+    return {"path": info["path"], "kind": info.get("kind", "adapter"), "scale": scale,
+            "base_check": info["base_check"], "base_model": info["base_model"], "step": wb.get("step"), "train_data": wb.get("train_data")}

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
-from tests.eval_helpers import FIX, make_checkpoint, register_toy
+from core.errors import UserError
+from tests.eval_helpers import FIX, make_checkpoint, make_full_checkpoint, register_toy
 
 GEN = ["--n", "2", "--max-new-tokens", "4", "--batch-size", "4", "--temperature", "0.7", "--precision", "fp32",
        "--workers", "1", "--quiet"]
@@ -79,6 +81,46 @@ def test_baseline_then_gate_d_then_gate_e(toy, tiny_model_dir, tmp_path, monkeyp
     assert "optimistic" in (tmp_path / "decision.md").read_text()
 
 
+def test_gates_d_and_e_read_a_fully_fine_tuned_run_at_scale_one(toy, tiny_model_dir, tmp_path, capsys,
+                                                                 monkeypatch):
+    """A run trained with use_peft false holds whole models: gate D evaluates each at scale 1.0 only (asked
+    for more, it says why it does not), without loading the base model, and gate E judges the pick."""
+    import scripts.baseline as b
+    import scripts.gate_d as d
+    import scripts.gate_e as e
+    from core import models
+    from eval.backends.hf import load_merged
+
+    base = tmp_path / "baseline"
+    assert b.main(_common(tiny_model_dir) + ["--train-data", "none", "--out", str(base)]) == 0
+    run = tmp_path / "full"
+    for step in (5, 10):
+        make_full_checkpoint(tiny_model_dir, run, step, seed=step)
+    gd = tmp_path / "gate_d"
+    with monkeypatch.context() as m:  # the whole checkpoint is loaded, never the base model gate D shares
+        m.setattr(models, "load", lambda *a, **k: pytest.fail("the base model was loaded for a full checkpoint"))
+        assert d.main(_common(tiny_model_dir) + ["--run", str(run), "--scales", "0.5", "1", "--out", str(gd)]) == 0
+    assert "fully fine-tuned checkpoints (use_peft false): no adapter to rescale, so scale 1.0 only" in \
+        capsys.readouterr().err
+    summary = json.loads((gd / "summary.json").read_text())
+    assert [(r["checkpoint"], r["scale"], r["kind"]) for r in summary["combinations"]] == [
+        ("checkpoint-5", 1.0, "full"), ("checkpoint-10", 1.0, "full")] and summary["scales"] == [1.0]
+    r = json.loads((gd / "checkpoint-5__s1" / "results.json").read_text())
+    assert r["adapter"]["kind"] == "full" and r["adapter"]["step"] == 5 and r["adapter"]["base_check"] == "match"
+    # the whole checkpoint's weights generate, not the base's
+    _, _, model, _ = load_merged(str(tiny_model_dir), run / "checkpoint-5")
+    _, _, plain, _ = load_merged(str(tiny_model_dir))
+    assert not torch.equal(model.lm_head.weight, plain.lm_head.weight)
+    with pytest.raises(UserError, match="fully fine-tuned model, not an adapter: it has no scale"):
+        load_merged(str(tiny_model_dir), run / "checkpoint-5", scale=0.5)
+
+    code = e.main(["--domain", "toy", "--run", str(run), "--baseline", str(base / "results.json"),
+                   "--gate-d", str(gd / "summary.json"), "--out", str(tmp_path / "e")])
+    dec = json.loads((tmp_path / "e" / "decision.json").read_text())
+    assert code == dec["exit_code"] and dec["combinations_compared"] == 2
+    assert dec["best"]["checkpoint"] in ("checkpoint-5", "checkpoint-10") and dec["best"]["scale"] == 1.0
+
+
 def test_gate_d_refuses_bad_checkpoints_and_scales(toy, tiny_model_dir, tmp_path, capsys):
     import scripts.gate_d as d
 
@@ -143,6 +185,10 @@ def test_gate_e_proceed_adjust_and_refusal(tmp_path, capsys):
     assert dec["decision"] == "PROCEED" and dec["best"]["step"] == 20 and dec["best"]["scale"] == 0.5
     assert dec["gain_pp"] == pytest.approx(100 * (sum(better.values()) - sum(BASE.values())) / 5 / 6)
     assert dec["families"]["animals"]["delta_pp"] == pytest.approx(40.0)
+    # paired: every animals item gains exactly 2 of 5 correct samples, so the interval is the gain itself
+    assert dec["families"]["animals"]["ci95_pp"] == pytest.approx([40.0, 40.0])
+    assert "| animals | 3 | " in (tmp_path / "decision.md").read_text() and "[+40.0, +40.0] |" in \
+        (tmp_path / "decision.md").read_text()
     assert e.main(argv + ["--threshold", "50"]) == 3
     dec = json.loads((tmp_path / "decision.json").read_text())
     assert dec["decision"] == "ADJUST" and dec["combinations_compared"] == 2

@@ -132,6 +132,11 @@ def test_bad_values_are_all_reported_at_once_with_their_source(tmp_path):
     ({"method": "dpo", "batching": "padded"}, "method dpo needs sft_run"),
     ({"eval_items": 2, "method": "grpo"}, "eval_items"),
     ({"lr_scheduler_type": "cosin"}, "command line: lr_scheduler_type: expected one of linear, cosine"),
+    ({"dtype": "bfloat"}, "dtype 'bfloat' is not one of float32, bfloat16, float16, auto (did you mean 'bfloat16'"),
+    ({"attn_implementation": "sdap"}, "attn_implementation 'sdap' is not one of eager, "),
+    ({"attn_implementation": "sdap"}, "(did you mean 'sdpa'"),
+    ({"load_in_8bit": True}, "load_in_8bit is not supported"),
+    ({"backend": "unsloth", "dtype": "bfloat16"}, "dtype and attn_implementation apply to the peft backend"),
 ])
 def test_contradictions_and_ranges_rejected(overrides, message):
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
@@ -148,6 +153,7 @@ def test_layers_parsing():
 def test_resume_diff_ignores_only_restartable_keys_and_reads_earlier_configs():
     a = _quiet(None, {"domain": "luanti"})[0].to_dict()
     assert config.diff(a, {**a, "max_steps": 99, "save_steps": 3}) == []
+    assert config.diff(a, {**a, "out": "elsewhere/run", "run_name": "run"}) == [], "a run folder copied elsewhere"
     assert config.diff(a, {**a, "lora_r": 99}) == ["lora_r"]
     older = {k: v for k, v in a.items() if k != "loraplus_lr_ratio"}  # written before the key existed
     assert config.diff(older, a) == []

@@ -101,3 +101,14 @@ def test_grpo_resumes_and_continues_the_log(tiny_model_dir, colour_sft, monkeypa
     assert record["resumed_from"].endswith("checkpoint-2") and record["step"] == 3
     assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()] == [1, 2, 3]
     assert runs.finished_step(_grpo(colour_sft, out, model=str(tiny_model_dir), max_steps=3), str(out / "checkpoint-3")) == 3
+
+
+def test_grpo_records_the_registers_its_policy_trained_on():
+    """Gate E marks an eval register 'not in training' from workbench.json: GRPO continuing an SFT run
+    records its prompts' registers added to that run's."""
+    from training.data import style_counts
+
+    prompts = [{"style": "terse"}, {"style": "chatty"}, {"style": "terse"}, {}]
+    assert style_counts(prompts, {"styles": {"spec": 5, "terse": 1}}) == {"styles": {"chatty": 1, "spec": 5, "terse": 3}}
+    assert style_counts(prompts) == {"styles": {"chatty": 1, "terse": 2}}
+    assert style_counts([{}], {}) == {}

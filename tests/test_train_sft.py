@@ -3,6 +3,8 @@ restriction and the true trainable count, completion-only labels, loud failures,
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -168,10 +170,44 @@ def test_rerunning_a_finished_run_trains_nothing_and_a_higher_max_steps_continue
     assert sorted(p.name for p in (tmp_path / "ad" / "toy" / "e").glob("checkpoint-*")) == ckpts
 
 
+@pytest.mark.parametrize("overrides, weights, attention", [
+    ({}, torch.float32, "wb_packed_sdpa"),  # defaults: fp32 weights, the workbench's packed attention
+    ({"dtype": "bfloat16", "attn_implementation": "eager"}, torch.bfloat16, "eager"),
+    ({"dtype": "bfloat16", "use_peft": False, "batching": "padded", "attn_implementation": "sdpa"},
+     torch.bfloat16, "sdpa"),
+])
+def test_model_config_dtype_and_attention_reach_the_loaded_model(tmp_path, tiny_model_dir, toy, overrides,
+                                                                   weights, attention):
+    """TRL ModelConfig's dtype and attn_implementation are what the trained model is loaded with (a named
+    attention wins over the packed one); the run records the attention it trained with."""
+    seen = {}
+    record = train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=1, **overrides), on_ready=lambda t: seen.update(
+        base=next(p.dtype for n, p in t.model.named_parameters() if "lora_" not in n),
+        lora=sorted({p.dtype for n, p in t.model.named_parameters() if "lora_" in n}, key=str),
+        attention=t.model.config._attn_implementation))
+    assert record["status"] == "finished"
+    assert seen["base"] == weights and seen["attention"] == attention
+    assert seen["lora"] == ([] if overrides.get("use_peft") is False else [torch.float32]), \
+        "PEFT keeps the adapter in fp32 on a bf16 base"
+    ckpt = tmp_path / "ad" / "toy" / "t" / "checkpoint-1"
+    meta = json.loads((ckpt / "workbench.json").read_text())
+    assert meta["attention"] == attention and meta["config"]["dtype"] == str(weights).split(".")[1]
+    from core import models
+    from eval.checkpoints import check_adapter
+
+    kind = "full" if overrides.get("use_peft") is False else "adapter"
+    assert check_adapter(ckpt, models.resolve(str(tiny_model_dir)))["kind"] == kind, "gates D and E read it"
+
+
 def test_resume_refuses_changed_settings(tmp_path, tiny_model_dir, toy):
     train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2))
     with pytest.raises(UserError, match=r"different settings \(lora_r\)"):
         train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=2, lora_r=4))
+    # a finished run copied to another folder continues there with more steps (the original is left alone)
+    shutil.copytree(tmp_path / "ad" / "toy" / "t", tmp_path / "ad" / "toy" / "more")
+    more = train(_cfg(tmp_path, tiny_model_dir, toy, max_steps=3, run_name="more"))
+    assert more["step"] == 3 and Path(more["resumed_from"]).name == "checkpoint-2"
+    assert not (tmp_path / "ad" / "toy" / "t" / "checkpoint-3").exists()
 
 
 @pytest.mark.parametrize("overrides, message", [({"backend": "unsloth"}, "needs a CUDA GPU"),

@@ -5,6 +5,8 @@ training tests do not depend on the real domains' progress.
 """
 from __future__ import annotations
 
+import os
+
 from core.files import atomic_write_jsonl, read_jsonl
 from domains.base import Domain, Result
 
@@ -31,7 +33,11 @@ class ToyDomain(Domain):
     levels = ("answered", "exact")
 
     def validate(self, item, completion):
-        """answered: some text; exact: the reference, nothing else (the GRPO tests' reward)."""
+        """answered: some text; exact: the reference, nothing else (the GRPO tests' reward). With TOY_SEEN set,
+        each scored item's id is appended to that file (the GRPO kill test compares the prompts each run saw)."""
+        if os.environ.get("TOY_SEEN"):
+            with open(os.environ["TOY_SEEN"], "a") as f:
+                f.write(f"{item['id']}\n")
         text = completion.strip()
         levels = {"answered": bool(text), "exact": text == item["a"]}
         if not text:

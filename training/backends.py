@@ -87,6 +87,15 @@ def _check_targets(model, cfg) -> None:
                         f"{sorted(n for n in names if 'proj' in n)[:8]})")
 
 
+def load_base(cfg, ref):
+    """The base model (or a fully fine-tuned checkpoint) as TRL's ModelConfig asks: `dtype` for its weights
+    (float32 by default: the Trainer's bf16 autocast computes in bf16 while the optimiser keeps fp32 weights;
+    bfloat16 halves the memory and trains every weight in bf16), `attn_implementation` (None: transformers'
+    choice, or for packed SFT the workbench's per-sequence attention, training/attention.py)."""
+    return models.load_model(ref, dtype=cfg.dtype, load_in_4bit=cfg.load_in_4bit,
+                             attn_implementation=cfg.attn_implementation)
+
+
 def load_peft(cfg):
     """(ref, tokenizer, peft_model) through PEFT."""
     from peft import get_peft_model, prepare_model_for_kbit_training
@@ -95,11 +104,12 @@ def load_peft(cfg):
         models.ensure_embedded_converted()
     ref = models.resolve(cfg.model_name_or_path)
     tok = models.load_tokenizer(ref, padding_side="right")
-    base = models.load_model(ref, load_in_4bit=cfg.load_in_4bit)
+    base = load_base(cfg, ref)
     if cfg.load_in_4bit:
         base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
     _check_targets(base, cfg)
-    if cfg.method == "sft" and cfg.batching == "packed":  # padding-free rows: attention per packed sequence (training/attention.py)
+    if cfg.method == "sft" and cfg.batching == "packed" and not cfg.attn_implementation:
+        # padding-free rows: attention per packed sequence (training/attention.py); one the config names wins
         from training import attention
 
         attention.enable(base)

@@ -28,6 +28,7 @@ def problems(cfg, given: dict) -> list[str]:
         if getattr(cfg, name) < 0:
             p.append(f"{name} must be 0 or more, got {getattr(cfg, name)}")
     p += _adapter(cfg)
+    p += _loading(cfg)
     if not 0 <= cfg.warmup_steps < 1 and not float(cfg.warmup_steps).is_integer():
         p.append(f"warmup_steps must be a ratio in [0, 1) or a whole number of steps, got {cfg.warmup_steps}")
     if cfg.learning_rate <= 0:
@@ -68,6 +69,33 @@ def _adapter(cfg) -> list[str]:
             p.append("load_in_4bit trains an adapter on a frozen 4-bit base: it needs use_peft true")
     if cfg.use_dora and cfg.backend == "unsloth":
         p.append("use_dora runs on the peft backend only")
+    return p
+
+
+DTYPES = ("float32", "bfloat16", "float16", "auto")
+
+
+def attention_names() -> list[str]:
+    """transformers' registered attention implementations, plus 'eager' (hub kernels 'org/name' pass too)."""
+    from transformers import AttentionInterface
+
+    return sorted({"eager", *(k for k in AttentionInterface._global_mapping if "|" not in k)})
+
+
+def _loading(cfg) -> list[str]:
+    """TRL ModelConfig's loading keys: dtype and attn_implementation reach from_pretrained (backends.load_base);
+    load_in_8bit is refused rather than ignored."""
+    p = []
+    if cfg.dtype not in DTYPES:
+        p.append(f"dtype {cfg.dtype!r} is not one of {', '.join(DTYPES)}{did_you_mean(str(cfg.dtype), DTYPES)}")
+    attn = cfg.attn_implementation
+    if attn and "/" not in attn and attn not in attention_names():
+        names = attention_names()
+        p.append(f"attn_implementation {attn!r} is not one of {', '.join(names)}{did_you_mean(attn, names)}")
+    if cfg.backend == "unsloth" and (cfg.dtype != "float32" or attn):
+        p.append("dtype and attn_implementation apply to the peft backend: Unsloth chooses its own")
+    if cfg.load_in_8bit:
+        p.append("load_in_8bit is not supported: use load_in_4bit (QLoRA, on a CUDA GPU) or neither")
     return p
 
 

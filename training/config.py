@@ -36,9 +36,11 @@ TARGET_PRESETS = {
     "all-linear": "all-linear",  # PEFT's own keyword: every nn.Linear except the output head
     "all_linear": "all-linear",  # the earlier spelling
 }
-# Keys that may change between a killed run and its restart without making the checkpoints foreign.
+# Keys that may change between a killed run and its restart without making the checkpoints foreign. `out` and
+# `run_name` (the folder's name, a label for the loggers) too: a run folder copied elsewhere, to continue a
+# finished run with more steps and keep the original, holds the same checkpoints.
 RESUMABLE_KEYS = frozenset({"max_steps", "num_train_epochs", "save_steps", "save_total_limit", "logging_steps",
-                            "report_to", "resume", "eval_steps", "disable_tqdm"})
+                            "report_to", "resume", "eval_steps", "disable_tqdm", "out", "run_name"})
 # The workbench's defaults over TRL's (TRL's suit a GPU cluster; these a short CPU run), per config part.
 DEFAULTS = {
     "training": {"learning_rate": 2e-4, "lr_scheduler_type": "cosine", "warmup_steps": 0.03,

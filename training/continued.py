@@ -64,9 +64,9 @@ def load_policy(cfg, ckpt: Path):
     ref = models.resolve(cfg.model_name_or_path)
     tok = models.load_tokenizer(ref, padding_side="right")
     if not cfg.use_peft:  # a fully fine-tuned SFT checkpoint is a whole model
-        return ref, tok, models.load_model(models.resolve(str(ckpt)))
+        return ref, tok, backends.load_base(cfg, models.resolve(str(ckpt)))
     check_adapter(ckpt, ref)  # the adapter was trained on this base model
-    base = models.load_model(ref, load_in_4bit=cfg.load_in_4bit)
+    base = backends.load_base(cfg, ref)
     if cfg.load_in_4bit:  # pragma: no cover - GPU only
         base = prepare_model_for_kbit_training(base, use_gradient_checkpointing=cfg.gradient_checkpointing)
     return ref, tok, PeftModel.from_pretrained(base, str(ckpt), is_trainable=True)

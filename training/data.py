@@ -76,10 +76,16 @@ def build_dataset(domain, path, max_items: int = 0, keep_broken_gold: bool = Fal
                                          "why": f"broken gold: {it['gold_defect']['reason'][:200]}"} for it in broken]
     info = {"path": str(path), "sha256": sha256_file(path), "items": len(rows), "items_read": read,
             "left_out": left, "keep_broken_gold": bool(keep_broken_gold), **domain.data_notes(items)}
-    styles = Counter(it.get("style") for it in items if it.get("style"))
-    if styles:  # phrasing registers trained on: gate E marks an eval style missing here as held out
-        info["styles"] = dict(sorted(styles.items()))
+    info.update(style_counts(items))
     return Dataset.from_list(rows), info
+
+
+def style_counts(items, earlier: dict | None = None) -> dict:
+    """{"styles": {register: items}}, the phrasing registers trained on (gate E marks an eval style missing here
+    as held out), added to `earlier` counts (a run continuing another: the SFT run's); {} when none recorded."""
+    styles = Counter((earlier or {}).get("styles") or {})
+    styles.update(it.get("style") for it in items if it.get("style"))
+    return {"styles": dict(sorted(styles.items()))} if styles else {}
 
 
 def domain_for(cfg):

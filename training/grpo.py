@@ -25,7 +25,7 @@ from domains.loading import split_defective
 from training import backends
 from training.callbacks import CheckpointMeta
 from training.continued import inherit, load_policy
-from training.data import domain_for
+from training.data import domain_for, style_counts
 from training.rewards import ValidatorReward
 from training.runs import log_trend
 from training.trainer import build_trainer, finish_args
@@ -68,6 +68,8 @@ def prepare(cfg, out: Path):
     domain = domain_for(cfg)
     items, data_info = prompt_items(cfg, domain)
     ckpt, sft_meta = inherit(cfg) if cfg.sft_run else (None, {})
+    # the registers the policy was trained on: its prompts' and, continuing an SFT run, that run's (gate E)
+    data_info.update(style_counts(items, sft_meta.get("train_data")))
     ref, tok, model = load_policy(cfg, ckpt) if ckpt else backends.load(cfg)
     precision = finish_args(cfg)
     reward = ValidatorReward(domain, items)

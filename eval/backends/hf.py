@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 
 from core import models
+from core.errors import UserError
 from eval.backends import cut_at_stop, repeating
-from eval.checkpoints import check_adapter
+from eval.checkpoints import check_adapter, is_full
 from eval.settings import check_scale
 
 
@@ -24,11 +25,19 @@ def load_merged(model_spec, adapter=None, scale: float = 1.0, dtype: str = "floa
     """(ref, tokenizer, model, adapter_info): base model with `adapter` merged at `scale`.
 
     `base` = (ref, tokenizer, model) already loaded: the adapter is merged into a copy, so gate D loads
-    the base weights once for all combinations.
+    the base weights once for all combinations. A fully fine-tuned checkpoint (eval.checkpoints.is_full) is
+    loaded whole, with the base model's tokenizer, at scale 1.0 only: there is no adapter to rescale.
     """
     import copy
 
     scale = check_scale(scale)
+    if adapter and is_full(adapter):
+        ref = models.resolve(model_spec)
+        info = check_adapter(adapter, ref)
+        if scale != 1.0:
+            raise UserError(f"{adapter} is a fully fine-tuned model, not an adapter: it has no scale to set "
+                            f"(asked {scale:g}); evaluate it at scale 1.0")
+        return ref, models.load_tokenizer(ref), models.load_model(models.resolve(str(adapter)), dtype=dtype), info
     if base is None:
         ref = models.resolve(model_spec)
         info = check_adapter(adapter, ref) if adapter else None  # refuse before the slow load
