@@ -364,6 +364,7 @@ def markdown(d: dict) -> str:
                   "|---|---|---|---|---|---|---|"]
         for st, v in d["styles"].items():
             seen = {True: "yes", False: "**no (held out)**", None: "?"}[v["in_training"]]
+            seen = "**no (plain requests)**" if st == FORUM and v["in_training"] is False else seen
             lines.append(f"| {st} | {seen} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | "
                          f"{v['delta_pp']:+.1f} | [{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
     if d.get("robustness"):

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.files import atomic_write_json, atomic_write_text  # noqa: E402
 from domains import DEFAULT_DOMAIN, folder_name  # noqa: E402
+from eval.gate_e import FORUM  # noqa: E402
 from eval.passk import cell as _cell  # noqa: E402
 
 # torch's worker threads spin while waiting; with anything else on 2 cores that costs 2-9x (eval/__init__)
@@ -144,6 +145,7 @@ def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str
                   "| --- | --- | --- | --- | --- | --- |"]
         for st, v in decision["styles"].items():
             seen = {True: "yes", False: "no (held out)", None: "?"}[v["in_training"]]
+            seen = "no (plain requests)" if st == FORUM and v["in_training"] is False else seen
             lines.append(f"| {st} | {seen} | {v['items']} | {_cell(base['styles'][st]['pass_at_k'], 5)} | "
                          f"{_cell(tuned['styles'][st]['pass_at_k'], 5)} | {v['delta_pp']:+.1f} "
                          f"[{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")

@@ -377,7 +377,7 @@ def test_gate_e_reports_the_plain_request_slice_apart_from_the_held_out_register
     assert gap["gap_pp"] == pytest.approx(-60.0) and gap["trained"]["items"] == 2
     assert gap["ci95_pp"][0] <= -60.0 <= gap["ci95_pp"][1] and gap["family_weights"] == {"animals": 0.5, "colors": 0.5}
     md = (tmp_path / "decision.md").read_text()
-    assert "Phrasing robustness" in md
+    assert "Phrasing robustness" in md and "| forum | **no (plain requests)** | 2 |" in md
     line = next(x for x in md.splitlines() if x.startswith("Plain requests (forum): 2 items"))
     assert "pass@1 10.0% -> 40.0%, gain +30.0 pp" in line and "**-60.0 pp**" in line
 
