@@ -184,6 +184,19 @@ def style_deltas(base: dict, best: dict, ids: list, k: int, trained: list | None
     return out
 
 
+def styles_gap(base: dict, best: dict, ids: list, k: int, held: set, seen: set, n_boot: int, seed: int):
+    """passk.stratified_gap of the best combination's per-item pass@k: items in the `held` styles against
+    items in the `seen` styles, within families."""
+    groups: dict = {"held": {}, "seen": {}}
+    for i in ids:
+        st = base["items"][i].get("style")
+        side = "held" if st in held else "seen" if st in seen else None
+        if side:
+            groups[side].setdefault(base["items"][i]["family"], []).append(i)
+    score = {side: {f: per_item(best, sub, k) for f, sub in g.items()} for side, g in groups.items()}
+    return passk.stratified_gap(score["held"], score["seen"], n_boot=n_boot, seed=seed)
+
+
 def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: int, seed: int) -> dict | None:
     """The phrasing-robustness gap: the best combination's pass@k on items asked in registers the adapter
     never trained on minus its pass@k on items in trained registers, within each family (the held-out
@@ -194,14 +207,7 @@ def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: 
     seen = {st for st, v in styles.items() if v["in_training"] is True}
     if not held or not seen:
         return None
-    groups: dict = {"held": {}, "seen": {}}
-    for i in ids:
-        st = base["items"][i].get("style")
-        side = "held" if st in held else "seen" if st in seen else None
-        if side:
-            groups[side].setdefault(base["items"][i]["family"], []).append(i)
-    score = {side: {f: per_item(best, sub, k) for f, sub in g.items()} for side, g in groups.items()}
-    gap = passk.stratified_gap(score["held"], score["seen"], n_boot=n_boot, seed=seed)
+    gap = styles_gap(base, best, ids, k, held, seen, n_boot, seed)
     if gap is None:
         return None
     return {"held_out_styles": sorted(held), "trained_styles": sorted(seen), "held_out": gap["held"],
@@ -218,16 +224,8 @@ def plain_requests(base: dict, best: dict, ids: list, k: int, styles: dict, n_bo
     if FORUM not in styles:
         return None
     v = styles[FORUM]
-    seen = {st for st, s in styles.items() if s["in_training"] is True}
-    groups: dict = {"held": {}, "seen": {}}
-    for i in ids:
-        st = base["items"][i].get("style")
-        side = "held" if st == FORUM else "seen" if st in seen else None
-        if side:
-            groups[side].setdefault(base["items"][i]["family"], []).append(i)
-    gap = passk.stratified_gap({f: per_item(best, sub, k) for f, sub in groups["held"].items()},
-                               {f: per_item(best, sub, k) for f, sub in groups["seen"].items()},
-                               n_boot=n_boot, seed=seed) if seen else None
+    seen = {st for st, s in styles.items() if s["in_training"] is True and st != FORUM}
+    gap = styles_gap(base, best, ids, k, {FORUM}, seen, n_boot, seed) if seen else None
     return {"style": FORUM, "items": v["items"], "baseline": v["baseline"], "best": v["best"],
             "delta_pp": v["delta_pp"], "ci95_pp": v["ci95_pp"], "in_training": v["in_training"],
             "trained_styles": sorted(seen),
