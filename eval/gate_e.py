@@ -29,6 +29,11 @@ PROCEED, ADJUST = "PROCEED", "ADJUST"
 EXIT = {PROCEED: 0, ADJUST: 3}
 SAMPLING_KEYS = ("n", "temperature", "top_p", "max_new_tokens")
 COMPUTE_KEYS = ("precision", "backend")  # how the samples were computed: bf16 vs fp32 sample differently
+# The plain-request slice's register (an item's `style`): eval-only requests written the way a player or a
+# developer asks in a forum (no prefix, no field list, values in words). Reported on its own line
+# (plain_requests), never pooled into the held-out-register robustness gap, which measures the registers
+# a domain's builder holds out of its own templates.
+FORUM = "forum"
 
 
 def compute_of(res: dict) -> dict:
@@ -111,6 +116,7 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
     trained = trained_styles(best["row"].get("adapter") or best["row"]["checkpoint"])
     styles = style_deltas(base, best["results"], ids, k, trained, n_boot, seed)
     robust = robustness(base, best["results"], ids, k, styles, n_boot, seed)
+    plain = plain_requests(base, best["results"], ids, k, styles, n_boot, seed)
     decision = {
         "format": "workbench.eval.decision/1", "decision": verdict, "exit_code": EXIT[verdict],
         "metric": f"pass@{k}", "threshold_pp": threshold_pp, "rule": "ci_lower" if require_ci else "point",
@@ -127,6 +133,7 @@ def decide(baseline_path, summary_path, k: int | None = None, threshold_pp: floa
         "families": fams,
         "styles": styles,
         "robustness": robust,
+        "plain_requests": plain,
         "all_combinations": sorted(({"checkpoint": c["row"]["checkpoint"], "scale": c["row"]["scale"],
                                      "value": v} for v, c in scored), key=lambda r: -r["value"]),
         "allow_contaminated": bool(base.get("allow_contaminated")
@@ -176,15 +183,9 @@ def style_deltas(base: dict, best: dict, ids: list, k: int, trained: list | None
             for st in sorted({base["items"][i].get("style") for i in ids} - {None, ""})}
 
 
-def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: int, seed: int) -> dict | None:
-    """The phrasing-robustness gap: the best combination's pass@k on items asked in registers the adapter
-    never trained on minus its pass@k on items in trained registers, within each family (the held-out
-    items' family mix as weights), with an interval. Near 0: the adapter learnt the domain, not the
-    training template. None unless both kinds of items are present and the trained styles are known."""
-    held = {st for st, v in styles.items() if v["in_training"] is False}
-    seen = {st for st, v in styles.items() if v["in_training"] is True}
-    if not held or not seen:
-        return None
+def styles_gap(base: dict, best: dict, ids: list, k: int, held: set, seen: set, n_boot: int, seed: int):
+    """passk.stratified_gap of the best combination's per-item pass@k: items in the `held` styles against
+    items in the `seen` styles, within families."""
     groups: dict = {"held": {}, "seen": {}}
     for i in ids:
         st = base["items"][i].get("style")
@@ -192,13 +193,59 @@ def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: 
         if side:
             groups[side].setdefault(base["items"][i]["family"], []).append(i)
     score = {side: {f: per_item(best, sub, k) for f, sub in g.items()} for side, g in groups.items()}
-    gap = passk.stratified_gap(score["held"], score["seen"], n_boot=n_boot, seed=seed)
+    return passk.stratified_gap(score["held"], score["seen"], n_boot=n_boot, seed=seed)
+
+
+def robustness(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: int, seed: int) -> dict | None:
+    """The phrasing-robustness gap: the best combination's pass@k on items asked in registers the adapter
+    never trained on minus its pass@k on items in trained registers, within each family (the held-out
+    items' family mix as weights), with an interval. Near 0: the adapter learnt the domain, not the
+    training template. None unless both kinds of items are present and the trained styles are known.
+    The plain-request slice (FORUM) is left out: plain_requests reports it on its own line."""
+    held = {st for st, v in styles.items() if v["in_training"] is False and st != FORUM}
+    seen = {st for st, v in styles.items() if v["in_training"] is True}
+    if not held or not seen:
+        return None
+    gap = styles_gap(base, best, ids, k, held, seen, n_boot, seed)
     if gap is None:
         return None
     return {"held_out_styles": sorted(held), "trained_styles": sorted(seen), "held_out": gap["held"],
             "trained": gap["seen"], "gap_pp": round(100 * gap["gap"], 3),
             "ci95_pp": [round(100 * x, 3) for x in gap["ci95"]], "within": "family",
             "family_weights": gap["weights"]}
+
+
+def plain_requests(base: dict, best: dict, ids: list, k: int, styles: dict, n_boot: int, seed: int) -> dict | None:
+    """The plain-request slice (items whose style is FORUM): baseline -> best pass@k with the paired
+    interval (as style_deltas), and the best combination's gap to the items in trained registers within
+    families (as robustness, the forum items' family mix as weights; None when the trained styles are not
+    known or no family has both). None when there are no forum items."""
+    if FORUM not in styles:
+        return None
+    v = styles[FORUM]
+    seen = {st for st, s in styles.items() if s["in_training"] is True and st != FORUM}
+    gap = styles_gap(base, best, ids, k, {FORUM}, seen, n_boot, seed) if seen else None
+    return {"style": FORUM, "items": v["items"], "baseline": v["baseline"], "best": v["best"],
+            "delta_pp": v["delta_pp"], "ci95_pp": v["ci95_pp"], "in_training": v["in_training"],
+            "trained_styles": sorted(seen),
+            "gap_vs_trained": None if gap is None else {
+                "gap_pp": round(100 * gap["gap"], 3), "ci95_pp": [round(100 * x, 3) for x in gap["ci95"]],
+                "trained": gap["seen"], "forum": gap["held"], "within": "family",
+                "family_weights": gap["weights"]}}
+
+
+def plain_line(p: dict, metric: str) -> str:
+    """The one line gate E, decision.md and DEMO.md print for the plain-request slice."""
+    line = (f"Plain requests ({p['style']}): {p['items']} items, {metric} {100 * p['baseline']:.1f}% -> "
+            f"{100 * p['best']:.1f}%, gain {p['delta_pp']:+.1f} pp, paired 95% interval [{p['ci95_pp'][0]:+.1f}, "
+            f"{p['ci95_pp'][1]:+.1f}]")
+    if p.get("in_training"):   # the slice is eval-only by contract: say so loudly when a training set broke it
+        line += " (**the adapter trained on this register**: these are not unseen requests)"
+    g = p.get("gap_vs_trained")
+    if g is None:
+        return line + "; no gap to trained registers (the trained styles are unknown or share no family)."
+    return (line + f"; against the {g['trained']['items']} items in trained registers within families the gap is "
+            f"**{g['gap_pp']:+.1f} pp**, 95% interval [{g['ci95_pp'][0]:+.1f}, {g['ci95_pp'][1]:+.1f}].")
 
 
 def robustness_line(r: dict, metric: str) -> str:
@@ -316,10 +363,13 @@ def markdown(d: dict) -> str:
                   "|---|---|---|---|---|---|---|"]
         for st, v in d["styles"].items():
             seen = {True: "yes", False: "**no (held out)**", None: "?"}[v["in_training"]]
+            seen = "**no (plain requests)**" if st == FORUM and v["in_training"] is False else seen
             lines.append(f"| {st} | {seen} | {v['items']} | {100 * v['baseline']:.1f} | {100 * v['best']:.1f} | "
                          f"{v['delta_pp']:+.1f} | [{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
     if d.get("robustness"):
         lines += ["", robustness_line(d["robustness"], m)]
+    if d.get("plain_requests"):
+        lines += ["", plain_line(d["plain_requests"], m)]
     if d["recommendations"]:
         lines += ["", "## Recommendations", ""] + [f"- {r}" for r in d["recommendations"]]
     lines += ["", f"Data: {d['data']['path']} (sha256 {d['data']['sha256'][:12]}), domain {d['domain']['name']} "

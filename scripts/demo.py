@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.files import atomic_write_json, atomic_write_text  # noqa: E402
 from domains import DEFAULT_DOMAIN, folder_name  # noqa: E402
+from eval.gate_e import FORUM  # noqa: E402
 from eval.passk import cell as _cell  # noqa: E402
 
 # torch's worker threads spin while waiting; with anything else on 2 cores that costs 2-9x (eval/__init__)
@@ -144,13 +145,11 @@ def summary(out: Path, timings: dict, command: str, domain: str = DOMAIN) -> str
                   "| --- | --- | --- | --- | --- | --- |"]
         for st, v in decision["styles"].items():
             seen = {True: "yes", False: "no (held out)", None: "?"}[v["in_training"]]
+            seen = "no (plain requests)" if st == FORUM and v["in_training"] is False else seen
             lines.append(f"| {st} | {seen} | {v['items']} | {_cell(base['styles'][st]['pass_at_k'], 5)} | "
                          f"{_cell(tuned['styles'][st]['pass_at_k'], 5)} | {v['delta_pp']:+.1f} "
                          f"[{v['ci95_pp'][0]:+.1f}, {v['ci95_pp'][1]:+.1f}] |")
-    if decision.get("robustness"):
-        from eval.gate_e import robustness_line
-
-        lines += ["", robustness_line(decision["robustness"], decision["metric"])]
+    lines += phrasing_lines(decision)
     lines += holdout_lines(out / "holdout")
     gen_s = {"B": base["throughput"]["generate_seconds"],
              "D": sum(json.loads(Path(c["results"]).read_text())["throughput"]["generate_seconds"]
@@ -182,8 +181,6 @@ def holdout_lines(h: Path) -> list[str]:
     """DEMO.md's held-out section, from <out>/holdout/ (nothing when the check did not run)."""
     if not (h / "decision.json").is_file():
         return []
-    from eval.gate_e import robustness_line
-
     d = json.loads((h / "decision.json").read_text())
     base = json.loads(Path(d["baseline"]["results"]).read_text())
     tuned = json.loads(Path(d["best"]["results"]).read_text())
@@ -197,9 +194,15 @@ def holdout_lines(h: Path) -> list[str]:
              f"| baseline | {_cell(base['pass_at_k'], 1)} | {_cell(base['pass_at_k'], 5)} |",
              f"| {d['best']['checkpoint']} x {d['best']['scale']} | {_cell(tuned['pass_at_k'], 1)} | "
              f"{_cell(tuned['pass_at_k'], 5)} |", "", f"pass@5 by family: {fams}."]
-    if d.get("robustness"):
-        lines += ["", robustness_line(d["robustness"], d["metric"])]
-    return lines
+    return lines + phrasing_lines(d)
+
+
+def phrasing_lines(d: dict) -> list[str]:
+    """Gate E's two phrasing lines, when it wrote them: the held-out-register gap and the plain requests."""
+    from eval.gate_e import plain_line, robustness_line
+
+    lines = ["", robustness_line(d["robustness"], d["metric"])] if d.get("robustness") else []
+    return lines + (["", plain_line(d["plain_requests"], d["metric"])] if d.get("plain_requests") else [])
 
 
 def make_parser():

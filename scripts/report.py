@@ -89,6 +89,11 @@ def figures(run_dir: Path, base: Path, run_out: Path, report_dir: Path) -> list[
             plots.family_bars(sts, ("baseline", label), report_dir / "styles.png",
                               f"{k} by phrasing style" + (f" (not in training: {', '.join(held)})" if held else ""))
             out += ["![per-style bars](styles.png)", ""]
+            from eval.gate_e import plain_line, robustness_line   # gate E's own two phrasing lines
+
+            out += [x for line in (robustness_line(d["robustness"], k) if d.get("robustness") else None,
+                                   plain_line(d["plain_requests"], k) if d.get("plain_requests") else None)
+                    if line for x in (line, "")]
         out += gallery(tuned, label, report_dir)
     return out if len(out) > 2 else []
 

@@ -139,7 +139,7 @@ def test_shipped_defaults_are_found_from_any_working_directory(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     assert shipped(dom.default_eval) == str(ROOT / "data/luanti/eval.jsonl")
     path, items, read = read_data(dom, None, limit=3)
-    assert path == ROOT / "data/luanti/eval.jsonl" and len(items) == 3 and read == 90
+    assert path == ROOT / "data/luanti/eval.jsonl" and len(items) == 3 and read == 107
     (tmp_path / "data/luanti").mkdir(parents=True)  # a local file of the same name wins: nothing is hidden
     (tmp_path / "data/luanti/eval.jsonl").write_text("")
     assert shipped(dom.default_eval) == "data/luanti/eval.jsonl"

@@ -61,7 +61,7 @@ def test_demo_summary_shows_styles_and_the_robustness_gap(tmp_path):
     md = summary(tmp_path, {"B": 4.0, "C": 5.0}, "make demo", "toy")
     assert "| chatty | no (held out) | 2 |" in md
     assert "Phrasing robustness" in md and "**-25.0 pp**, 95% interval [-50.0, +0.0]" in md
-    assert "Held out" not in md
+    assert "Held out" not in md and "Plain requests" not in md
     # the held-out check (make demo DEMO=..., or --holdout): its own section, read from <out>/holdout/
     h = tmp_path / "holdout"
     h.mkdir()
@@ -71,8 +71,13 @@ def test_demo_summary_shows_styles_and_the_robustness_gap(tmp_path):
         "decision": "PROCEED", "metric": "pass@5", "items": 3, "gain_pp": 60.0, "ci95_pp": [20.0, 90.0],
         "baseline": {"results": str(h / "base.json"), "value": 0.1},
         "best": {"results": str(h / "tuned.json"), "value": 0.7, "checkpoint": "checkpoint-4", "scale": 1.0},
-        "robustness": robust}))
+        "robustness": robust, "plain_requests": {
+            "style": "forum", "items": 4, "baseline": 0.0, "best": 0.25, "delta_pp": 25.0, "ci95_pp": [0.0, 50.0],
+            "in_training": False, "gap_vs_trained": {"gap_pp": -40.0, "ci95_pp": [-70.0, -10.0],
+                                                     "trained": {"items": 6, "mean": 0.65}}}}))
     md = summary(tmp_path, {"B": 4.0, "C": 5.0, "B-holdout": 2.0}, "make demo DEMO=long", "toy")
+    assert "Plain requests (forum): 4 items, pass@5 0.0% -> 25.0%, gain +25.0 pp" in md
+    assert "the gap is **-40.0 pp**, 95% interval [-70.0, -10.0]" in md
     assert "## Held out: the 3 eval items the demo did not score" in md
     assert "| checkpoint-4 x 1.0 | 70.0% [70.0, 70.0] | 70.0% [70.0, 70.0] |" in md
     assert "| baseline | 10.0% [10.0, 10.0] |" in md and "gain +60.0 pp" in md and "[+20.0, +90.0]" in md

@@ -385,6 +385,47 @@ def test_gate_e_reports_each_phrasing_style_with_its_interval_and_whether_it_was
     assert rob["held_out"]["items"] == 2 and rob["trained"]["items"] == 4
     assert rob["ci95_pp"][0] <= rob["gap_pp"] <= rob["ci95_pp"][1]
     assert "Phrasing robustness" in md and f"{rob['gap_pp']:+.1f} pp" in md
+    # no forum items: no plain-request line, and the JSON says there is none
+    assert dec["plain_requests"] is None and "Plain requests" not in md
+
+
+def test_gate_e_reports_the_plain_request_slice_apart_from_the_held_out_register(tmp_path):
+    """Items in the `forum` register (eval-only plain requests) get their own line: baseline -> best with
+    the paired interval and the gap to trained registers within families; the held-out-register gap
+    (robustness) leaves them out."""
+    import scripts.gate_e as e
+
+    style = {"a1": "terse", "c1": "terse", "a2": "forum", "c2": "forum", "a3": "spec", "c3": "spec"}
+
+    def styled(counts):
+        res = _results(counts)
+        for i, it in res["items"].items():
+            it["style"] = style[i]
+        return res
+
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps(styled(BASE)))
+    tuned = {"a1": 5, "c1": 5, "a2": 1, "c2": 3, "a3": 5, "c3": 5}   # forum items lag the trained ones
+    summary = _sweep(tmp_path, {(10, 1.0): styled(tuned)})
+    (tmp_path / "run" / "checkpoint-10" / "workbench.json").write_text(json.dumps(
+        {"train_data": {"styles": {"spec": 100}}}))
+    e.main(["--domain", "toy", "--run", "r", "--baseline", str(base), "--gate-d", str(summary),
+            "--out", str(tmp_path), "--k", "1"])
+    dec = json.loads((tmp_path / "decision.json").read_text())
+    rob, plain = dec["robustness"], dec["plain_requests"]
+    assert rob["held_out_styles"] == ["terse"] and rob["held_out"]["items"] == 2   # forum not pooled in
+    assert dec["styles"]["forum"]["in_training"] is False
+    # pass@1 = c/5: baseline (1 + 0) / 10 = 10%, best (1 + 3) / 10 = 40%
+    assert plain["items"] == 2 and plain["baseline"] == pytest.approx(0.1) and plain["best"] == pytest.approx(0.4)
+    assert plain["delta_pp"] == pytest.approx(30.0) and plain["ci95_pp"][0] <= 30.0 <= plain["ci95_pp"][1]
+    # within each family, forum (a: 20%, c: 60%) minus trained spec (100%): -60 pp on average
+    gap = plain["gap_vs_trained"]
+    assert gap["gap_pp"] == pytest.approx(-60.0) and gap["trained"]["items"] == 2
+    assert gap["ci95_pp"][0] <= -60.0 <= gap["ci95_pp"][1] and gap["family_weights"] == {"animals": 0.5, "colors": 0.5}
+    md = (tmp_path / "decision.md").read_text()
+    assert "Phrasing robustness" in md and "| forum | **no (plain requests)** | 2 |" in md
+    line = next(x for x in md.splitlines() if x.startswith("Plain requests (forum): 2 items"))
+    assert "pass@1 10.0% -> 40.0%, gain +30.0 pp" in line and "**-60.0 pp**" in line
 
 
 def test_resuming_accepts_the_embedded_model_loaded_from_its_converted_copy(tmp_path):

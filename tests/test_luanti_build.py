@@ -172,11 +172,42 @@ def test_no_held_out_style_is_in_training_and_each_family_has_a_held_out_slice()
 
     train, evals = rows(DATA / "train.jsonl"), rows(DATA / "eval.jsonl")
     assert HELD_OUT and not {r["style"] for r in train} & set(HELD_OUT)
-    assert all(r["style"] in STYLES[r["family"]] for r in train + evals)
+    assert all(r["style"] in STYLES[r["family"]] for r in train)
+    assert all(r["style"] in STYLES[r["family"]] + ("forum",) for r in evals)
     for fam in STYLES:
         assert sum(r["family"] == fam and r["style"] in HELD_OUT for r in evals) >= 5, fam
     # every register a user writes in is trained, but the held-out one
     assert {r["style"] for r in train} == {s for f in STYLES.values() for s in f} - set(HELD_OUT)
+
+
+def test_the_plain_request_slice_is_eval_only_last_and_in_every_family():
+    """The forum register (build_forum.py): never in training, after the sampled eval items (so --limit
+    picks the same items), in every family, each request its own (no two alike)."""
+    from eval.cli import stratified
+
+    train, evals = rows(DATA / "train.jsonl"), rows(DATA / "eval.jsonl")
+    forum = [r for r in evals if r["style"] == "forum"]
+    assert len(forum) >= 12 and evals[-len(forum):] == forum and not [r for r in train if r["style"] == "forum"]
+    assert {r["family"] for r in forum} == {"scaffold", "repair", "doc"}
+    assert len({r["instruction"] for r in forum}) == len(forum)
+    assert not {r["id"] for r in stratified(evals, 36)} & {r["id"] for r in forum}
+
+
+def test_a_forum_request_states_no_mod_name_and_accepts_any_name_it_leaves_open():
+    """A forum item's prompt has no "Mod name:" line; an item it does not name ("*:*") passes under any
+    valid mod and item name, loaded as the mod the answer names, and fails without a prefix or with a
+    stated value changed."""
+    dom = domains.get("luanti")
+    item = next(it for it in dom.load(DATA / "eval.jsonl") if it["style"] == "forum"
+                and it["expect"]["calls"][0].get("name") == "*:*" and it["family"] == "scaffold")
+    assert "Mod name:" not in dom.messages(item)[1]["content"]
+    ref = item["output"]
+    name = ref.split('("', 1)[1].split('"', 1)[0]
+    assert dom.validate(item, ref).passed
+    assert dom.validate(item, ref.replace(f'"{name}"', '"bakery:fresh_loaf"')).passed, "any name the request left open"
+    assert not dom.validate(item, ref.replace(f'"{name}"', '"fresh_loaf"')).passed, "Luanti's naming rule still holds"
+    value = next(v for v in item["expect"]["calls"][0]["fields"].values() if isinstance(v, str))
+    assert dom.validate(item, ref.replace(json.dumps(value), json.dumps(value + "!"), 1)).status == "wrong_answer"
 
 
 def test_an_open_request_checks_only_what_it_states():

@@ -81,7 +81,7 @@ def test_builder_is_deterministic_and_matches_the_shipped_files(tmp_path):
     summary = McpToolsDomain().build(tmp_path)
     for name in ("tools.json", "train.jsonl", "eval.jsonl", "README.md"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
-    assert summary["train_items"] == 600 and summary["eval_items"] == 80
+    assert summary["train_items"] == 600 and summary["eval_items"] == 95
     assert summary["eval_in_train"] == summary["eval_requests_in_train"] == 0
     assert f"`train.jsonl`: {summary['train_items']} items" in (DATA / "README.md").read_text()
 
@@ -149,7 +149,10 @@ def test_every_item_records_its_style_and_no_held_out_style_is_in_training():
 
     dom = get("mcp_tools")
     train, ev = dom.load(ROOT / dom.default_train), dom.load(ROOT / dom.default_eval)
-    assert all(it.get("style") in STYLES for it in train + ev)
+    assert all(it.get("style") in STYLES for it in train) and all(it.get("style") in STYLES + ("forum",) for it in ev)
+    # the plain-request slice (forum.py): eval only, after the generated items, every family
+    forum = [it for it in ev if it["style"] == "forum"]
+    assert ev[-len(forum):] == forum and {it["family"] for it in forum} == {"single", "multi", "sequence"}
     assert HELD_OUT_STYLES and not {it["style"] for it in train} & set(HELD_OUT_STYLES)
     held = [it for it in ev if it["style"] in HELD_OUT_STYLES]
     assert len(held) >= 20, "the held-out slice needs enough items for an interval"

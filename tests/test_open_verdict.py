@@ -9,7 +9,7 @@ import pytest
 
 import domains
 from domains.verdict import verdict_label
-from eval.open_facts import measure
+from eval.open_facts import measure, register_of
 
 GLOW = "Register a node mymod:glowstone that emits light level 14, with description 'Glowstone'"
 LAMP = "A node mymod:lamp with light_source 14"
@@ -139,10 +139,21 @@ FLOORS = {"luanti": (0.88, 0.78), "mcp_tools": (0.66, 0.95), "threejs": (0.84, 0
           "unity_csharp": (0.97, 0.93)}
 
 
+# the plain-request slice (register "forum": no field list, values in words) is read far less well; its
+# own floors, measured with scripts/open_facts.py when the slice was added (luanti 57.5% / 67.5%, mcp_tools
+# 47.3% / 100%), so the floors above keep meaning what they meant on the templated registers
+FORUM_FLOORS = {"luanti": (0.57, 0.67), "mcp_tools": (0.47, 0.99)}
+
+
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_parser_recall_and_precision_on_the_shipped_eval_set(name):
     d = domains.get(name)
-    out = measure(d, d.load(d.default_eval))
+    items = d.load(d.default_eval)
+    out = measure(d, [it for it in items if register_of(it) != "forum"])
     recall, precision = FLOORS[name]
     assert out["overall"]["recall"] >= recall and out["overall"]["precision"] >= precision, out["overall"]
     assert set(out["by_register"]) and all(r["expected"] for r in out["by_register"].values())
+    forum = [it for it in items if register_of(it) == "forum"]
+    if name in FORUM_FLOORS:
+        got = measure(d, forum)["overall"]
+        assert got["recall"] >= FORUM_FLOORS[name][0] and got["precision"] >= FORUM_FLOORS[name][1], got

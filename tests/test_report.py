@@ -47,7 +47,9 @@ def test_report_draws_loss_passk_and_family_pictures(tmp_path, monkeypatch):
                                 "styles": {"terse": {"pass_at_k": pk(0.4)}}}))
     (run_out / "decision.json").write_text(json.dumps({"metric": "pass@5", "best": {
         "checkpoint": "checkpoint-10", "scale": 1.0, "results": str(best)},
-        "styles": {"terse": {"in_training": True}, "chatty": {"in_training": False}}}))
+        "styles": {"terse": {"in_training": True}, "chatty": {"in_training": False}},
+        "plain_requests": {"style": "forum", "items": 3, "baseline": 0.0, "best": 1 / 3, "delta_pp": 33.3,
+                           "ci95_pp": [0.0, 100.0], "in_training": False, "gap_vs_trained": None}}))
     (run_out / "decision.md").write_text("# Gate E decision: **PROCEED**\n")
     monkeypatch.setattr(cli, "ROOT", tmp_path)
     monkeypatch.setattr(cli, "run_results_dir", lambda domain, run: run_out)
@@ -58,6 +60,8 @@ def test_report_draws_loss_passk_and_family_pictures(tmp_path, monkeypatch):
     for name in ("loss.png", "passk.png", "families.png", "styles.png"):
         assert f"]({name})" in text
         assert (out.parent / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # gate E's plain-request line under the phrasing picture; no robustness line when gate E gave none
+    assert "Plain requests (forum): 3 items, pass@5 0.0% -> 33.3%" in text and "Phrasing robustness" not in text
     # without a training log or a decision, the pictures are left out, not drawn empty
     (run_dir / "log.jsonl").unlink()
     (run_out / "decision.json").unlink()

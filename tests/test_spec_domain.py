@@ -326,7 +326,11 @@ def test_the_sql_example_builds_the_shipped_bytes(tmp_path):
     import domains
 
     stats = domains.get("sql").build(tmp_path)
-    assert stats["totals"] == {"train": 429, "eval": 90}
+    assert stats["totals"] == {"train": 429, "eval": 105}
+    # the plain-request slice: eval only, after the other eval items (a --limit run picks the same items)
+    assert stats["registers"]["eval"]["forum"] == 15 and "forum" not in stats["registers"]["train"]
+    rows = [json.loads(x) for x in (tmp_path / "eval.jsonl").read_text().splitlines()]
+    assert [r["register"] for r in rows[-15:]] == ["forum"] * 15 and "forum" not in {r["register"] for r in rows[:-15]}
     for name in ("train.jsonl", "eval.jsonl", "shop.sql"):
         assert (tmp_path / name).read_bytes() == (ROOT / "data" / "sql" / name).read_bytes(), name
 

@@ -138,15 +138,18 @@ class LuantiDomain(Domain):
 
     # --- prompting ----------------------------------------------------------------------------
     def modname(self, item: dict, code: str = "") -> str | None:
-        """The mod the code loads as. An item that leaves the prefix open (expected names "*:suffix")
-        states none to the model (None, no "Mod name:" line) and loads as the mod its answer names."""
+        """The mod the code loads as. An item that leaves the prefix open (expected names "*:suffix") or
+        is a plain request (the `forum` register, build_forum.py: a forum post names no mod) states none
+        to the model (None, no "Mod name:" line) and loads as the mod its answer names."""
+        from domains.luanti.build_forum import STYLE as FORUM
         from domains.luanti.expect import modname_for, open_prefix
 
         if item.get("modname"):
             return item["modname"]
-        if not code and open_prefix(item.get("expect")):
+        plain = item.get("style") == FORUM
+        if not code and (plain or open_prefix(item.get("expect"))):
             return None
-        return modname_for(item.get("expect"), code=code)
+        return modname_for(item.get("expect"), code=code, open_=plain)
 
     def messages(self, item: dict) -> list[dict]:
         from domains.luanti import prompt

@@ -11,6 +11,8 @@ Split: whole source mods go to eval (EVAL_MODS); doc items are also split by API
 (EVAL_DOC_APIS) so an eval excerpt is never seen in training. Every item passes the builder's self-check
 (build_check.check_item) and every eval item is compared with every train item (normalised text,
 char 5-gram and word 3-gram Jaccard); eval items at or over NEAR_DUP are dropped and counted.
+The eval set ends with the plain-request slice (build_forum.py, register `forum`, written by hand, never in
+train), after the sampled items so a limited run (--limit, the demo's 36) picks the same items as before.
 What it does not check: the real validator's verdict (run scripts/check_references.py for that).
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from core.files import atomic_write_json, atomic_write_jsonl
 from domains.luanti.build_check import check_item, near_duplicates, normalise
 from domains.luanti.build_doc import ApiDoc, doc_callbacks, doc_dyes, doc_from_registration
+from domains.luanti.build_forum import forum_items
 from domains.luanti.build_items import rng_for, scaffold_item
 from domains.luanti.build_lua import Evaluator
 from domains.luanti.build_render import collect
@@ -159,15 +162,16 @@ def build(out_dir: Path, train_per_family: int | None = None) -> dict:
                          train_per_family or TRAIN_PER_FAMILY, "train")
         evals += _sample([i for i in items if i["family"] == fam and i["_split"] == "eval"],
                          EVAL_PER_FAMILY, "eval")
+    forum = _checked_forum(evals, ev)
     # the eval set is fixed by its sources; training items that nearly repeat an eval item go (each
     # round finds the closest train item per eval item, so repeat until none is left)
     pairs, drop = [], set()
     while True:
-        hits, worst = near_duplicates([i["instruction"] + "\n" + i["input"] for i in evals],
+        hits, worst = near_duplicates([i["instruction"] + "\n" + i["input"] for i in evals + forum],
                                       [i["instruction"] + "\n" + i["input"] for i in train], NEAR_DUP)
         if not hits:
             break
-        pairs += [[evals[e]["id"], train[t]["id"], cj, wj] for e, t, cj, wj in hits]
+        pairs += [[(evals + forum)[e]["id"], train[t]["id"], cj, wj] for e, t, cj, wj in hits]
         gone = {train[t]["id"] for _, t, *_ in hits}
         drop |= gone
         train = [i for i in train if i["id"] not in gone]
@@ -177,8 +181,22 @@ def build(out_dir: Path, train_per_family: int | None = None) -> dict:
     stats["max_eval_train_similarity"] = worst
     train.sort(key=lambda x: x["id"])
     evals.sort(key=lambda x: x["id"])
+    evals += forum
     _write(out_dir, train, evals, stats)
     return stats
+
+
+def _checked_forum(evals: list[dict], ev) -> list[dict]:
+    """The plain-request slice (build_forum), each item through the builder's check like every other."""
+    out = []
+    for it in forum_items(evals):
+        it["id"] = item_id(it)
+        problem = check_item(it, ev)
+        if problem:
+            raise ValueError(f"domains/luanti/build_forum.py: the forum item {it['instruction'][:60]!r} fails the "
+                             f"builder's check: {problem}")
+        out.append(it)
+    return out
 
 
 def _counts(rows) -> dict:

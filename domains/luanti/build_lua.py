@@ -208,10 +208,14 @@ def contains(want, got) -> bool:
 
 def name_matches(expected: str, got) -> bool:
     """A registered name against an expected one; "*:suffix" (the request left the mod prefix to the
-    answer) matches any "<prefix>:suffix". A leading ":" is dropped on both sides."""
+    answer) matches any "<prefix>:suffix", and "*:*" (the request named no item) any "<prefix>:<name>".
+    A leading ":" is dropped on both sides."""
     if not isinstance(got, str):
         return False
     want, have = str(expected).lstrip(":"), got.lstrip(":")
+    if want == "*:*":
+        prefix, sep, rest = have.partition(":")
+        return bool(sep and prefix and rest)
     if want.startswith("*:"):
         prefix, sep, rest = have.partition(":")
         return bool(sep and prefix) and rest == want[2:]

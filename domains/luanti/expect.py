@@ -4,6 +4,7 @@ Semantics (shared with the data builder, see data/luanti/README.md): every expec
 by a DISTINCT recorded call with the same api (`minetest.`/`core.` prefix dropped), the same first string
 argument when "name" is given (a leading ":" stripped on both sides), and
 * a "name" of the form "*:suffix" (the request left the mod prefix open) matches any "<prefix>:suffix";
+  "*:*" (the request named no item, build_forum.py) matches any "<prefix>:<name>";
 * "fields": the first table argument deep-contains them: dict keys are a subset (values matched
   recursively), lists equal element-wise (recursively), numbers equal within 1e-9, strings exact,
   "<function>" = any Lua function, "<table>" = any table, "<any>" = any value (the field is present);
@@ -280,14 +281,15 @@ def open_prefix(expect: dict | None) -> bool:
 REGISTERED_PREFIX = re.compile(r"""register_\w+\(\s*["']:?([a-z0-9_]+):""")  # the mod an answer names
 
 
-def modname_for(expect: dict | None, default: str = "mymod", code: str = "") -> str:
+def modname_for(expect: dict | None, default: str = "mymod", code: str = "", open_: bool = False) -> str:
     """The mod name the sandbox runs as: the prefix of the expected registered names; when the item
-    leaves the prefix open (open_prefix), the one `code` registers its names under."""
+    leaves the prefix open (open_prefix, or `open_`: its request states no mod name), the one `code`
+    registers its names under."""
     for entry in (expect or {}).get("calls", []):
         name = entry.get("name")
         if isinstance(name, str) and ":" in name.lstrip(":"):
             prefix = name.lstrip(":").split(":", 1)[0]
             if prefix and prefix.replace("_", "").isalnum():
                 return prefix
-    named = REGISTERED_PREFIX.search(code) if code and open_prefix(expect) else None
+    named = REGISTERED_PREFIX.search(code) if code and (open_ or open_prefix(expect)) else None
     return named.group(1) if named else default

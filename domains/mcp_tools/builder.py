@@ -3,7 +3,9 @@
 `python -c "from domains import get; get('mcp_tools').build('data/mcp_tools')"` rebuilds it byte for byte.
 
 Requests come from phrasing.py: single calls (every tool), two-call tasks (`multi`) and 3-4 call tasks
-(`sequence`) whose later calls reuse earlier values (patch -> load the patched ROM). Each item offers the
+(`sequence`) whose later calls reuse earlier values (patch -> load the patched ROM). The eval set ends with
+the plain-request slice (forum.py, register `forum`, written by hand, never in train), after the generated
+items so a limited run (--limit) picks the same items as before it existed. Each item offers the
 model a few candidate tools: the gold ones, their look-alikes on the other server, and fillers.
 
 Leak-free split (`audit()` proves it, the build fails if it finds anything): eval is built first; a train
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from core.files import atomic_write_jsonl, atomic_write_text, sha256_file
 from domains.mcp_tools import scoring
+from domains.mcp_tools.forum import FORUM
 from domains.mcp_tools.phrasing import (CHATTY_ASK, CHATTY_CLOSE, CHATTY_OPEN, FRAMES, HELD_OUT_STYLES, JOINS2,
                                         JOINS3, JOINS4, STYLES, TOOLS)
 from domains.mcp_tools.snes_tools import snes_tools
@@ -182,6 +185,15 @@ def _make_split(split, banned=None):
     return items
 
 
+def _forum_rows() -> list[dict]:
+    """The hand-written plain requests (forum.py) as eval rows, candidate tools drawn as for the others."""
+    rng, rows = random.Random("forum"), []
+    for n, (family, request, calls) in enumerate(FORUM, 1):
+        gold = [{"name": name, "arguments": args} for name, args in calls]
+        rows.append(_jsonl_item(f"eval-{family}-forum-{n:02d}", family, request, gold, _candidates(rng, gold), "forum"))
+    return rows
+
+
 def _jsonl_item(item_id, family, request, calls, tool_names, style):
     tool_calls = [{"id": f"call_{i}", "type": "function",
                    "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
@@ -224,7 +236,7 @@ def build(out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     tools = snes_tools()
     atomic_write_text(out_dir / "tools.json", json.dumps(tools, indent=1) + "\n")
-    eval_rows = _make_split("eval")
+    eval_rows = _make_split("eval") + _forum_rows()
     train_rows = _make_split("train", banned=_raw_keys(eval_rows))
     atomic_write_jsonl(out_dir / "eval.jsonl", eval_rows)
     atomic_write_jsonl(out_dir / "train.jsonl", train_rows)

@@ -267,7 +267,8 @@ TOOLS = {
 
 # Registers (styles) of a request, recorded per item (metadata.style). "plain" and "polite" are in
 # training; "chatty" (a situation, the request inside it, a sign-off) is held out of training entirely, so
-# its eval items measure whether an adapter learnt the tools or the training phrasing.
+# its eval items measure whether an adapter learnt the tools or the training phrasing. "forum" (forum.py,
+# hand-written plain requests) is eval only too, and gate E reports it on its own line.
 FRAMES = {"plain": ["{}.", "{}"],
           "polite": ["Please {}.", "Can you {}?", "I need you to {}.", "{} please.", "Could you {} for me?"]}
 JOINS2 = {"plain": ["{}, then {}.", "First {}. Then {}.", "{} and after that {}."],

@@ -46,7 +46,11 @@ Styles (registers of the request, `phrasing.py`): `plain` ("Load state slot 3.")
 load state slot 3 for me?"), `chatty` (a situation, the request inside it, a sign-off: "Quick one while I
 test the new dungeon. Can we load state slot 3 real quick? Cheers."). Held out of training entirely:
 {held}; their eval items are reported as their own slice in every result and in gate E, so a user sees
-whether an adapter learnt the tools or the training phrasing.
+whether an adapter learnt the tools or the training phrasing. `forum` (eval only, `forum.py`): the
+plain-request slice, requests written by hand the way a ROM hacker asks on a forum, no tool names, no
+argument list, counts in words ("hard reset the console and let it go for four thousand three hundred
+frames"); gate E reports it on its own line ("Plain requests (forum)"), apart from the held-out register.
+The forum items come last in `eval.jsonl`, so `--limit` (the demo's 36) picks the same items as before.
 
 ## Leak audit (computed by `builder.audit` on the loaded files)
 

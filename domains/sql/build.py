@@ -7,7 +7,9 @@ Deterministic (random.Random(31); same code, same bytes). Items come from questi
 query shape in a family (filter, join, group, order, nested, date). The split holds out, for eval:
 whole templates (no eval question's query shape is trained on), the values they are filled with (cities,
 categories, countries, years and numbers of eval items never appear in train) and the `terse` phrasing
-register (train is all `plain`). Every reference query must run and return rows before anything is
+register (train is all `plain`), and the plain-request slice (register `forum`, templates.FORUM: questions
+written by hand, appended after the other eval items so a limited run (--limit) picks the same items as
+before). Every reference query must run and return rows before anything is
 written; ties at an ORDER BY ... LIMIT boundary are refused (the answer would be ambiguous).
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from domains.sql.templates import EVAL, POOLS, TRAIN  # noqa: E402
+from domains.sql.templates import EVAL, FORUM, POOLS, TRAIN  # noqa: E402
 
 SCHEMA = """CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT NOT NULL, joined DATE NOT NULL);
 CREATE TABLE suppliers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL);
@@ -88,15 +90,38 @@ def items_for(templates, side: int, con, registers) -> list[dict]:
         for values in fill(tpl, side):
             query = tpl["sql"].format(**values)
             got = con.execute(query).fetchall()
-            if " LIMIT " in query:
-                more = con.execute(query.replace(f"LIMIT {values['n']}", f"LIMIT {values['n'] + 1}")).fetchall()
-                if len(more) > values["n"] and more[-1][-1] == more[-2][-1]:
-                    continue  # a tie at the LIMIT boundary: more than one right answer
+            if " LIMIT " in query and _tie(con, query, values["n"]):
+                continue  # a tie at the LIMIT boundary: more than one right answer
             if not got:
                 continue
             for reg in registers:
                 out.append({"instruction": tpl[reg].format(**values), "output": query + ";", "shape": tpl["family"],
                             "register": reg, "template": tpl["id"], "values": values})
+    return out
+
+
+def _tie(con, query: str, n: int) -> bool:
+    """Whether the row after the LIMIT ties with the last one kept (the answer would be ambiguous)."""
+    more = con.execute(query.replace(f"LIMIT {n}", f"LIMIT {n + 1}")).fetchall()
+    return len(more) > n and more[-1][-1] == more[-2][-1]
+
+
+def forum_items(con) -> list[dict]:
+    """The plain-request slice: each hand-written question with its template's query on the values it
+    names; a value outside the eval pools, a query without rows or a tie at LIMIT stops the build."""
+    by_id, out = {t["id"]: t for t in EVAL}, []
+    for tid, values, question in FORUM:
+        tpl = by_id[tid]
+        stray = {k: v for k, v in values.items() if v not in POOLS[k][1]}
+        query = tpl["sql"].format(**values)
+        rows_ = con.execute(query).fetchall()
+        tie = " LIMIT " in query and _tie(con, query, values["n"])
+        if stray or not rows_ or tie or set(values) != set(tpl["params"]):
+            raise SystemExit(f"domains/sql/templates.py FORUM {tid}: expected the template's params {tpl['params']} "
+                             f"with eval-pool values and a query with rows and no tie at LIMIT; got values "
+                             f"{values}, outside the pools {stray}, {len(rows_)} rows, tie {tie}")
+        out.append({"instruction": question, "output": query + ";", "shape": tpl["family"], "register": "forum",
+                    "template": tid, "values": values})
     return out
 
 
@@ -106,7 +131,8 @@ def main(out_dir: str) -> dict:
     script = sql_script(rows(random.Random(31)))
     con = sqlite3.connect(":memory:")
     con.executescript(script)
-    train, eval_ = items_for(TRAIN, 0, con, ("plain",)), items_for(EVAL, 1, con, ("plain", "terse"))
+    train = items_for(TRAIN, 0, con, ("plain",))
+    eval_ = items_for(EVAL, 1, con, ("plain", "terse")) + forum_items(con)
     shared = {t["template"] for t in train} & {t["template"] for t in eval_}
     leaked = {(k, v) for t in eval_ for k, v in t["values"].items()} & {(k, v) for t in train for k, v in t["values"].items()}
     if shared or leaked or len(train) < 400 or len(eval_) < 80:

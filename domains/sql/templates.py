@@ -2,6 +2,9 @@
 
 POOLS: name -> (train values, eval values), disjoint. TRAIN templates have the `plain` register only;
 EVAL templates (other query shapes) have `plain` and `terse`. `sql` is the reference query.
+FORUM: the plain-request slice (register `forum`, eval only): one question per EVAL template, each written
+by hand the way a shop owner asks on a forum (own wording, numbers and months in words, no column list
+beyond what they want back), with the eval values it is asked about; its reference is the template's query.
 """
 from __future__ import annotations
 
@@ -132,4 +135,40 @@ EVAL = [
      "sql": "SELECT DISTINCT order_date FROM orders WHERE strftime('%Y-%m', order_date) = '{year}-{month}' ORDER BY order_date"},
     {"id": "de2", "family": "date", "params": ["date"], "plain": "How many customers joined on or after {date}?",
      "terse": "count of customers joined since {date}", "sql": "SELECT COUNT(*) FROM customers WHERE joined >= '{date}'"},
+]
+
+# (EVAL template id, the values asked about (eval pools), the question). Each says what it wants back
+# (names, a count, which columns in which order, a sort order) in its own words, because the validator
+# compares the rows and their column order (domains/spec/sqlrun.py), so a request must pin those down.
+FORUM = [
+    ("fe1", {"country": "Spain", "category": "Toys"},
+     "hey all, how do I pull up every toy we stock that comes from a Spanish supplier? just the product names"),
+    ("fe2", {"price": 45, "stock": 150},
+     "I need the stuff that sells for under forty-five bucks but still has a hundred and fifty or more on the shelf, names only"),
+    ("fe2", {"price": 25, "stock": 250},
+     "anything cheaper than twenty-five dollars that we have at least two hundred fifty of? what's it called?"),
+    ("je1", {"category": "Outdoor"},
+     "who actually supplies our outdoor gear? want each company's name once"),
+    ("je2", {"country": "Spain", "city": "Basel"},
+     "did any of our Basel customers ever buy something made by a Spanish supplier? their names please, no repeats"),
+    ("ge1", {"country": "Japan", "price": 65},
+     "for each of the suppliers we have in Japan, how many of their products go for less than sixty-five dollars? supplier name then the count"),
+    ("ge2", {"qty": 7, "year": "2025"},
+     "looking only at 2025 and skipping order lines of fewer than seven units, how many units did we move per order status? status and total"),
+    ("oe1", {"n": 4},
+     "who are our four best customers by total money spent (quantity times what they paid per unit)? name and total, top spender first"),
+    ("oe2", {"category": "Office", "stock": 50},
+     "which office products are running low, under fifty left? just the names, most expensive first"),
+    ("ne2", {"city": "Split", "price": 85},
+     "quick one: which customers in Split have bought anything above eighty-five dollars? names"),
+    ("ne2", {"city": "Tartu", "price": 25},
+     "has anybody from Tartu bought at least one thing costing more than twenty-five dollars? who (names)?"),
+    ("de1", {"year": "2025", "month": "10"},
+     "what days in October 2025 did we get orders on? every date once, oldest first"),
+    ("de2", {"date": "2022-07-07"},
+     "how many people have signed up as customers since the seventh of July 2022, that day included?"),
+    ("de2", {"date": "2020-04-04"},
+     "Trying to count customers who joined on April 4th 2020 or later. What's the query?"),
+    ("oe1", {"n": 7},
+     "Need a leaderboard of the seven customers who've spent the most with us, qty times unit price summed up, with the amount, highest first"),
 ]
