@@ -24,7 +24,7 @@ from domains.loading import check_fields, derive_id
 
 FAMILIES = ("stateless", "stateful", "form", "list", "navigation", "provider", "future", "theming", "project")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "spec": dict}
-_OPTIONAL = {"id": str, "kind": str, "subject": str, "source": str, "license": str, "path": str,
+_OPTIONAL = {"id": str, "kind": str, "subject": str, "source": str, "license": str, "path": str, "style": str,
              "context_symbols": list, "dataset": str, "dependencies": list}
 SPEC_KEYS = ("classes", "widgets", "fields", "callbacks", "routes")
 

@@ -24,7 +24,7 @@ from domains.loading import check_fields, derive_id
 
 FAMILIES = ("scene", "edit", "fix")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "spec": dict}
-_OPTIONAL = {"id": str, "kind": str, "source": str, "license": str}
+_OPTIONAL = {"id": str, "kind": str, "source": str, "license": str, "style": str}
 SHOTS = Path(os.environ.get("WB_THREEJS_SHOTS", "results/threejs/screenshots"))
 
 
@@ -40,7 +40,7 @@ def check_item(path, lineno, obj: dict) -> dict:
 
 class ThreejsDomain(Domain):
     name = "threejs"
-    version = "threejs-v1"
+    version = "threejs-v2"   # v2: edit/fix requests in other words follow the code without a header (prompt.py)
     families = FAMILIES
     edit_families = ("edit", "fix")
     levels = ("extracts", "parses", "imports", "runs", "renders", "meets_spec")

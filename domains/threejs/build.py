@@ -18,8 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 from core.errors import UserError
+from domains import registers
 from domains.building import per_side, write_split
-from domains.threejs import catalogue as cat
+from domains.threejs import catalogue as cat, phrasing
 from domains.threejs.code import module
 from domains.threejs.describe import describe
 from domains.threejs.plan import edits, sample, spec
@@ -28,6 +29,7 @@ SEED = 13
 LICENSE = "MIT (written for this project by its builder; no third-party code)"
 TRAIN_PER = {"scene": 32, "edit": 12, "fix": 8}     # per train kind: 12 kinds x 52 = 624
 EVAL_PER = {"scene": 12, "edit": 5, "fix": 3}       # per eval kind: 4 kinds x 20 = 80
+FORUM_PER = {"scene": 3, "fix": 1}                  # per eval kind, eval only: 16 forum items (phrasing.py)
 # (what is changed, replacement) applied to the first occurrence; each makes Chromium throw
 BREAKS = (("new THREE.{Mat}(", "new THREE.{Mat}al("), ("\tscene.add( mesh );", "\tscene.ad( mesh );"),
           ("import { OrbitControls } from 'three/addons/controls/OrbitControls.js';\n", ""),
@@ -71,22 +73,47 @@ def break_code(code: str, rng: random.Random) -> str | None:
 
 
 def side_items(kinds, side: str, per: dict) -> tuple[list[dict], list[tuple[dict, str]]]:
-    """(scene + edit items, [(fix item without its error yet, broken code)])."""
+    """(scene + edit items, [(fix item without its error yet, broken code)]); eval adds the forum slice
+    (FORUM_PER, from draws after the others; phrasing.py). Registers are applied by `styled`."""
     items, fixes = [], []
+    forum = FORUM_PER if side == "eval" else {"scene": 0, "fix": 0}
     for kind in kinds:
-        plans = draws(kind, side, per["scene"] + per["edit"] + per["fix"])
+        n = per["scene"] + per["edit"] + per["fix"]
+        plans = draws(kind, side, n + forum["scene"] + forum["fix"])
         rng = random.Random(f"{SEED}-{side}-{kind.name}-text")
         for plan in plans[:per["scene"]]:
             items.append(_item("scene", describe(plan, rng), "", plan, kind, side))
         for plan in plans[per["scene"]:per["scene"] + per["edit"]]:
             request, changed = rng.choice(edits(plan, kind, rng))
             items.append(_item("edit", request, module(plan), changed, kind, side))
-        for plan in plans[per["scene"] + per["edit"]:]:
-            broken = break_code(module(plan), rng)
-            if broken is None:
-                raise UserError(f"no breakage applies to a {kind.name} module")
-            fixes.append((_item("fix", "", broken, plan, kind, side), broken))
+        for plan in plans[per["scene"] + per["edit"]:n]:
+            fixes.append(_broken(plan, kind, side, rng))
+        frng = random.Random(f"{SEED}-{side}-{kind.name}-forum")
+        for plan in plans[n:n + forum["scene"]]:
+            items.append(phrasing.forum_scene(_item("scene", "", "", plan, kind, side), plan, frng))
+        for plan in plans[n + forum["scene"]:]:
+            it, broken = _broken(plan, kind, side, frng)
+            fixes.append((dict(it, style=registers.FORUM), broken))
     return items, fixes
+
+
+def _broken(plan: dict, kind, side: str, rng: random.Random) -> tuple[dict, str]:
+    broken = break_code(module(plan), rng)
+    if broken is None:
+        raise UserError(f"no breakage applies to a {kind.name} module")
+    return _item("fix", "", broken, plan, kind, side), broken
+
+
+def styled(items: list[dict], side: str) -> list[dict]:
+    """Each item in its register (phrasing.py), from its own seeded RNG; forum items get their sentence."""
+    out = []
+    for n, it in enumerate(items):
+        rng = random.Random(f"{SEED}-{side}-style-{n}-{it['family']}-{it['kind']}")
+        if it.get("style") == registers.FORUM:
+            out.append(phrasing.forum_fix(it, rng) if it["family"] == "fix" else it)
+        else:
+            out.append(phrasing.phrase(it, registers.pick(side, rng, phrasing.TRAINED[it["family"]]), rng))
+    return out
 
 
 def browser_errors(fixes: list[tuple[dict, str]]) -> list[dict]:
@@ -118,12 +145,13 @@ def build(out_dir: Path) -> dict:
     train, train_fix = side_items(cat.TRAIN_KINDS, "train", TRAIN_PER)
     eval_, eval_fix = side_items(cat.EVAL_KINDS, "eval", EVAL_PER)
     fixed = browser_errors(train_fix + eval_fix)
-    train += fixed[:len(train_fix)]
-    eval_ += fixed[len(train_fix):]
+    train = styled(train + fixed[:len(train_fix)], "train")
+    eval_ = styled(eval_ + fixed[len(train_fix):], "eval")
     check_split(train, eval_)
-    stats = {"splits": per_side(train, eval_, "family"), "kinds": per_side(train, eval_, "kind"),
+    stats = {"splits": per_side(train, eval_, "family"), "styles": per_side(train, eval_, "style"),
+             "kinds": per_side(train, eval_, "kind"),
              "fix_errors": dict(sorted(Counter(it["instruction"].splitlines()[0].split(":")[0]
-                                               for it in train + eval_ if it["family"] == "fix").items())),
+                                               for it in fixed).items())),
              "rejected_by_self_check": 0, "seed": SEED, "license": LICENSE}
     return write_split("threejs", out_dir, train, eval_, stats)
 

@@ -24,8 +24,12 @@ def system_prompt(family: str) -> str:
 
 
 def user_message(family: str, instruction: str, input_text: str) -> str:
+    # the headers frame the bare registers (a one-line change, the error line as printed); a request
+    # written in other words (phrasing.py: issue, chatty, forum) follows the code as it is
     if family == "edit":
-        return f"```js\n{input_text.rstrip()}\n```\n\nChange: {instruction.strip()}"
+        head = "Change: " if "\n" not in instruction.strip() else ""
+        return f"```js\n{input_text.rstrip()}\n```\n\n{head}{instruction.strip()}"
     if family == "fix":
-        return f"```js\n{input_text.rstrip()}\n```\n\nBrowser console:\n{instruction.strip()}"
+        head = "Browser console:\n" if instruction.startswith("Uncaught") else ""
+        return f"```js\n{input_text.rstrip()}\n```\n\n{head}{instruction.strip()}"
     return instruction.strip()

@@ -12,7 +12,8 @@ What it does not check: behaviour at run time (no Unity here; nothing is run), t
 words are carried out, APIs outside the stubs (reported as "not in the stubs?" where the error shows it).
 
 Item schema (data/unity_csharp/README.md): family, instruction, input, output, ir (the IR object),
-optional id, kind, source, license. The IR is validated against the schema on load (DataError with
+optional id, kind, source, license, style (the request's register), expect (the IR narrowed to what a
+plain request states; validate checks it in place of ir). The IR is validated against the schema on load (DataError with
 file:line). Missing `mcs` or grammar raises ToolMissing, never a pass.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from domains.loading import check_fields, derive_id
 
 FAMILIES = ("ir_to_cs", "nl_to_ir", "cs_repair")
 _REQUIRED = {"family": str, "instruction": str, "input": str, "output": str, "ir": dict}
-_OPTIONAL = {"id": str, "kind": str, "source": str, "license": str}
+_OPTIONAL = {"id": str, "kind": str, "source": str, "license": str, "style": str, "expect": dict}
 
 
 def check_item(path, lineno, obj: dict) -> dict:
@@ -35,13 +36,30 @@ def check_item(path, lineno, obj: dict) -> dict:
     check_fields(path, lineno, obj, _REQUIRED, _OPTIONAL, FAMILIES, nonempty=("instruction", "output"))
     item = dict(obj)
     item["ir"] = check_ir(obj["ir"], path, lineno)   # the seed's object actions become strings here
+    if "expect" in obj:
+        check_expect(obj["expect"], path, lineno)
     item["id"] = item.get("id") or derive_id(item)
     return item
 
 
+def check_expect(expect: dict, path, lineno) -> None:
+    """`expect`: the IR narrowed to what a plain request states (phrasing.py's forum register): class_name,
+    components, fields (each at least a name; type and default checked only when given), behaviors."""
+    kinds = {"class_name": str, "components": list, "fields": list, "behaviors": list}
+    for key, typ in kinds.items():
+        if not isinstance(expect.get(key), typ):
+            raise DataError(path, lineno, f"expect.{key} must be a {typ.__name__} (expect: {sorted(kinds)})")
+    for i, f in enumerate(expect["fields"]):
+        if not (isinstance(f, dict) and isinstance(f.get("name"), str)):
+            raise DataError(path, lineno, f"expect.fields[{i}] must be an object with a name")
+    for i, b in enumerate(expect["behaviors"]):
+        if not (isinstance(b, dict) and isinstance(b.get("trigger"), str) and isinstance(b.get("name"), str)):
+            raise DataError(path, lineno, f"expect.behaviors[{i}] must be an object with a name and a trigger")
+
+
 class UnityCsharpDomain(Domain):
     name = "unity_csharp"
-    version = "unity-csharp-v2"   # v2: cs_repair takes a unified diff too (prompt and validator)
+    version = "unity-csharp-v3"   # v2: cs_repair takes a unified diff too; v3: ir_to_cs requests in words, `expect`
     families = FAMILIES
     edit_families = ("cs_repair",)
     levels = ("extracts", "parses", "compiles", "meets_ir")
@@ -91,11 +109,12 @@ class UnityCsharpDomain(Domain):
         from domains.unity_csharp import validate as v
 
         self._require_tools()
+        ir = item.get("expect") or item["ir"]   # expect: what a plain request states (phrasing.py)
         if item["family"] == "nl_to_ir":
-            return v.validate_ir(item.get("facts") or v.stated_facts(item["ir"]), completion)
+            return v.validate_ir(item.get("facts") or v.stated_facts(ir), completion)
         if item["family"] == "cs_repair":
-            return v.validate_repair(item["input"], item["ir"], completion)
-        return v.validate_cs(item["ir"], completion)
+            return v.validate_repair(item["input"], ir, completion)
+        return v.validate_cs(ir, completion)
 
     def input_result(self, item: dict) -> Result | None:
         from domains.unity_csharp import validate as v
@@ -137,7 +156,7 @@ class UnityCsharpDomain(Domain):
         from domains.unity_csharp.validate import stated_facts
 
         text = self.messages(item)[1]["content"]
-        stated = stated_facts(item["ir"])
+        stated = stated_facts(item.get("expect") or item["ir"])
         if item["family"] == "cs_repair":
             word = lambda x: re.search(rf"\b{re.escape(x)}\b", text) is not None
             stated = {"class_name": stated["class_name"], "components": [c for c in stated["components"] if word(c)],

@@ -15,8 +15,9 @@ import random
 from pathlib import Path
 
 from core.errors import UserError
+from domains import registers
 from domains.building import per_side, write_split
-from domains.unity_csharp import catalogue, render
+from domains.unity_csharp import catalogue, phrasing, render
 from domains.unity_csharp.build_repair import repair_items
 
 SEED = 12
@@ -42,30 +43,53 @@ def _draws(arch, side: str, index: int, n: int) -> list[tuple[dict, str, str]]:
     return out
 
 
-def describe(ir: dict, desc: str) -> str:
-    """The one-line description of an nl_to_ir item: the archetype's sentence plus the facts it states."""
-    fields = ", ".join(f"{f['name']} ({f['type']}{'' if f.get('default') is None else ', ' + json.dumps(f['default'])})"
-                       for f in ir["fields"])
-    whens = "; ".join(f"{b['trigger']}: {', '.join(b['actions'])}" for b in ir["behaviors"])
-    comps = f" It uses {', '.join(ir['components'])}." if ir["components"] else ""
-    return f"{desc} Class {ir['class_name']}.{comps} Fields: {fields or 'none'}. Behaviour: {whens}."
-
-
 def side_items(archs, side: str, per: dict) -> list[dict]:
-    items, ir_items = [], []
+    """ir_to_cs, nl_to_ir and cs_repair items of one side, each in a register (phrasing.py); eval adds the
+    forum slice (FORUM_PER archetype: one request, and a repair on every other one)."""
+    items, ir_items, descs, forum_src = [], [], {}, []
+    extra = 2 if side == "eval" else 0       # draws after the others: the forum request's and its repair's
     for i, arch in enumerate(archs):
         source = f"catalogue:{side}:{arch.kind}:{arch.stems[0]}"
-        draws = _draws(arch, side, i, per["ir_to_cs"])
-        for ir, code, desc in draws:
-            ir_items.append({"family": "ir_to_cs", "instruction": IR_INSTRUCTION, "input": json.dumps(ir, indent=2),
-                             "output": code, "ir": ir, "kind": arch.kind, "source": source, "license": LICENSE})
+        draws = _draws(arch, side, i, per["ir_to_cs"] + extra)
+        for d, (ir, code, desc) in enumerate(draws):
+            descs[_key(ir)] = desc
+            it = {"family": "ir_to_cs", "instruction": IR_INSTRUCTION, "input": json.dumps(ir, indent=2),
+                  "output": code, "ir": ir, "kind": arch.kind, "source": source, "license": LICENSE}
+            (ir_items if d < per["ir_to_cs"] else forum_src).append(it)
         for ir, code, desc in draws[:per["nl_to_ir"]]:
-            items.append({"family": "nl_to_ir", "instruction": describe(ir, desc), "input": "",
-                          "output": json.dumps(ir, indent=2), "ir": ir, "kind": arch.kind, "source": source,
-                          "license": LICENSE})
+            items.append({"family": "nl_to_ir", "instruction": "", "input": "", "output": json.dumps(ir, indent=2),
+                          "ir": ir, "kind": arch.kind, "source": source, "license": LICENSE})
     rng = random.Random(f"{SEED}-{side}-repair")
     repairs = repair_items(ir_items[::max(1, per["ir_to_cs"] // per["cs_repair"])], per["cs_repair"] * len(archs), rng)
-    return ir_items + items + repairs
+    out = [_styled(it, descs, side, n) for n, it in enumerate(ir_items + items + repairs)]
+    return out + (forum_items(forum_src, descs) if extra else [])
+
+
+def _key(ir: dict) -> str:
+    return json.dumps(ir, sort_keys=True)
+
+
+def _styled(item: dict, descs: dict, side: str, n: int) -> dict:
+    rng = random.Random(f"{SEED}-{side}-style-{n}-{item['family']}-{item['ir']['class_name']}")
+    style = registers.pick(side, rng, phrasing.TRAINED[item["family"]])
+    errors = item.pop("_errors", "")
+    return phrasing.phrase(item, descs[_key(item["ir"])], errors, style, rng)
+
+
+def forum_items(sources: list[dict], descs: dict) -> list[dict]:
+    """The eval-only forum slice: per archetype, a plain request for its first extra draw and, for every
+    other archetype, a plain question about its second extra draw broken by one mistake."""
+    rng = random.Random(f"{SEED}-forum")
+    out = []
+    for src in sources[0::2]:
+        text, expect = phrasing.forum_request(src["ir"], descs[_key(src["ir"])], rng)
+        out.append(dict(src, instruction=text, input="", style=registers.FORUM, expect=expect))
+    for rp in repair_items(sources[1::4], len(sources[1::4]), rng):
+        errors = rp.pop("_errors")
+        own = random.Random(f"{SEED}-forum-{rp['ir']['class_name']}")
+        out.append(dict(rp, instruction=phrasing.forum_repair(rp["ir"]["class_name"], errors, own),
+                        style=registers.FORUM))
+    return out
 
 
 def check_split(train: list[dict], eval_: list[dict]) -> dict:
@@ -81,7 +105,8 @@ def build(out_dir: Path) -> dict:
     train = side_items(catalogue.TRAIN, "train", TRAIN_PER)
     eval_ = side_items(catalogue.EVAL, "eval", EVAL_PER)
     split = check_split(train, eval_)
-    stats = {"splits": per_side(train, eval_, "family"), "kinds": per_side(train, eval_, "kind"),
+    stats = {"splits": per_side(train, eval_, "family"), "styles": per_side(train, eval_, "style"),
+             "kinds": per_side(train, eval_, "kind"),
              "archetypes": {"train": len(catalogue.TRAIN), "eval": len(catalogue.EVAL)}, **split,
              "rejected_by_self_check": 0, "seed": SEED, "license": LICENSE}
     return write_split("unity_csharp", out_dir, train, eval_, stats)

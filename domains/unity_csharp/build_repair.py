@@ -80,7 +80,7 @@ def repair_items(sources: list[dict], want: int, rng: random.Random) -> list[dic
         text = "\n".join(f"Script.cs({e['line']},{e['col']}): error {e['code']}: {e['msg']}" for e in errs[:3])
         items.append({"family": "cs_repair", "instruction": INSTRUCTION.format(errors=text), "input": broken,
                       "output": src["output"], "ir": src["ir"], "kind": src["kind"], "source": src["source"],
-                      "license": src["license"]})
+                      "license": src["license"], "_errors": text})   # for the builder's registers (phrasing.py)
         if len(items) >= want:
             break
     return items

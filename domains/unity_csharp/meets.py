@@ -2,7 +2,8 @@
 
 Checked, each miss named in the returned list:
 * a class named `class_name` that derives from MonoBehaviour (plain or qualified base);
-* every IR field declared in that class with a compatible type (`float` = `System.Single`,
+* every IR field declared in that class (a field given by name only, as an item's `expect` may, is
+  checked for that and nothing more), with a compatible type (`float` = `System.Single`,
   `UnityEngine.Vector3` = `Vector3`), public or [SerializeField], and initialised to its IR default:
   numbers by value (`5` = `5f` = `5.0f`), bools, strings, enum names (`"Space"` = `KeyCode.Space`),
   vectors/colours as `new T(...)` (or `.zero`/`.one`); a `null` or absent default is not checked;
@@ -154,6 +155,8 @@ def _field_misses(declared: dict, fields: list) -> list[str]:
             misses.append(f"field {f['name']!r} is not declared")
             continue
         ftype, init, exposed = got
+        if "type" not in f:   # a field a plain request names without a type (an item's `expect`): declared is enough
+            continue
         if _norm_type(ftype) != _norm_type(f["type"]):
             misses.append(f"field {f['name']!r} has type {ftype}, the IR says {f['type']}")
         if not exposed:

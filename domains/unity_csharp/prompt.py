@@ -38,4 +38,6 @@ def user_message(family: str, instruction: str, input_text: str) -> str:
         return f"Description: {instruction.strip()}"
     if family == "cs_repair":
         return f"{instruction.strip()}\n\n```csharp\n{input_text.rstrip()}\n```"
+    if not input_text.strip():   # a request in words (the terse, chatty and forum registers): no IR to show
+        return instruction.strip()
     return f"BEHAVIOR SPECIFICATION:\n{input_text.strip()}\n\n{instruction.strip()}"
