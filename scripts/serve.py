@@ -97,8 +97,8 @@ def serve_gguf(args, domain, name) -> int:
     lacking = llama_cpp.missing()
     if lacking:
         raise UserError(f"--backend llama-cpp needs llama-cpp-python[server]; missing modules: {', '.join(lacking)} "
-                        "(make llama-cpp builds the bindings from env/llama_cpp.lock; the [server] extras "
-                        "sse-starlette, starlette-context, pydantic-settings are not pinned in any lock yet)")
+                        "(`make llama-cpp` builds the bindings and installs the [server] wheels, all pinned in "
+                        "env/llama_cpp.lock)")
     gguf = models.embedded_gguf() if args.gguf == "embedded" else Path(args.gguf)
     context = llama_cpp.gguf_context(gguf)
     upstream = ServeProcess(llama_cpp.server_args(gguf, context, args.threads), module="llama_cpp.server")
