@@ -148,6 +148,9 @@ class Engine(Front):
         at once (a request of n samples takes n)."""
         backend = HFBackend(GenSettings(precision=precision).check(), model_spec, adapter, scale,
                             domain.stop_strings, loaded=loaded)
+        from eval.backends import few_rows
+
+        few_rows.install(backend.model)  # a server's steps have a few rows: float32 products taken W @ x.T
         context = int(getattr(backend.model.config, "max_position_embeddings", 2048))
         super().__init__(domain, backend.tokenizer, context, max_waiting, default_max_tokens, max_rows)
         self.backend, self.model = backend, backend.model
