@@ -162,9 +162,9 @@ chat: $(ENV_STAMP)
 export: $(ENV_STAMP)
 	$(PY) scripts/export.py --domain $(DOMAIN) $(MODEL_ARG) $(ADAPTER_ARG) $(ARGS)
 
-## llama-cpp: optional, compile llama-cpp-python from env/llama_cpp.lock (~5 min, 2 cores) so export checks GGUFs in llama.cpp
+## llama-cpp: optional, compile llama-cpp-python + its [server] wheels from env/llama_cpp.lock (~10 min, 2 cores): export checks GGUFs in llama.cpp, serve/bench-serve/bench run it
 llama-cpp: $(ENV_STAMP)
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PY) -m pip install --no-deps --no-binary :all: --require-hashes -r env/llama_cpp.lock
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(PY) -m pip install --no-deps --require-hashes --only-binary :all: --no-binary llama-cpp-python -r env/llama_cpp.lock
 
 ## dry-run: the GPU path of CONFIG on paper, no GPU: LoRA modules on the meta-device model, peak VRAM estimate on an RTX 3090 (exit 1: does not fit)
 dry-run: $(ENV_STAMP)

@@ -148,7 +148,7 @@ def make_parser():
     p.add_argument("--max-tokens", type=int, default=64, help="per request (default %(default)s)")
     p.add_argument("--requests", type=int, default=4, help="sequential requests (default %(default)s)")
     p.add_argument("--concurrent", type=int, default=4, help="requests sent at once, and n (default %(default)s)")
-    p.add_argument("--precision", default="fp32", choices=PRECISIONS,
+    p.add_argument("--precision", default="auto", choices=PRECISIONS,
                    help="the started server's weights (default %(default)s, the server's default)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per request (default %(default)s)")
     p.add_argument("--out", default=str(ROOT / "results" / "bench" / "serve.json"))

@@ -9,7 +9,10 @@ Measures on the embedded model, on this machine, in this order:
 2. gate B generation: our continuous-batching, stop-aware sampler vs the same without refilling vs the
    seed's one `generate` call per sample (tokens/s each, ratios, model FLOP/s as a fraction of the
    ceiling of the precision used, peak memory);
-3. gate C training: packed / padding-free completion-only batches in the precision picked vs padding
+3. gate B against llama.cpp (bench/bench_llama.py: the same prompts, n, temperature, top_p and token
+   limit through llama-cpp-python, on the first 8 prompts, on the embedded Q4_1 GGUF and its f16; a line
+   says NOT MEASURED when `make llama-cpp` has not been run);
+4. gate C training: packed / padding-free completion-only batches in the precision picked vs padding
    every sequence to the maximum length in fp32 (label tokens/s each, ratio, FLOP/s fraction of the
    ceiling of the precision used, peak memory).
 Prints a table and writes JSON (atomically). Figures are only ever quoted from this output.
@@ -66,6 +69,24 @@ def table(rows: list[tuple]) -> str:
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows)
 
 
+def llama_step(args, g) -> dict:
+    """Gate B's figures just measured against llama.cpp on the same prompts and settings (bench_llama)."""
+    from bench import bench_llama
+    from core.errors import UserError
+
+    s = g["settings"]
+    try:
+        res = bench_llama.run(model=args.model, items=g["items"], n=s["n"], max_new_tokens=s["max_new_tokens"],
+                              temperature=s["temperature"], top_p=s["top_p"], precision=s["precision"],
+                              domain=args.domain, ours=g["ours"], llama_items=4 if args.quick else 8)
+    except UserError as exc:  # not installed: said in the table, never a silent gap
+        return {"skipped": str(exc)}
+    for which, r in res["llama_cpp"].items():
+        print(f"llama.cpp {which}: {r['tokens_per_s']:.1f} tok/s ({r['samples']} samples, {r['threads']} threads); "
+              f"ours / llama.cpp {res['ratio'][which]:.2f}x", flush=True)
+    return res
+
+
 def make_parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default=os.environ.get("MODEL", "embedded"))
@@ -74,7 +95,7 @@ def make_parser():
                    help="generate for this domain's eval prompts (long prompts: where sharing the prompt's KV "
                         "cache pays) instead of the built-in short requests")
     p.add_argument("--out", default=str(ROOT / "results" / "bench" / "bench.json"))
-    p.add_argument("--skip", nargs="*", default=[], choices=["generate", "train"])
+    p.add_argument("--skip", nargs="*", default=[], choices=["generate", "llama", "train"])
     return p
 
 
@@ -107,6 +128,8 @@ def main(argv=None) -> int:
               + (f", plain KV cache {g['ours_plain_cache']['tokens_per_s']:.1f} tok/s (shared prefix "
                  f"{g['shared_prefix_ratio']:.2f}x)" if "ours_plain_cache" in g else "")
               + f", seed {g['seed_tokens_per_s']:.1f} tok/s", flush=True)
+    if "generate" in result and "llama" not in args.skip:
+        result["llama_cpp"] = llama_step(args, result["generate"])
     if "train" not in args.skip:
         from bench import bench_train
         result["train"] = bench_train.run(model=args.model, quick=args.quick, steps=None if args.quick else 4)
@@ -114,16 +137,22 @@ def main(argv=None) -> int:
     result["peak_rss_mb"] = peak_rss_mb()
     result.update(run_info())
 
-    rows = [("step", "ours tok/s", "seed tok/s", "ratio", "target", f"ours FLOP/s / {used} ceiling", "peak MB")]
+    rows = [("step", "ours tok/s", "other tok/s", "ratio", "target", f"ours FLOP/s / {used} ceiling", "peak MB")]
     targets = {"generate": 8.0, "train": 1.5}
     for step in ("generate", "train"):
         r = result.get(step)
         if not r:
             continue
         frac = r.get("ours_flops", 0) / ceiling["flops"][key]
-        rows.append((step, fmt(r["ours_tokens_per_s"]), fmt(r["seed_tokens_per_s"]), f"{r['ratio']:.2f}x",
-                     f">= {targets[step]}x", f"{frac:.1%}", fmt(r.get("peak_rss_mb", 0))))
+        rows.append((f"{step} vs seed", fmt(r["ours_tokens_per_s"]), fmt(r["seed_tokens_per_s"]),
+                     f"{r['ratio']:.2f}x", f">= {targets[step]}x", f"{frac:.1%}", fmt(r.get("peak_rss_mb", 0))))
+    lc = result.get("llama_cpp") or {}
+    for which, r in (lc.get("llama_cpp") or {}).items():
+        rows.append((f"generate vs llama.cpp {which} ({r['gguf']})", fmt(lc["ours"]["tokens_per_s"]),
+                     fmt(r["tokens_per_s"]), f"{lc['ratio'][which]:.2f}x", ">= 2.0x", "", ""))
     print(table(rows))
+    if lc.get("skipped"):
+        print(f"generate vs llama.cpp: NOT MEASURED: {lc['skipped']}")
     p = choice.get("probe") or {}
     print(f"precision {used} on {(choice.get('cpu') or {}).get('cpu', '?')} "
           f"({(choice.get('cpu') or {}).get('capability', '?')}); probe fp32 {p.get('fp32_gflops')} / bf16 "

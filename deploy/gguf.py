@@ -67,8 +67,12 @@ def unpack_sdist(dest: Path, unpack) -> None:
 
 
 def _download(into: Path) -> Path:
+    # only the sdist line: the lock's other lines are wheels for `make llama-cpp`, not needed to convert
+    version, sha = pinned()
+    req = into / "sdist.txt"
+    req.write_text(f"llama-cpp-python=={version} --hash=sha256:{sha}\n")
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-           "--require-hashes", "-r", str(LOCK), "-d", str(into)]
+           "--require-hashes", "-r", str(req), "-d", str(into)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     found = sorted(into.glob("llama_cpp_python-*.tar.gz"))
     if res.returncode != 0 or not found:

@@ -31,10 +31,10 @@ def make_parser():
     p.add_argument("--name", default=None, help="the model id clients ask for (default: the domain name)")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default %(default)s: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default %(default)s)")
-    p.add_argument("--precision", default="fp32", choices=PRECISIONS,
-                   help="weights on CPU (default %(default)s: one row ran faster in fp32 even on a CPU with native "
-                        "bf16, 11.3 vs 7.4 tokens/s, and a server often decodes few rows; auto = the matmul probe "
-                        "of core/precision.py, which fits large batches)")
+    p.add_argument("--precision", default="auto", choices=PRECISIONS,
+                   help="weights on CPU (default %(default)s: bf16 where core/precision.py's probe finds it faster, "
+                        "else fp32; measured on a native-bf16 CPU, bf16 served 1 client at 14.99 and 4 at once at "
+                        "47.14 tokens/s against fp32's 12.28 and 37.56, docs/results/2026-12-05-serve-llama.md)")
     p.add_argument("--max-waiting", type=int, default=16, help="queued requests before 429 (default %(default)s)")
     p.add_argument("--max-per-client", type=int, default=4,
                    help="requests one client (address + bearer key) may have waiting or running before 429 "
@@ -97,8 +97,8 @@ def serve_gguf(args, domain, name) -> int:
     lacking = llama_cpp.missing()
     if lacking:
         raise UserError(f"--backend llama-cpp needs llama-cpp-python[server]; missing modules: {', '.join(lacking)} "
-                        "(make llama-cpp builds the bindings from env/llama_cpp.lock; the [server] extras "
-                        "sse-starlette, starlette-context, pydantic-settings are not pinned in any lock yet)")
+                        "(`make llama-cpp` builds the bindings and installs the [server] wheels, all pinned in "
+                        "env/llama_cpp.lock)")
     gguf = models.embedded_gguf() if args.gguf == "embedded" else Path(args.gguf)
     context = llama_cpp.gguf_context(gguf)
     upstream = ServeProcess(llama_cpp.server_args(gguf, context, args.threads), module="llama_cpp.server")

@@ -7,9 +7,10 @@ before any model work), and streams text deltas that never show a stop string no
 
 Concurrency: continuous batching (eval.backends.continuous, the loop gates B and D use). One worker
 thread owns the model and steps one batch; each request is a job of n rows, placed at the next step in
-arrival order when its rows fit (`max_rows` rows in flight), prefilled alone (no padding shared with a
-neighbour), sampled with its own per-sample generators, so its tokens are the ones it gets alone for the
-same seed (up to floating-point summation order in batched matmuls). A request whose rows do not fit
+arrival order when its rows fit (`max_rows` rows in flight); the requests placed at one step share one
+left-padded prefill pass (the pads are masked out), and each is sampled with its own per-sample
+generators, so its tokens are the ones it gets alone for the same seed (up to floating-point summation
+order in batched matmuls). A request whose rows do not fit
 yet waits; past `max_waiting` waiting requests `Busy` is raised, which the HTTP layer answers with 429. A
 consumer that raises `Cancelled` from its delta callback (a stream whose client went away) ends its job:
 its rows are freed at the next step and the other requests go on. What it does not do: priorities,
@@ -147,6 +148,9 @@ class Engine(Front):
         at once (a request of n samples takes n)."""
         backend = HFBackend(GenSettings(precision=precision).check(), model_spec, adapter, scale,
                             domain.stop_strings, loaded=loaded)
+        from eval.backends import few_rows
+
+        few_rows.install(backend.model)  # a server's steps have a few rows: float32 products taken W @ x.T
         context = int(getattr(backend.model.config, "max_position_embeddings", 2048))
         super().__init__(domain, backend.tokenizer, context, max_waiting, default_max_tokens, max_rows)
         self.backend, self.model = backend, backend.model
@@ -155,7 +159,7 @@ class Engine(Front):
         self._step = threading.Lock()              # held by the worker for each step (paused() holds it)
         self._start = threading.Lock()
         self._worker = self._batch = None
-        self.stats = {"peak_jobs": 0, "cancelled": 0, "batches": 0}
+        self.stats = {"peak_jobs": 0, "cancelled": 0, "batches": 0, "prefills": 0}
 
     def run(self, ids, req: Request, max_tokens: int, on_delta, turn=None) -> list[dict]:
         """Decode one request in the shared batch and wait for it; `turn` (from admit()) is given back
@@ -226,18 +230,20 @@ class Engine(Front):
             jobs, batch = [self._inbox.get()], None
             try:
                 batch = self._batch = Batch(self.model, self.backend.eos_ids, self.backend.device, self.max_rows,
-                                            1, min(self.default_max_tokens, 128), prefill_together=False)
+                                            1, min(self.default_max_tokens, 128), prefill_together=True)
                 self.stats["batches"] += 1
                 busy = True
                 while busy:
-                    while not self._inbox.empty():
-                        jobs.append(self._inbox.get_nowait())
-                    for job in jobs:
-                        batch.submit(job)
-                    jobs = []
-                    with self._step, torch.inference_mode():
+                    with self._step, torch.inference_mode():  # what came while paused joins this step
+                        while not self._inbox.empty():
+                            jobs.append(self._inbox.get_nowait())
+                        for job in jobs:
+                            batch.submit(job)
+                        jobs = []
+                        before = batch.prefills
                         busy = batch.step()
                     self.stats["peak_jobs"] = max(self.stats["peak_jobs"], batch.peak_jobs)
+                    self.stats["prefills"] += batch.prefills - before
             except Exception as exc:  # noqa: BLE001 - the model failed: its requests get the error, the server goes on
                 for job in jobs:
                     job.error = exc

@@ -20,6 +20,18 @@ from core.errors import UserError
 from core.meta import ROOT
 
 
+def die_with_parent() -> None:
+    """preexec_fn: the child gets SIGTERM when its parent dies (Linux prctl PR_SET_PDEATHSIG). Why: the
+    llama-cpp backend of scripts/serve.py starts llama_cpp.server as its child, and uvicorn re-raises the
+    SIGTERM it caught after shutting down, so a `with` block's cleanup never ran and the child was left
+    running (three such servers were found here after bench-serve runs and a test)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,7 +51,8 @@ class ServeProcess:
     def __enter__(self) -> str:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "w") as log:
-            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                         preexec_fn=die_with_parent)
         url, t0 = f"http://127.0.0.1:{self.port}/v1", time.monotonic()
         while True:
             if self.proc.poll() is not None:

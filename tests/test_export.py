@@ -4,6 +4,7 @@ TEMPLATE against the Jinja chat template, the model card."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,7 @@ LLAMA_CPP_MISSING = ("llama-cpp-python is not installed: the GGUF check inside l
 @pytest.mark.slow
 def test_exported_gguf_in_llama_cpp_generates_the_merged_models_greedy_tokens(tiny_model_dir, tiny_adapter,
                                                                               tmp_path):
-    if not gguf.llama_available():
+    if not gguf.llama_available() and os.environ.get("WB_REQUIRE_LLAMA_CPP") != "1":  # CI: fails below instead
         pytest.skip(LLAMA_CPP_MISSING)
     out = tmp_path / "t"
     res = export(domains.get("luanti"), str(tiny_model_dir), str(tiny_adapter), 1.0, out,

@@ -3,6 +3,7 @@ on 127.0.0.1 (tiny random Llama; a scripted model where the answer must be known
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -201,7 +202,8 @@ def test_the_serve_script_end_to_end(tiny_model_dir):
         r = client.chat.completions.create(model="m", messages=MSG, max_tokens=3)
         assert r.choices[0].message.role == "assistant"
     assert srv.proc.poll() is not None and "serving 'm'" in srv.output()
-    assert "float32 weights, --precision fp32)" in srv.output(), "the weights' dtype is named at start"
+    # the default is auto: the start line names what the probe picked
+    assert re.search(r"(bfloat16|float32) weights, --precision auto\)", srv.output()), "the dtype is named at start"
 
 
 def test_bad_serve_arguments_are_user_errors(tiny_model_dir, capsys):

@@ -71,10 +71,11 @@ def _at_once(engine, reqs, on_delta=None):
 def test_four_concurrent_requests_get_what_they_get_alone(engine, sampled):
     reqs = _requests(sampled)
     alone = [engine.generate(r)[0] for r in reqs]
-    engine.stats["peak_jobs"] = 0
+    engine.stats["peak_jobs"], prefills = 0, engine.stats["prefills"]
     together, errors = _at_once(engine, reqs)
     assert errors == []
     assert engine.stats["peak_jobs"] == 4, "the four requests must have decoded in one batch"
+    assert engine.stats["prefills"] == prefills + 1, "placed at one step, they share one (padded) prefill"
     assert [[c["text"] for c in cs] for cs in together] == [[c["text"] for c in cs] for cs in alone]
     assert together == alone                      # finish reasons and token counts too
     lengths = sorted(c["n_tokens"] for cs in alone for c in cs)

@@ -52,7 +52,7 @@ class Job:
 class Batch:
     """`cap` rows in flight at most; `n` and `max_new_tokens` size the first buffers (they grow when a
     job needs more). `prefill_together`: jobs placed at the same step share one left-padded prefill
-    (faster for a queue of prompts; False keeps each prompt's prefill free of padding, for a server)."""
+    (one pass instead of one per prompt; False keeps each prompt's prefill free of padding)."""
 
     def __init__(self, model, eos_ids, device, cap: int, n: int = 1, max_new_tokens: int = 512,
                  shared: bool = True, prefill_together: bool = True):
@@ -67,6 +67,7 @@ class Batch:
         self.owner: dict = {}           # row id -> (job, sample)
         self._next_row = 0
         self.peak_jobs = 0              # most jobs decoding at once (tests and the bench read it)
+        self.prefills = 0               # prefill passes run (jobs placed at one step share one when together)
 
     def submit(self, job: Job) -> None:
         if not 1 <= job.n <= self.cap:
@@ -147,6 +148,7 @@ class Batch:
             if not group:
                 continue
             self.run.admit([job.prompt for job in group], [list(job.rows) for job in group])
+            self.prefills += 1
             for job in group:
                 for s, r in enumerate(job.rows):
                     self.owner[r] = (job, s)
