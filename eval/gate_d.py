@@ -8,7 +8,9 @@ results.json matches the current data and settings is not redone; a half-done on
 summary.json, summary.md and heatmap.png (pass@k, checkpoint x scale).
 
 `--sweep best` evaluates every checkpoint at the largest scale first, then the other scales on the best
-of those only (checkpoints + scales - 1 combinations instead of checkpoints x scales).
+of those only (checkpoints + scales - 1 combinations instead of checkpoints x scales). `--sweep last`
+evaluates the run's last checkpoint only, at each scale: a quick check that chooses nothing between
+checkpoints (the CPU demo uses it; summary.md says so).
 
 What it does not do: pick the winner against the baseline (gate E does, with the paired interval).
 """
@@ -142,15 +144,17 @@ def run_gate_d(domain, data_path, items, run_dir, model_spec, settings, ks, out_
                          run_dir, ref, _baseline_value(baseline, data_sha, settings, ks[0]), sweep)
 
 
-SWEEPS = ("grid", "best")
+SWEEPS = ("grid", "best", "last")
 
 
 def plan(ckpts, scales, sweep: str) -> list:
     """The combinations evaluated first: every checkpoint x every scale (grid), or every checkpoint at the
     largest scale (best: the other scales then run on the best of those only, checkpoints + scales - 1
-    combinations instead of checkpoints x scales)."""
+    combinations instead of checkpoints x scales), or the last checkpoint only at every scale (last)."""
     if sweep not in SWEEPS:
         raise UserError(f"--sweep {sweep!r}: expected one of {', '.join(SWEEPS)}")
+    if sweep == "last":
+        return [(ckpts[-1], s) for s in scales]
     if sweep == "best":
         return [(ck, max(scales)) for ck in ckpts]
     return [(ck, s) for ck in ckpts for s in scales]
@@ -211,4 +215,7 @@ def _markdown(s: dict) -> str:
     if s.get("sweep") == "best":
         lines += [f"Sweep `best`: every checkpoint at scale {max(s['scales']):g}, then the other scales on the "
                   "checkpoint that scored best there only (empty heatmap cells were not evaluated).", ""]
+    if s.get("sweep") == "last":
+        lines += [f"Sweep `last`: {s['checkpoints'][-1]} only; the earlier checkpoints were not evaluated (empty "
+                  "heatmap cells), so nothing was chosen between checkpoints.", ""]
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Gate D: every checkpoint of a training run x every adapter scale, scored like the baseline.
 
     .venv/bin/python scripts/gate_d.py --domain <name> --run run1 --model embedded \
-        [--scales 0.25 0.5 1.0] [--sweep grid|best] [--eval-data path/eval.jsonl] [--k 1 5] [--limit N]
+        [--scales 0.25 0.5 1.0] [--sweep grid|best|last] [--eval-data path/eval.jsonl] [--k 1 5] [--limit N]
         [--allow-contaminated]
 
 --run is a name under adapters/<domain>/ or a folder path. Writes results/<domain>/<run>/gate_d/
@@ -28,9 +28,10 @@ def make_parser():
     p.add_argument("--run", default=None, help="training run: name under adapters/<domain>/ or a folder (default: the newest run of the domain)")
     p.add_argument("--scales", type=float, nargs="+", default=[0.25, 0.5, 1.0],
                    help="adapter scales to try on each checkpoint, each in 0..2 (default %(default)s)")
-    p.add_argument("--sweep", choices=["grid", "best"], default="grid",
+    p.add_argument("--sweep", choices=["grid", "best", "last"], default="grid",
                    help="grid: every checkpoint x every scale; best: every checkpoint at the largest scale, "
-                        "then the other scales on the best of those only (default %(default)s)")
+                        "then the other scales on the best of those only; last: the last checkpoint only, at "
+                        "every scale (default %(default)s)")
     cli.add_eval_run(p, out_help="output folder (default results/<domain>/<run>/gate_d)",
                      train_help="training JSONL for the audit (default: from workbench.json)",
                      allow_help="go on despite train/eval overlap (recorded in every result)")

@@ -98,7 +98,11 @@ def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(tmp_path,
         assert not data or (ROOT / data).is_file(), f"{cfg} trains on {data}: shipped with the repo"
         long, short = (dict(demo.gate_commands("py", Path("o"), Path("r"), "luanti", p)) for p in (prof, ""))
         assert long["C"][-3:] == [cfg, "--out", "r"] and short["C"][-3] == dom.demo_config
-        assert {g: c for g, c in long.items() if g != "C"} == {g: c for g, c in short.items() if g != "C"}
+        assert {g: c for g, c in long.items() if g not in "CD"} == {g: c for g, c in short.items() if g not in "CD"}
+        # the default demo scores its last checkpoint at 1.0 only; a profile sweeps its checkpoints
+        sweep = {name: c[c.index("--sweep") + 1] for name, c in (("long", long["D"]), ("short", short["D"]))}
+        assert sweep == {"long": "best", "short": "last"}
+        assert short["D"][short["D"].index("--scales") + 1:short["D"].index("--sweep")] == ["1.0"]
     assert demo.main(["--domain", "luanti", "--profile", "nope", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no demo profile 'nope'" in err and all(p in err for p in dom.demo_profiles)

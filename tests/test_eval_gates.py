@@ -451,3 +451,24 @@ def test_resuming_accepts_the_embedded_model_loaded_from_its_converted_copy(tmp_
     meta_path(gen).write_text(json.dumps({"identity": local}))
     with pytest.raises(UserError, match="other settings"):
         check_header(gen, {"model": {**local["model"], "path": "/b"}})
+
+
+def test_gate_d_sweep_plans_name_exactly_the_combinations_they_score(tmp_path):
+    """grid: every checkpoint x scale; best: every checkpoint at the top scale first; last: the last
+    checkpoint only, at every scale (the CPU demo's quick check); anything else is refused."""
+    from core.errors import UserError
+    from eval.gate_d import _markdown, plan
+
+    c5, c10 = tmp_path / "checkpoint-5", tmp_path / "checkpoint-10"
+    assert plan([c5, c10], [0.5, 1.0], "grid") == [(c5, 0.5), (c5, 1.0), (c10, 0.5), (c10, 1.0)]
+    assert plan([c5, c10], [0.5, 1.0], "best") == [(c5, 1.0), (c10, 1.0)]
+    assert plan([c5, c10], [0.5, 1.0], "last") == [(c10, 0.5), (c10, 1.0)]
+    with pytest.raises(UserError, match="expected one of grid, best, last"):
+        plan([c5], [1.0], "first")
+    row = {"checkpoint": "checkpoint-10", "scale": 1.0, "pass_at_k": {"pass@1": {"value": 0.5, "ci95": [0.2, 0.8]}}}
+    md = _markdown({"run_dir": str(tmp_path), "domain": {"name": "toy", "version": "1"}, "model": {"name": "m"},
+                    "data": {"path": "e.jsonl", "sha256": "0" * 64}, "generation": {}, "ks": [1],
+                    "audit": {"verdict": "clean", "allow_contaminated": False}, "combinations": [row], "best": row,
+                    "primary": "pass@1", "scales": [1.0], "checkpoints": ["checkpoint-5", "checkpoint-10"],
+                    "sweep": "last"})
+    assert "Sweep `last`: checkpoint-10 only" in md and "nothing was chosen between checkpoints" in md
