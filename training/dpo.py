@@ -54,7 +54,7 @@ def prepare(cfg, out: Path):
     from trl import DPOTrainer
 
     import domains
-    from training.lm_head import compact_on_cpu
+    from training.lm_head import cpu_loss_head
 
     domain = domains.get(cfg.domain)
     ckpt, sft_meta = inherit(cfg)
@@ -63,7 +63,7 @@ def prepare(cfg, out: Path):
         rows = rows[:cfg.max_items]
     ref, tok, model = load_policy(cfg, ckpt)
     precision = finish_args(cfg)
-    compact_on_cpu()  # the loss head scores completion positions only, on a CPU too (training/lm_head.py)
+    cpu_loss_head()  # on a CPU the loss head scores completion positions only, in one matmul (training/lm_head.py)
     trainer = build_trainer(DPOTrainer, out, loraplus_lr_ratio=cfg.loraplus_lr_ratio, model=model, args=cfg.args,
                             train_dataset=Dataset.from_list(rows), processing_class=tok)
     stats = pair_stats(trainer.train_dataset, cfg.max_length)

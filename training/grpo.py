@@ -65,6 +65,8 @@ def prompts(domain, tok, items: list[dict]):
 def prepare(cfg, out: Path):
     from trl import GRPOTrainer
 
+    from training.lm_head import cpu_loss_head
+
     domain = domain_for(cfg)
     items, data_info = prompt_items(cfg, domain)
     ckpt, sft_meta = inherit(cfg) if cfg.sft_run else (None, {})
@@ -72,6 +74,7 @@ def prepare(cfg, out: Path):
     data_info.update(style_counts(items, sft_meta.get("train_data")))
     ref, tok, model = load_policy(cfg, ckpt) if ckpt else backends.load(cfg)
     precision = finish_args(cfg)
+    cpu_loss_head()  # on a CPU the loss head scores completion positions only, in one matmul (training/lm_head.py)
     reward = ValidatorReward(domain, items)
     trainer = build_trainer(GRPOTrainer, out, loraplus_lr_ratio=cfg.loraplus_lr_ratio, model=model,
                             reward_funcs=[reward], args=cfg.args, train_dataset=prompts(domain, tok, items),

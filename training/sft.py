@@ -57,14 +57,14 @@ def prepare(cfg, out: Path):
     """Data, model, trainer, label checks, the checkpoint description."""
     from trl import SFTTrainer
 
-    from training.lm_head import compact_on_cpu
+    from training.lm_head import cpu_loss_head
 
     domain = domain_for(cfg)
     dataset, eval_set, data_info = training_data(cfg, domain)
     ref, tok, model = backends.load(cfg)
     trainable, total = backends.count_params(model)
     precision = finish_args(cfg)
-    compact_on_cpu()  # the loss head scores labelled positions only, on a CPU too (training/lm_head.py)
+    cpu_loss_head()  # on a CPU the loss head scores labelled positions only, in one matmul (training/lm_head.py)
     base = SFTTrainer
     if cfg.backend == "unsloth":  # pragma: no cover - GPU only
         from unsloth import UnslothTrainer as base  # noqa: N813
