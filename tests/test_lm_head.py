@@ -81,7 +81,7 @@ def test_is_top1_follows_trls_tie_rule():
     assert lm_head.direct_logprob(*args)[4].tolist() == [True, False]
 
 
-def test_dispatch_falls_back_above_the_cap_and_installs_once(trl_head, monkeypatch):
+def test_dispatch_falls_back_above_the_cap_or_without_bf16_kernels(trl_head, monkeypatch):
     calls = []
 
     class Counting:
@@ -102,6 +102,14 @@ def test_dispatch_falls_back_above_the_cap_and_installs_once(trl_head, monkeypat
     large = head.apply(*args)
     assert calls == ["trl"]
     assert torch.allclose(small[0], large[0], atol=1e-5) and torch.allclose(small[1], large[1], atol=1e-5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        monkeypatch.setattr(lm_head, "MAX_LOGITS_BYTES", N * V * 4)
+        monkeypatch.setattr(lm_head, "bf16_kernels", lambda: True)
+        head.apply(*args)
+        assert calls == ["trl"]  # bf16 with oneDNN's kernels: direct
+        monkeypatch.setattr(lm_head, "bf16_kernels", lambda: False)
+        head.apply(*args)
+        assert calls == ["trl", "trl"]  # bf16 without them (AVX2 only): TRL's, whose backward GEMMs are fp32
     monkeypatch.setenv(lm_head.ENV_SWITCH, "0")
     assert not lm_head.direct_on_cpu() and utils._ChunkedLogProbFunction is Counting  # switched off: TRL's back
 

@@ -79,8 +79,8 @@ def direct_logprob(hidden, weight, bias, targets, temperature, chunk_size=None, 
 
 
 class DirectOnCpu:
-    """Stands in for `trl.trainer.utils._ChunkedLogProbFunction`: `direct_logprob` on a CPU when the [N, V]
-    logits fit MAX_LOGITS_BYTES, TRL's own function otherwise (GPU, or too many positions).
+    """Stands in for `trl.trainer.utils._ChunkedLogProbFunction`: `direct_logprob` where `takes_direct` (a CPU,
+    logits that fit MAX_LOGITS_BYTES, a precision with fast kernels), TRL's own function otherwise.
 
     Why: on a device without Triton, TRL projects [<=4096 positions, 32,768 vocabulary] tiles and folds each
     into online-logsumexp statistics with many small torch ops (`_forward_tile`), then recomputes every tile in
@@ -93,9 +93,28 @@ class DirectOnCpu:
         self.original = original
 
     def apply(self, hidden, weight, bias, targets, *args):
-        if hidden.device.type == "cpu" and hidden.shape[0] * weight.shape[0] * 4 <= MAX_LOGITS_BYTES:
+        if takes_direct(hidden, weight):
             return direct_logprob(hidden, weight, bias, targets, *args)
         return self.original.apply(hidden, weight, bias, targets, *args)
+
+
+def bf16_kernels() -> bool:
+    """Whether oneDNN has bf16 matmul kernels on this CPU (False on AVX2 only, or with ONEDNN_MAX_CPU_ISA=AVX2)."""
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def takes_direct(hidden, weight) -> bool:
+    """A CPU tensor, [N, V] logits under MAX_LOGITS_BYTES, and fp32, or bf16 where oneDNN computes it. Without bf16
+    kernels, autograd's bf16 logits-gradient GEMM (inner dimension V) is ~100x slower than in fp32, which TRL's
+    backward uses on a CPU (docs/results/2026-12-05-cpu-loss-head.md); that case keeps TRL's function."""
+    import torch
+
+    if hidden.device.type != "cpu" or hidden.shape[0] * weight.shape[0] * 4 > MAX_LOGITS_BYTES:
+        return False
+    dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else hidden.dtype
+    return dtype == torch.float32 or (dtype == torch.bfloat16 and bf16_kernels())
 
 
 def direct_on_cpu() -> bool:
