@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import domains
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,26 +86,28 @@ def test_demo_summary_shows_styles_and_the_robustness_gap(tmp_path):
     assert "| B-holdout | 2 | |" in md and "`make demo DEMO=long`" in md
 
 
-def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(tmp_path, capsys):
-    """`make demo DEMO=long`: the profile's yaml in gate C, the demo's items and settings elsewhere; an
-    unknown profile is a clear error naming the ones there are."""
+@pytest.mark.parametrize("name", ["luanti", "mcp_tools"])
+def test_a_demo_profile_swaps_only_the_training_config_and_its_folders(name, tmp_path, capsys):
+    """`make demo [DOMAIN=...] DEMO=long`: the profile's yaml in gate C, the demo's items and settings
+    elsewhere (test_train_config validates every yaml, these included); an unknown profile is a clear error
+    naming the ones there are."""
     import scripts.demo as demo
     from training import config
 
-    dom = domains.get("luanti")
-    assert dom.demo_profiles, "luanti ships a longer demo profile"
+    dom = domains.get(name)
+    assert "long" in dom.demo_profiles, f"{name} ships a longer demo profile"
     for prof, cfg in dom.demo_profiles.items():
-        assert (ROOT / cfg).exists() and config.load_yaml(ROOT / cfg)["domain"] == "luanti"
+        assert (ROOT / cfg).exists() and config.load_yaml(ROOT / cfg)["domain"] == name
         data = config.load_yaml(ROOT / cfg).get("train_data")
         assert not data or (ROOT / data).is_file(), f"{cfg} trains on {data}: shipped with the repo"
-        long, short = (dict(demo.gate_commands("py", Path("o"), Path("r"), "luanti", p)) for p in (prof, ""))
+        long, short = (dict(demo.gate_commands("py", Path("o"), Path("r"), name, p)) for p in (prof, ""))
         assert long["C"][-3:] == [cfg, "--out", "r"] and short["C"][-3] == dom.demo_config
         assert {g: c for g, c in long.items() if g not in "CD"} == {g: c for g, c in short.items() if g not in "CD"}
         # the default demo scores its last checkpoint at 1.0 only; a profile sweeps its checkpoints
-        sweep = {name: c[c.index("--sweep") + 1] for name, c in (("long", long["D"]), ("short", short["D"]))}
+        sweep = {k: c[c.index("--sweep") + 1] for k, c in (("long", long["D"]), ("short", short["D"]))}
         assert sweep == {"long": "best", "short": "last"}
         assert short["D"][short["D"].index("--scales") + 1:short["D"].index("--sweep")] == ["1.0"]
-    assert demo.main(["--domain", "luanti", "--profile", "nope", "--out", str(tmp_path)]) == 2
+    assert demo.main(["--domain", name, "--profile", "nope", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no demo profile 'nope'" in err and all(p in err for p in dom.demo_profiles)
 

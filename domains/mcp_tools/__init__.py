@@ -62,6 +62,7 @@ class McpToolsDomain(Domain):
     default_train = "data/mcp_tools/train.jsonl"
     default_eval = "data/mcp_tools/eval.jsonl"
     demo_config = "training/smollm2-135m_mcp_tools_demo.yaml"
+    demo_profiles = {"long": "training/smollm2-135m_mcp_tools_demo_long.yaml"}
 
     def __init__(self, tools=None, specialist=None):
         self.tools_path = None
