@@ -45,7 +45,7 @@ GEN = ["--n", "5", "--temperature", "0.2", "--top-p", "0.9", "--max-new-tokens",
 K = "5"  # gate E decides on pass@5, +15 pp, as the seed's design
 # Gate D in the demo: the last checkpoint at scale 1.0 only (`--sweep last`, 1 combination instead of 3).
 # Measured: in every demo run recorded (docs/results/2026-12-04-*-demo.md, 2026-12-05-*-demo.md), the last
-# checkpoint at 1.0 won, on the demo's items and on the held-out ones (checkpoint-96 x 1.0 and
+# checkpoint at 1.0 won or tied, on the demo's items and on the held-out ones (checkpoint-96 x 1.0 and
 # checkpoint-192 x 0.5 scored lower, 0.25 scored 0%), and each combination costs a sixth of the demo on an
 # AVX2-only CPU. So the demo chooses nothing between checkpoints and says so (gate D's summary.md);
 # `make gate-d` keeps the full 0.25/0.5/1.0 grid over every checkpoint. A profile (DEMO=long), with time
